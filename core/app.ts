@@ -1,0 +1,106 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { sql } from 'kysely';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../config/index.js';
+import type { Db } from './db/kysely.js';
+import { EventBus } from './events/bus.js';
+import { OutboxRelay } from './events/relay.js';
+import { Scheduler, type JobDefinition } from './events/scheduler.js';
+import { Enablement } from './modules/enablement.js';
+import { registerModuleRoutes, setupModules } from './modules/loader.js';
+import { loadRegistry, type InstalledModule } from './modules/registry.js';
+import authPlugin from './plugins/auth.js';
+import errorsPlugin from './plugins/errors.js';
+import idempotencyPlugin from './plugins/idempotency.js';
+import openapiPlugin from './plugins/openapi.js';
+import tenancyPlugin from './plugins/tenancy.js';
+import { installValidators } from './plugins/validation.js';
+import adminRoutes from './routes/admin.js';
+
+export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const MODULES_DIR = path.join(PROJECT_ROOT, 'modules');
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    congno: Congno;
+  }
+}
+
+/** The running server's parts, reachable as `app.congno` (CLI, tests, benchmarks). */
+export interface Congno {
+  config: Config;
+  db: Db;
+  modules: InstalledModule[];
+  bus: EventBus;
+  enablement: Enablement;
+  relay: OutboxRelay;
+  scheduler: Scheduler;
+}
+
+export interface BuildOptions {
+  config: Config;
+  db: Db;
+  /** Connection string, for the relay's LISTEN connection. */
+  databaseUrl: string;
+  /** Start the outbox relay and the scheduler with the server (off in most tests). */
+  background?: boolean;
+  /** Pino logger options or false. */
+  logger?: boolean | object;
+  /** An existing pino logger (the server's). */
+  loggerInstance?: FastifyBaseLogger;
+  modulesDir?: string;
+}
+
+export async function buildApp(options: BuildOptions): Promise<FastifyInstance> {
+  const { config, db } = options;
+  const app = Fastify({
+    ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? { level: config.logLevel } }),
+    bodyLimit: config.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    // Per-request log lines only at debug level: at thousands of requests a second they cost more than they tell.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  installValidators(app);
+
+  const modules = await loadRegistry(options.modulesDir ?? MODULES_DIR, config.modules);
+  const bus = new EventBus(app.log);
+  const jobs: JobDefinition[] = [];
+  let enablement: Enablement | undefined;
+  const runtimes = await setupModules(modules, { bus, jobs, enablement: () => enablement!, log: app.log });
+  enablement = new Enablement(db, modules, runtimes, bus);
+  const relay = new OutboxRelay(db, bus, options.databaseUrl, app.log.child({ component: 'relay' }), config.relay);
+  const scheduler = new Scheduler(db, bus, app.log.child({ component: 'scheduler' }), jobs);
+  app.decorate('congno', { config, db, modules, bus, enablement, relay, scheduler });
+
+  await app.register(errorsPlugin);
+  await app.register(openapiPlugin);
+  await app.register(authPlugin, { db, maxFailuresPerMinute: config.auth.maxFailuresPerMinute, cacheMs: config.auth.cacheMs });
+  await app.register(tenancyPlugin, { db });
+  await app.register(idempotencyPlugin, { db });
+
+  app.get('/health', {
+    schema: { tags: ['health'], summary: 'Liveness and database reachability', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+  }, async () => {
+    await sql`select 1`.execute(db);
+    return { status: 'ok' as const };
+  });
+  await app.register(adminRoutes, { prefix: '/api/admin', db, modules, enablement });
+  await registerModuleRoutes(app, modules, runtimes, enablement);
+
+  app.addHook('onReady', async () => {
+    await enablement!.upgradeAll();
+    if (options.background) {
+      if (config.relay.enabled) await relay.start();
+      if (config.scheduler.enabled) await scheduler.start();
+    }
+  });
+  app.addHook('onClose', async () => {
+    await scheduler.stop();
+    await relay.stop();
+  });
+  return app;
+}

@@ -1,0 +1,31 @@
+import type { Trx } from './db/kysely.js';
+import type { Actor } from './events/types.js';
+
+export interface AuditEntry {
+  actor: Actor;
+  module: string;
+  /** What happened, e.g. `payment.allocated`, `invoice.reversed`, `followup.level_changed`. */
+  action: string;
+  entity: string;
+  entityId: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
+
+/** Appends one audit row in the caller's transaction: the record and the change commit together. */
+export async function audit(trx: Trx, tenantId: string, entry: AuditEntry): Promise<void> {
+  await trx.insertInto('core_audit').values({
+    tenant_id: tenantId,
+    actor_user_id: entry.actor.userId,
+    actor_token_id: entry.actor.tokenId,
+    module: entry.module,
+    action: entry.action,
+    entity: entry.entity,
+    entity_id: entry.entityId,
+    before: json(entry.before),
+    after: json(entry.after),
+    request_id: entry.actor.requestId,
+  }).execute();
+}

@@ -1,0 +1,82 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { sql } from 'kysely';
+import type { Trx } from '../db/kysely.js';
+import type { EmitOptions, EventMap, EventName, HookHandler, SubscriberHandler } from './types.js';
+import { SYSTEM_ACTOR } from './types.js';
+
+interface HookEntry { module: string; handler: HookHandler<any> }
+export interface SubscriberEntry { id: string; module: string; event: EventName; handler: SubscriberHandler<any>; maxAttempts: number }
+
+export const OUTBOX_CHANNEL = 'congno_outbox';
+
+/**
+ * The shared event bus. `hook` handlers run inside the emitting transaction; `subscribe`
+ * handlers get a delivery row written in that same transaction and run after commit from the
+ * outbox relay. Only modules the tenant has enabled take part.
+ */
+export class EventBus {
+  private hooks = new Map<string, HookEntry[]>();
+  private subscribers = new Map<string, SubscriberEntry[]>();
+  private byId = new Map<string, SubscriberEntry>();
+
+  constructor(private log: FastifyBaseLogger) {}
+
+  hook<E extends EventName>(module: string, event: E, handler: HookHandler<E>): void {
+    const list = this.hooks.get(event) ?? [];
+    list.push({ module, handler });
+    this.hooks.set(event, list);
+  }
+
+  subscribe<E extends EventName>(module: string, event: E, name: string, handler: SubscriberHandler<E>, maxAttempts: number): void {
+    const id = `${module}:${name}`;
+    if (this.byId.has(id)) throw new Error(`Subscriber '${id}' is registered twice`);
+    const entry: SubscriberEntry = { id, module, event, handler, maxAttempts };
+    this.byId.set(id, entry);
+    const list = this.subscribers.get(event) ?? [];
+    list.push(entry);
+    this.subscribers.set(event, list);
+  }
+
+  subscriber(id: string): SubscriberEntry | undefined {
+    return this.byId.get(id);
+  }
+
+  /**
+   * Emits inside `trx` (which must be scoped to `tenantId`). Returns the event id, or
+   * `emitted: false` when `dedupeKey` was already used for this tenant.
+   */
+  async emit<E extends EventName>(trx: Trx, tenantId: string, event: E, payload: EventMap[E], emittedBy: string, options: EmitOptions = {}): Promise<{ emitted: boolean; id: string | null }> {
+    const inserted = await sql<{ id: bigint }>`
+      insert into core_event_outbox (tenant_id, name, payload, dedupe_key, emitted_by)
+      values (${tenantId}, ${event}, ${JSON.stringify(payload)}, ${options.dedupeKey ?? null}, ${emittedBy})
+      on conflict (tenant_id, dedupe_key) where dedupe_key is not null do nothing
+      returning id`.execute(trx);
+    const row = inserted.rows[0];
+    if (!row) return { emitted: false, id: null };
+
+    const hooks = this.hooks.get(event) ?? [];
+    const subs = this.subscribers.get(event) ?? [];
+    if (hooks.length > 0 || subs.length > 0) {
+      const enabled = await enabledModules(trx, tenantId);
+      const ctxBase = { trx, tenantId, event, actor: options.actor ?? SYSTEM_ACTOR };
+      for (const h of hooks) {
+        if (!enabled.has(h.module)) continue;
+        await h.handler({ ...ctxBase, log: this.log.child({ module: h.module, tenantId, event }) }, payload);
+      }
+      const receivers = subs.filter((s) => enabled.has(s.module)).map((s) => s.id);
+      if (receivers.length > 0) {
+        await sql`
+          insert into core_event_delivery (tenant_id, event_id, subscriber, state)
+          select ${tenantId}, ${row.id}, s, 'pending' from unnest(${receivers}::text[]) as s`.execute(trx);
+        await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+      }
+    }
+    return { emitted: true, id: String(row.id) };
+  }
+}
+
+export async function enabledModules(trx: Trx, tenantId: string): Promise<Set<string>> {
+  const rows = await trx.selectFrom('core_tenant_module').select('module')
+    .where('tenant_id', '=', tenantId).where('state', '=', 'enabled').execute();
+  return new Set(rows.map((r) => r.module));
+}

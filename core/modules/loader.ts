@@ -1,0 +1,62 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import autoload from '@fastify/autoload';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { notFound } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { JobDefinition } from '../events/scheduler.js';
+import { createModuleApi, type ModuleApi, type ModuleRuntime } from './api.js';
+import type { Enablement } from './enablement.js';
+import type { InstalledModule } from './registry.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Inside a module's route scope: that module's API (events, services, settings, audit). */
+    module: ModuleApi;
+  }
+}
+
+/** What a module's index.ts exports. */
+export type ModuleSetup = (api: ModuleApi) => void | Promise<void>;
+
+/** Runs every module's `setup(api)` in dependency order. */
+export async function setupModules(modules: InstalledModule[], deps: { bus: EventBus; jobs: JobDefinition[]; enablement: () => Enablement; log: FastifyBaseLogger }): Promise<Map<string, ModuleRuntime>> {
+  const runtimes = new Map<string, ModuleRuntime>();
+  for (const m of modules) {
+    const runtime = createModuleApi(m.manifest, { ...deps, runtimes });
+    runtimes.set(m.manifest.name, runtime);
+    const indexFile = path.join(m.dir, 'index.ts');
+    const hasIndex = await fs.stat(indexFile).then(() => true, () => false);
+    if (!hasIndex) continue;
+    const mod = (await import(indexFile)) as { setup?: ModuleSetup };
+    if (typeof mod.setup !== 'function') throw new Error(`modules/${path.basename(m.dir)}/index.ts must export a function setup(api)`);
+    await mod.setup(runtime.api);
+  }
+  return runtimes;
+}
+
+/**
+ * Registers each module's `routes/**` in an encapsulated scope under `/api/<module>`. Every
+ * installed module is registered at boot; a guard answers 404 for a tenant that has not
+ * enabled the module.
+ */
+export async function registerModuleRoutes(app: FastifyInstance, modules: InstalledModule[], runtimes: Map<string, ModuleRuntime>, enablement: Enablement): Promise<void> {
+  process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'; // route files are TypeScript run through tsx
+  for (const m of modules) {
+    const routesDir = path.join(m.dir, 'routes');
+    const hasRoutes = await fs.stat(routesDir).then((s) => s.isDirectory(), () => false);
+    if (!hasRoutes) continue;
+    const name = m.manifest.name;
+    await app.register(async (scope) => {
+      scope.decorate('module', runtimes.get(name)!.api);
+      scope.addHook('onRequest', async (request) => {
+        const tenant = request.auth?.tenant;
+        if (!tenant || !(await enablement.isEnabled(tenant.id, name))) {
+          throw notFound(`Module '${name}' is not enabled for this tenant.`);
+        }
+        request.log = request.log.child({ module: name });
+      });
+      await scope.register(autoload, { dir: routesDir, dirNameRoutePrefix: true, ignorePattern: /\.test\.ts$/ });
+    }, { prefix: `/api/${name}` });
+  }
+}

@@ -1,0 +1,59 @@
+import fp from 'fastify-plugin';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemError, problemType, type ProblemFieldError } from '../errors.js';
+import { MoneyError } from '../money.js';
+
+interface ValidationItem { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string }
+
+/** Turns Ajv's findings into `body.lines[0].unitPrice`-style field names and plain sentences. */
+export function validationErrors(items: ValidationItem[], part: string): ProblemFieldError[] {
+  return items.map((v) => {
+    const segments = (v.instancePath ?? '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    if (v.keyword === 'required' && v.params?.missingProperty) segments.push(String(v.params.missingProperty));
+    if (v.keyword === 'additionalProperties' && v.params?.additionalProperty) segments.push(String(v.params.additionalProperty));
+    const field = [part, ...segments].reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : `${acc}.${s}`));
+    let message = v.message ?? 'is not valid';
+    if (v.keyword === 'required') message = 'is required';
+    if (v.keyword === 'additionalProperties') message = 'is not a known field';
+    return { field, message };
+  });
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, status: number, body: Record<string, unknown>): FastifyReply {
+  return reply.status(status).type('application/problem+json').send({ ...body, status, instance: request.url });
+}
+
+export default fp(async (app) => {
+  app.setErrorHandler((error: FastifyError & { validation?: ValidationItem[]; validationContext?: string }, request, reply) => {
+    if (error instanceof ProblemError) {
+      return send(reply, request, error.status, {
+        type: problemType(error.slug), title: error.title, detail: error.detail,
+        ...(error.field ? { field: error.field } : {}), ...(error.errors ? { errors: error.errors } : {}),
+      });
+    }
+    const money: unknown = error;
+    if (money instanceof MoneyError) {
+      return send(reply, request, 400, { type: problemType('validation'), title: 'The request is not valid', detail: money.message, field: money.field, errors: [{ field: money.field, message: money.message }] });
+    }
+    if (error.validation) {
+      const errors = validationErrors(error.validation, error.validationContext ?? 'body');
+      return send(reply, request, 400, {
+        type: problemType('validation'), title: 'The request is not valid',
+        detail: errors.map((e) => `${e.field} ${e.message}`).join('; '), field: errors[0]?.field, errors,
+      });
+    }
+    const status = error.statusCode ?? 500;
+    if (status === 413) return send(reply, request, 413, { type: problemType('body-too-large'), title: 'Request body too large', detail: error.message });
+    if (status === 415) return send(reply, request, 415, { type: problemType('unsupported-media-type'), title: 'Unsupported media type', detail: error.message });
+    if (status >= 400 && status < 500) {
+      // Fastify's own client errors (malformed JSON, empty body with a JSON type …).
+      const field = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'body' : undefined;
+      return send(reply, request, status, { type: problemType(status === 429 ? 'too-many-requests' : 'bad-request'), title: 'The request could not be processed', detail: error.message, ...(field ? { field } : {}) });
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return send(reply, request, 500, { type: problemType('internal'), title: 'Internal server error', detail: `Something went wrong on the server; quote request id ${request.id} when reporting it.` });
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    send(reply, request, 404, { type: problemType('not-found'), title: 'Not found', detail: `No route ${request.method} ${request.url.split('?')[0]}` }));
+}, { name: 'congno-errors' });
