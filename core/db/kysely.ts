@@ -20,7 +20,11 @@ export function setTypeParsers(): void {
 
 export function createPool(connectionString: string, max: number): pg.Pool {
   setTypeParsers();
-  return new pg.Pool({ connectionString, max, application_name: 'congno' });
+  const pool = new pg.Pool({ connectionString, max, application_name: 'congno' });
+  // An idle connection dropped by the server (restart, shutdown, terminated backend) is discarded
+  // by the pool; without a listener its 'error' event would crash the process.
+  pool.on('error', () => {});
+  return pool;
 }
 
 export function createDb(pool: pg.Pool): Db {

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Static, TObject } from 'typebox';
 import type { Trx } from '../db/kysely.js';
-import type { EventBus } from '../events/bus.js';
+import { enabledModules, type EventBus } from '../events/bus.js';
 import type { JobDefinition } from '../events/scheduler.js';
 import type { EmitOptions, EventMap, EventName, HookHandler, ScheduledPeriod, SubscriberHandler } from '../events/types.js';
 import { audit, type AuditEntry } from '../audit.js';
@@ -37,6 +37,8 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   provide<T>(name: string, service: T): void;
   /** A service of a module listed in this module's `depends`. */
   service<T>(module: string, name: string): T;
+  /** Whether a module (this one by default) is enabled for the tenant, read in `trx`. */
+  isEnabled(trx: Trx, tenantId: string, module?: string): Promise<boolean>;
   /** The tenant's settings for this module, defaults filled in. */
   settings(trx: Trx, tenantId: string): Promise<M extends ModuleManifest<infer S> ? Static<S> : never>;
   /** Writes an audit row (who, what, before/after) in the same transaction as the change. */
@@ -77,6 +79,7 @@ export function createModuleApi(
       if (service === undefined) throw new Error(`Module '${module}' provides no service '${serviceName}'`);
       return service as T;
     },
+    isEnabled: async (trx, tenantId, module = name) => (await enabledModules(trx, tenantId)).has(module),
     settings: (trx, tenantId) => deps.enablement().settings(trx, tenantId, name) as never,
     audit: (trx, tenantId, entry) => audit(trx, tenantId, { ...entry, module: name }),
     onEnable: (handler) => { runtime.onEnable.push(handler); },

@@ -75,7 +75,7 @@ export class Enablement {
           if (m.manifest.autoInstall && !wanted.has(n) && !enabled.has(n)
             && m.manifest.depends.every((d) => wanted.has(d) || enabled.has(d))
             && m.manifest.depends.some((d) => wanted.has(d))) {
-            add(n);
+            wanted.add(n); // its dependencies are all wanted or enabled already
             grew = true;
           }
         }
@@ -158,7 +158,7 @@ export class Enablement {
       const row = await trx.selectFrom('core_tenant_module').selectAll()
         .where('tenant_id', '=', tenantId).where('module', '=', name).executeTakeFirst();
       if (!row) throw new ProblemError(409, 'module-not-enabled', 'Module not enabled', `Enable module '${name}' for this tenant before changing its settings.`);
-      const merged = this.withDefaults(name, deepMerge(row.settings, patch));
+      const merged = this.withDefaults(name, deepMerge(row.settings, withoutMasks(patch)));
       assertSettings(schema, merged);
       await trx.updateTable('core_tenant_module').set({ settings: JSON.stringify(merged), updated_at: sql`now()` as never })
         .where('tenant_id', '=', tenantId).where('module', '=', name).execute();
@@ -206,16 +206,29 @@ function assertSettings(schema: TObject, value: Record<string, unknown>): void {
     const segments = (e.instancePath ?? '').split('/').filter(Boolean);
     if (e.keyword === 'additionalProperties' && Array.isArray(e.params?.additionalProperties)) segments.push(String(e.params!.additionalProperties[0]));
     if (e.keyword === 'required' && Array.isArray(e.params?.requiredProperties)) segments.push(String(e.params!.requiredProperties[0]));
-    return { field: ['settings', ...segments].join('.'), message: e.message ?? 'is not valid' };
+    const field = ['settings', ...segments].reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : `${acc}.${s}`));
+    return { field, message: e.message ?? 'is not valid' };
   });
   throw new ProblemError(400, 'validation', 'The settings are not valid', items.map((i) => `${i.field} ${i.message}`).join('; '), items[0].field, items);
+}
+
+const SECRET_KEY = /password|secret|token|apikey|api_key/i;
+
+/** Drops secrets sent back as the API shows them ('***'), so a read-modify-write keeps the stored ones. */
+function withoutMasks(patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (SECRET_KEY.test(k) && v === '***') continue;
+    out[k] = isPlainObject(v) ? withoutMasks(v) : v;
+  }
+  return out;
 }
 
 /** Secrets (passwords, tokens, keys) never go into the audit log. */
 function redact(settings: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(settings)) {
-    if (/password|secret|token|apikey|api_key/i.test(k)) out[k] = v === undefined || v === null || v === '' ? v : '***';
+    if (SECRET_KEY.test(k)) out[k] = v === undefined || v === null || v === '' ? v : '***';
     else out[k] = isPlainObject(v) ? redact(v) : v;
   }
   return out;

@@ -35,9 +35,13 @@ export async function discoverModules(modulesDir: string): Promise<Map<string, s
  */
 export async function loadRegistry(modulesDir: string, wanted: string[] = []): Promise<InstalledModule[]> {
   const folders = await discoverModules(modulesDir);
-  const roots = wanted.length > 0
-    ? wanted
-    : [...folders.entries()].filter(([, dir]) => !path.basename(dir).startsWith('_')).map(([name]) => name);
+  const optIn = (dir: string): boolean => path.basename(dir).startsWith('_');
+  // By default every module that is not opt-in; link modules are not roots (they come along
+  // below only when what they link is installed, so they never drag in an opt-in module).
+  const roots = [...wanted];
+  if (roots.length === 0) {
+    for (const [name, dir] of folders) if (!optIn(dir) && !(await readManifest(dir)).autoInstall) roots.push(name);
+  }
 
   const manifests = new Map<string, { manifest: ModuleManifest; dir: string }>();
   const visit = async (name: string, requiredBy?: string): Promise<void> => {
@@ -57,11 +61,17 @@ export async function loadRegistry(modulesDir: string, wanted: string[] = []): P
   };
   for (const name of roots) await visit(name);
 
-  // Link modules whose dependencies are all installed come along too.
-  for (const [name, dir] of folders) {
-    if (manifests.has(name) || path.basename(dir).startsWith('_')) continue;
-    const manifest = await readManifest(dir);
-    if (manifest.autoInstall && manifest.depends.every((d) => manifests.has(d))) manifests.set(name, { manifest, dir });
+  // Link modules whose dependencies are all installed come along too (repeat: one link can complete another).
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, dir] of folders) {
+      if (manifests.has(name) || optIn(dir)) continue;
+      const manifest = await readManifest(dir);
+      if (manifest.autoInstall && manifest.depends.every((d) => manifests.has(d))) {
+        await visit(name);
+        grew = true;
+      }
+    }
   }
   return sortByDependencies(manifests);
 }

@@ -75,7 +75,10 @@ export default fp<AuthOptions>(async (app, opts) => {
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/api/') || request.routeOptions.config?.public) return;
+    // Decide on the matched route, never the raw URL: '/%61pi/admin/tenants' reaches the same
+    // route as '/api/admin/tenants'. Unmatched URLs (404) fall back to the raw URL.
+    const route = request.routeOptions.url ?? request.url;
+    if (!route.startsWith('/api/') || request.routeOptions.config?.public) return;
     const limited = failures.get(request.ip);
     if (limited && limited.resetAt > Date.now() && limited.count >= opts.maxFailuresPerMinute) {
       reply.header('retry-after', Math.ceil((limited.resetAt - Date.now()) / 1000));
@@ -88,8 +91,15 @@ export default fp<AuthOptions>(async (app, opts) => {
     if (!auth) throw fail(request, 'The bearer token is not valid or has been revoked.');
     request.auth = auth;
     request.log = request.log.child({ tenantId: auth.tenant?.id ?? null, role: auth.role });
+  });
 
-    const isAdminRoute = request.url.startsWith('/api/admin/') || request.url === '/api/admin';
+  // Roles are checked after every onRequest hook, so the guard of a module the tenant has not
+  // enabled answers 404 first, whatever the role (core/modules/loader.ts).
+  app.addHook('preParsing', async (request) => {
+    const auth = request.auth;
+    if (!auth) return;
+    const route = request.routeOptions.url ?? request.url;
+    const isAdminRoute = route.startsWith('/api/admin/') || route === '/api/admin';
     const roles = request.routeOptions.config?.roles ?? (isAdminRoute ? ['admin'] : ['accountant', 'clerk', 'sales']);
     if (!roles.includes(auth.role)) {
       throw forbidden(auth.role === 'admin' && !isAdminRoute

@@ -16,6 +16,8 @@ export interface TestAppOptions {
   background?: boolean;
   config?: Partial<Config>;
   tenant?: { slug?: string; currency?: string; timezone?: string; locale?: string };
+  /** Where the modules are read from (default: the project's modules/). */
+  modulesDir?: string;
 }
 
 export interface TestApp {
@@ -44,7 +46,7 @@ export async function buildTestApp(t: Teardown, options: TestAppOptions = {}): P
     databaseUrl: database.url, logLevel: 'silent', modules: options.modules ?? [],
     relay: { enabled: true, pollMs: 50, workers: 2 }, ...options.config,
   }, {});
-  const app = await buildApp({ config, db, databaseUrl: database.url, background: options.background ?? false, logger: false });
+  const app = await buildApp({ config, db, databaseUrl: database.url, background: options.background ?? false, logger: false, modulesDir: options.modulesDir });
   await app.ready();
   t.teardown(async () => {
     await app.close();

@@ -10,8 +10,8 @@ t.test('a clerk writes a note; the hook counts it, the subscriber publishes it o
   t.equal(note.text, 'Gọi lại cho anh Minh về hoá đơn 0042');
 
   const published = await waitFor(async () => {
-    const res = await h.request('GET', `/api/example/notes/${note.id}`);
-    return res.json().publishedAt ? res.json() : null;
+    const body = (await h.request('GET', `/api/example/notes/${note.id}`)).json() as { publishedAt: string | null };
+    return body.publishedAt ? body : null;
   });
   t.ok(published.publishedAt, 'published after commit by the subscriber');
   const stats = (await h.request('GET', '/api/example/stats')).json();
