@@ -5,13 +5,15 @@ import { MoneyError } from '../money.js';
 
 interface ValidationItem { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string }
 
-/** Turns Ajv's findings into `body.lines[0].unitPrice`-style field names and plain sentences. */
+/** Turns Ajv's findings into field names (`lines[0].unitPrice`, `query.limit`) and plain sentences. */
 export function validationErrors(items: ValidationItem[], part: string): ProblemFieldError[] {
   return items.map((v) => {
     const segments = (v.instancePath ?? '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (v.keyword === 'required' && v.params?.missingProperty) segments.push(String(v.params.missingProperty));
     if (v.keyword === 'additionalProperties' && v.params?.additionalProperty) segments.push(String(v.params.additionalProperty));
-    const field = [part, ...segments].reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : `${acc}.${s}`));
+    // Body fields are named as the client wrote them (`lines[0].unitPrice`); other parts get a prefix.
+    const prefix = part === 'body' ? [] : [part === 'querystring' ? 'query' : part === 'headers' ? 'header' : part];
+    const field = [...prefix, ...segments].reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : acc ? `${acc}.${s}` : s), '') || part;
     let message = v.message ?? 'is not valid';
     if (v.keyword === 'required') message = 'is required';
     if (v.keyword === 'additionalProperties') message = 'is not a known field';

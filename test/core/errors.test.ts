@@ -20,11 +20,11 @@ function assertProblem(t: Test, res: LightMyRequestResponse, status: number, wha
 t.test('invalid bodies: 400 naming the field', async (t) => {
   const h = await buildTestApp(t, { modules: ['example'] });
   const cases: Array<[string, unknown, string]> = [
-    ['a number for a string', { text: 5 }, 'body.text'],
-    ['null for a string', { text: null }, 'body.text'],
-    ['an unknown field', { text: 'Gọi khách', colour: 'red' }, 'body.colour'],
-    ['a missing required field', {}, 'body.text'],
-    ['an empty string below minLength', { text: '' }, 'body.text'],
+    ['a number for a string', { text: 5 }, 'text'],
+    ['null for a string', { text: null }, 'text'],
+    ['an unknown field', { text: 'Gọi khách', colour: 'red' }, 'colour'],
+    ['a missing required field', {}, 'text'],
+    ['an empty string below minLength', { text: '' }, 'text'],
   ];
   for (const [what, body, field] of cases) {
     const res = await h.request('POST', '/api/example/notes', body);
@@ -38,9 +38,9 @@ t.test('invalid bodies: 400 naming the field', async (t) => {
   const badParam = await h.request('GET', '/api/example/notes/not-a-uuid');
   t.equal(assertProblem(t, badParam, 400, 'a malformed id in the path').field, 'params.id');
   const badQuery = await h.request('GET', '/api/example/notes?limit=1000');
-  t.equal(assertProblem(t, badQuery, 400, 'a query value out of range').field, 'querystring.limit');
+  t.equal(assertProblem(t, badQuery, 400, 'a query value out of range').field, 'query.limit');
   const unknownQuery = await h.request('GET', '/api/example/notes?sort=text');
-  t.equal(assertProblem(t, unknownQuery, 400, 'an unknown query parameter').field, 'querystring.sort');
+  t.equal(assertProblem(t, unknownQuery, 400, 'an unknown query parameter').field, 'query.sort');
 
   t.same((await h.request('GET', '/api/example/notes')).json(), [], 'nothing was written');
 });
