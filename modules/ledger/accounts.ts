@@ -1,0 +1,23 @@
+import type { Trx } from '../../core/db/kysely.js';
+import type { AccountKind } from './schema.js';
+
+/** The default chart (Vietnamese practice, Circular 200/133 numbering), seeded when the module is enabled. */
+export const DEFAULT_CHART: Array<{ code: string; name: string; kind: AccountKind }> = [
+  { code: '111', name: 'Tiền mặt (Cash)', kind: 'bank' },
+  { code: '112', name: 'Tiền gửi ngân hàng (Bank)', kind: 'bank' },
+  { code: '1121', name: 'Tiền đang chuyển (Outstanding receipts)', kind: 'outstanding_receipts' },
+  { code: '131', name: 'Phải thu của khách hàng (Receivables)', kind: 'receivable' },
+  { code: '2293', name: 'Dự phòng phải thu khó đòi (Bad-debt provision)', kind: 'bad_debt_provision' },
+  { code: '3331', name: 'Thuế GTGT phải nộp (Output VAT)', kind: 'output_tax' },
+  { code: '511', name: 'Doanh thu bán hàng (Sales revenue)', kind: 'revenue' },
+  { code: '635', name: 'Chi phí tài chính – chiết khấu thanh toán (Payment discounts)', kind: 'payment_discount' },
+  { code: '711', name: 'Thu nhập khác (Other income)', kind: 'other_income' },
+  { code: '811', name: 'Chi phí khác (Other expenses)', kind: 'other_expense' },
+];
+
+export async function seedChart(trx: Trx, tenantId: string): Promise<void> {
+  await trx.insertInto('ledger_account')
+    .values(DEFAULT_CHART.map((a) => ({ tenant_id: tenantId, ...a })))
+    .onConflict((oc) => oc.columns(['tenant_id', 'code']).doNothing())
+    .execute();
+}

@@ -1,0 +1,14 @@
+import type { FastifyRequest } from 'fastify';
+import { tenantOf } from '../../core/plugins/auth.js';
+import { visibleSalespeople } from '../../core/scope.js';
+import type { Books, LedgerApi } from './books.js';
+
+/** Runs `fn` on the request tenant's books, in one transaction (see request.tx). */
+export function withBooks<T>(request: FastifyRequest, api: LedgerApi, fn: (books: Books) => Promise<T>): Promise<T> {
+  const tenant = tenantOf(request);
+  return request.tx(async (trx) => fn({
+    api, trx, tenantId: tenant.id, currency: tenant.currency, timezone: tenant.timezone, actor: request.actor,
+    settings: await api.settings(trx, tenant.id),
+    visibleSalespeople: await visibleSalespeople(trx, tenant.id, request.auth),
+  }));
+}

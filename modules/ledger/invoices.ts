@@ -1,0 +1,232 @@
+import { sql } from 'kysely';
+import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
+import { compareDates } from '../../core/dates.js';
+import { assertCurrency, money, show, today, type Books } from './books.js';
+import { computeLine, type LineInput } from './amounts.js';
+import { checkDate, resolvePartner } from './partners.js';
+import { paymentReference } from './payment-reference.js';
+import { allocateInOrder, lockLines, openDebits, refreshInvoices, type OpenLine } from './reconcile.js';
+import type { Installment, PaymentState } from './schema.js';
+
+/** What the payment-terms module (or another) answers for a term, an invoice date and a total. */
+export interface InstallmentPlan {
+  installments: Array<{ dueDate: string; amount: bigint }>;
+  term: { id: string; name: string; version?: number };
+  discount?: { until: string; amount: bigint };
+}
+export type InstallmentProvider = (books: Books, term: string, date: string, total: bigint) => Promise<InstallmentPlan>;
+
+let installmentProvider: { module: string; provider: InstallmentProvider } | null = null;
+/** Called by the payment-terms module at setup (a service the ledger offers as `installments`). */
+export function registerInstallmentProvider(module: string, provider: InstallmentProvider): void {
+  installmentProvider = { module, provider };
+}
+
+export interface InvoiceInput {
+  partner: string;
+  date: string;
+  dueDate?: string;
+  paymentTerm?: string;
+  currency?: string;
+  lines: LineInput[];
+  post?: boolean;
+  einvoice?: { form?: string; series?: string; number?: string };
+  notes?: string;
+}
+
+export interface InvoiceView {
+  id: string; kind: 'invoice' | 'credit_note'; number: string | null; state: 'draft' | 'posted'; paymentState: PaymentState;
+  partner: { id: string; ref: string; name: string }; date: string; dueDate: string | null; currency: string;
+  paymentReference: string | null; paymentTerm: unknown; discount: { until: string; amount: string } | null;
+  untaxed: string; tax: string; total: string; residual: string;
+  installments: Array<{ dueDate: string; amount: string; residual: string }>;
+  lines: Array<{ description: string; quantity: string; unitPrice: string; taxRate: string; subtotal: string; tax: string }>;
+  einvoice: { form: string | null; series: string | null; number: string | null };
+  originInvoice: string | null; notes: string | null;
+}
+
+async function nextNumber(books: Books, series: string, year: number): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    insert into ledger_sequence (tenant_id, series, year, next_number) values (${books.tenantId}, ${series}, ${year}, 2)
+    on conflict (tenant_id, series, year) do update set next_number = ledger_sequence.next_number + 1
+    returning next_number - 1 as n`.execute(books.trx);
+  return rows[0].n;
+}
+
+export async function createInvoice(books: Books, input: InvoiceInput, kind: 'invoice' | 'credit_note' = 'invoice', originInvoiceId: string | null = null): Promise<InvoiceView> {
+  const partner = await resolvePartner(books, input.partner, 'partner');
+  assertCurrency(books, input.currency);
+  checkDate(input.date, 'date');
+  if (input.dueDate !== undefined) {
+    checkDate(input.dueDate, 'dueDate');
+    if (compareDates(input.dueDate, input.date) < 0) throw badRequest(`dueDate ${input.dueDate} is before the invoice date ${input.date}`, 'dueDate');
+    if (input.paymentTerm !== undefined) throw badRequest('give either dueDate or paymentTerm, not both', 'paymentTerm');
+  }
+  if (input.lines.length === 0) throw badRequest('an invoice needs at least one line', 'lines');
+  const lines = input.lines.map((l, i) => computeLine(l, books.currency, i));
+  const untaxed = lines.reduce((a, l) => a + l.subtotal, 0n);
+  const tax = lines.reduce((a, l) => a + l.tax, 0n);
+  const total = untaxed + tax;
+  if (total <= 0n) throw badRequest('the total must be more than zero', 'lines');
+  if (input.paymentTerm !== undefined) await planInstallments(books, input.paymentTerm, input.date, total); // refuse a bad term now, not at posting
+
+  const row = await books.trx.insertInto('ledger_invoice').values({
+    tenant_id: books.tenantId, kind, number: null, partner_id: partner.id, date: input.date, due_date: input.dueDate ?? null,
+    currency: books.currency, state: 'draft', payment_reference: null,
+    payment_term: JSON.stringify(input.paymentTerm !== undefined ? { requested: input.paymentTerm } : null), installments: JSON.stringify(null),
+    einvoice_form: input.einvoice?.form ?? null, einvoice_series: input.einvoice?.series ?? null, einvoice_number: input.einvoice?.number ?? null,
+    untaxed, tax, total, residual: total, move_id: null, origin_invoice_id: originInvoiceId, notes: input.notes ?? null, posted_at: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  await books.trx.insertInto('ledger_invoice_line').values(lines.map((l, i) => ({
+    tenant_id: books.tenantId, invoice_id: row.id, position: i + 1, description: l.description, quantity: l.quantity,
+    unit_price: l.unitPrice, tax_rate: l.taxRate, subtotal: l.subtotal, tax: l.tax, account_code: books.settings.accounts.revenue,
+  }))).execute();
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: `${kind}.created`, entity: 'invoice', entityId: row.id, after: { partner: partner.ref, total: show(books, total) } });
+  if (input.post) return postInvoice(books, row.id);
+  return getInvoice(books, row.id);
+}
+
+async function planInstallments(books: Books, term: string, date: string, total: bigint): Promise<InstallmentPlan> {
+  if (!installmentProvider || !(await books.api.isEnabled(books.trx, books.tenantId, installmentProvider.module))) {
+    throw badRequest('payment terms need the payment-terms module, which is not enabled for this company; give a dueDate instead', 'paymentTerm');
+  }
+  const plan = await installmentProvider.provider(books, term, date, total);
+  const sum = plan.installments.reduce((a, i) => a + i.amount, 0n);
+  if (sum !== total) throw new Error(`payment term ${term} split ${total} into instalments summing to ${sum}`);
+  return plan;
+}
+
+/**
+ * Posts a draft: gap-free number per series and year, a payment reference, and one journal entry
+ * with one receivable line per instalment (due date) against revenue and output tax.
+ */
+export async function postInvoice(books: Books, id: string): Promise<InvoiceView> {
+  const inv = await books.trx.selectFrom('ledger_invoice').selectAll().where('tenant_id', '=', books.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!inv) throw notFound(`No invoice ${id}.`);
+  await resolvePartner(books, inv.partner_id);
+  if (inv.state !== 'draft') throw conflict(`Invoice ${inv.number} is already posted.`, 'invoice-posted');
+  const lines = await books.trx.selectFrom('ledger_invoice_line').selectAll().where('tenant_id', '=', books.tenantId).where('invoice_id', '=', id).orderBy('position').execute();
+  const isInvoice = inv.kind === 'invoice';
+
+  const requestedTerm = (inv.payment_term as { requested?: string } | null)?.requested;
+  let plan: InstallmentPlan = { installments: [{ dueDate: inv.due_date ?? inv.date, amount: inv.total }], term: { id: '', name: '' } };
+  if (isInvoice && requestedTerm !== undefined) plan = await planInstallments(books, requestedTerm, inv.date, inv.total);
+  if (!isInvoice) plan = { installments: [{ dueDate: inv.date, amount: inv.total }], term: { id: '', name: '' } };
+
+  const year = Number(inv.date.slice(0, 4));
+  const series = isInvoice ? books.settings.invoiceSeries : books.settings.creditNoteSeries;
+  const number = `${series}/${year}/${String(await nextNumber(books, series, year)).padStart(5, '0')}`;
+  const reference = isInvoice ? paymentReference(books.settings.paymentReferencePrefix, await nextNumber(books, 'PAYREF', 0)) : null;
+
+  const move = await books.trx.insertInto('ledger_move').values({
+    tenant_id: books.tenantId, kind: inv.kind, journal: 'sales', date: inv.date, ref: number, partner_id: inv.partner_id, reversal_of: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  const { accounts } = books.settings;
+  const side = (amount: bigint, debitSide: boolean) => (debitSide ? { debit: amount, credit: 0n } : { debit: 0n, credit: amount });
+  const base = { tenant_id: books.tenantId, move_id: move.id, date: inv.date, partner_id: inv.partner_id, payment_id: null };
+  const receivables = plan.installments.map((i, n) => ({
+    ...base, account_code: accounts.receivable, date_maturity: i.dueDate, ...side(i.amount, isInvoice), receivable: true,
+    amount_residual: isInvoice ? i.amount : -i.amount, invoice_id: id,
+    description: plan.installments.length > 1 ? `${number} (${n + 1}/${plan.installments.length})` : number,
+  }));
+  const byAccount = new Map<string, bigint>();
+  for (const l of lines) byAccount.set(l.account_code, (byAccount.get(l.account_code) ?? 0n) + l.subtotal);
+  const revenue = [...byAccount].filter(([, amount]) => amount > 0n).map(([code, amount]) => ({
+    ...base, account_code: code, date_maturity: null, ...side(amount, !isInvoice), receivable: false, amount_residual: 0n, invoice_id: id, description: number,
+  }));
+  const taxTotal = lines.reduce((a, l) => a + l.tax, 0n);
+  const taxes = taxTotal > 0n ? [{ ...base, account_code: accounts.outputTax, date_maturity: null, ...side(taxTotal, !isInvoice), receivable: false, amount_residual: 0n, invoice_id: id, description: `${number} VAT` }] : [];
+  await books.trx.insertInto('ledger_move_line').values([...receivables, ...revenue, ...taxes]).execute();
+
+  const installments: Installment[] = plan.installments.map((i) => ({ dueDate: i.dueDate, amount: show(books, i.amount) }));
+  await books.trx.updateTable('ledger_invoice').set({
+    state: 'posted', number, move_id: move.id, payment_reference: reference, posted_at: new Date(),
+    due_date: plan.installments.at(-1)!.dueDate, installments: JSON.stringify(installments),
+    payment_term: JSON.stringify(plan.term.id ? { ...plan.term, ...(plan.discount ? { discount: { until: plan.discount.until, amount: show(books, plan.discount.amount) } } : {}) } : null),
+  }).where('tenant_id', '=', books.tenantId).where('id', '=', id).execute();
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: `${inv.kind}.posted`, entity: 'invoice', entityId: id, after: { number, total: show(books, inv.total), installments } });
+  await books.api.emit(books.trx, books.tenantId, 'invoice.posted', {
+    invoiceId: id, number, partnerId: inv.partner_id, kind: inv.kind, date: inv.date, total: show(books, inv.total), installments,
+  }, { actor: books.actor });
+  return getInvoice(books, id);
+}
+
+export interface ReverseInput { date?: string; reason?: string; lines?: LineInput[] }
+
+/**
+ * Reverses a posted invoice by a credit note (posted entries are never edited): the whole invoice,
+ * or the given lines for a partial credit. The credit note is applied to what is still open on
+ * the invoice; any excess stays as the customer's credit.
+ */
+export async function reverseInvoice(books: Books, id: string, input: ReverseInput): Promise<{ invoice: InvoiceView; creditNote: InvoiceView }> {
+  const inv = await books.trx.selectFrom('ledger_invoice').selectAll().where('tenant_id', '=', books.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!inv) throw notFound(`No invoice ${id}.`);
+  await resolvePartner(books, inv.partner_id);
+  if (inv.kind !== 'invoice') throw badRequest('only invoices can be reversed; a credit note is itself a reversal', 'id');
+  if (inv.state !== 'posted') throw conflict('A draft is not reversed: change or delete it instead.', 'invoice-draft');
+  const date = input.date ? checkDate(input.date, 'date') : [inv.date, today(books)].sort().at(-1)!;
+  if (compareDates(date, inv.date) < 0) throw badRequest(`date ${date} is before the invoice date ${inv.date}`, 'date');
+  const already = await books.trx.selectFrom('ledger_invoice').select(sql<bigint>`coalesce(sum(total), 0)::bigint`.as('sum'))
+    .where('tenant_id', '=', books.tenantId).where('origin_invoice_id', '=', id).where('state', '=', 'posted').executeTakeFirstOrThrow();
+  const lines = input.lines ?? (await books.trx.selectFrom('ledger_invoice_line').selectAll().where('tenant_id', '=', books.tenantId).where('invoice_id', '=', id).orderBy('position').execute())
+    .map((l) => ({ description: l.description, quantity: l.quantity, unitPrice: show(books, l.unit_price), taxRate: l.tax_rate }));
+  const credit = lines.map((l, i) => computeLine(l, books.currency, i)).reduce((a, l) => a + l.subtotal + l.tax, 0n);
+  if (already.sum + credit > inv.total) {
+    throw badRequest(`credit notes would total ${show(books, already.sum + credit)}, more than the invoice's ${show(books, inv.total)}`, input.lines ? 'lines' : 'id');
+  }
+  const creditNote = await createInvoice(books, {
+    partner: inv.partner_id, date, lines, post: true, notes: input.reason ?? `Reversal of ${inv.number}`,
+  }, 'credit_note', id);
+  const creditLine = (await creditLines(books, creditNote.id))[0];
+  const debits = await openDebits(books, inv.partner_id, id);
+  const locked = await lockLines(books, [creditLine.id]);
+  await allocateInOrder(books, locked.get(creditLine.id)!, debits, credit, date);
+  await refreshInvoices(books, [id, creditNote.id]);
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'invoice.reversed', entity: 'invoice', entityId: id, after: { creditNote: creditNote.number, amount: show(books, credit) } });
+  await books.api.emit(books.trx, books.tenantId, 'invoice.reversed', { invoiceId: id, creditNoteId: creditNote.id, amount: show(books, credit) }, { actor: books.actor });
+  return { invoice: await getInvoice(books, id), creditNote: await getInvoice(books, creditNote.id) };
+}
+
+export async function creditLines(books: Books, invoiceId: string): Promise<OpenLine[]> {
+  const { rows } = await sql<OpenLine>`
+    select id, partner_id, date, date_maturity, amount_residual, invoice_id, payment_id from ledger_move_line
+    where tenant_id = ${books.tenantId} and invoice_id = ${invoiceId} and receivable order by date_maturity, id`.execute(books.trx);
+  return rows;
+}
+
+export async function getInvoice(books: Books, id: string): Promise<InvoiceView> {
+  const inv = await books.trx.selectFrom('ledger_invoice as i').innerJoin('ledger_partner as p', (j) => j.onRef('p.tenant_id', '=', 'i.tenant_id').onRef('p.id', '=', 'i.partner_id'))
+    .selectAll('i').select(['p.ref as partner_ref', 'p.name as partner_name', 'p.salesperson_id'])
+    .where('i.tenant_id', '=', books.tenantId).where('i.id', '=', id).executeTakeFirst();
+  if (!inv || (books.visibleSalespeople && !books.visibleSalespeople.includes(inv.salesperson_id ?? ''))) throw notFound(`No invoice ${id}.`);
+  const lines = await books.trx.selectFrom('ledger_invoice_line').selectAll().where('tenant_id', '=', books.tenantId).where('invoice_id', '=', id).orderBy('position').execute();
+  const receivables = inv.state === 'posted' ? await creditLines(books, id) : [];
+  const sign = inv.kind === 'invoice' ? 1n : -1n;
+  const term = inv.payment_term as { discount?: { until: string; amount: string } } | null;
+  return {
+    id: inv.id, kind: inv.kind, number: inv.number, state: inv.state, paymentState: inv.payment_state,
+    partner: { id: inv.partner_id, ref: inv.partner_ref, name: inv.partner_name }, date: inv.date, dueDate: inv.due_date, currency: inv.currency.trim(),
+    paymentReference: inv.payment_reference, paymentTerm: inv.payment_term, discount: term?.discount ?? null,
+    untaxed: show(books, inv.untaxed), tax: show(books, inv.tax), total: show(books, inv.total), residual: show(books, inv.residual),
+    installments: inv.state === 'posted'
+      ? receivables.map((l) => {
+        const amount = (inv.installments ?? []).find((i) => i.dueDate === l.date_maturity)?.amount;
+        return { dueDate: l.date_maturity, amount: amount ?? show(books, sign * l.amount_residual), residual: show(books, sign * l.amount_residual) };
+      })
+      : [{ dueDate: inv.due_date ?? inv.date, amount: show(books, inv.total), residual: show(books, inv.total) }],
+    lines: lines.map((l) => ({ description: l.description, quantity: l.quantity, unitPrice: show(books, l.unit_price), taxRate: l.tax_rate, subtotal: show(books, l.subtotal), tax: show(books, l.tax) })),
+    einvoice: { form: inv.einvoice_form, series: inv.einvoice_series, number: inv.einvoice_number },
+    originInvoice: inv.origin_invoice_id, notes: inv.notes,
+  };
+}
+
+export async function deleteDraft(books: Books, id: string): Promise<void> {
+  const inv = await books.trx.selectFrom('ledger_invoice').select(['state', 'partner_id']).where('tenant_id', '=', books.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
+  if (!inv) throw notFound(`No invoice ${id}.`);
+  await resolvePartner(books, inv.partner_id);
+  if (inv.state !== 'draft') throw new ProblemError(409, 'invoice-posted', 'Conflict', 'A posted invoice cannot be deleted; reverse it with a credit note.');
+  await books.trx.deleteFrom('ledger_invoice').where('tenant_id', '=', books.tenantId).where('id', '=', id).execute();
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'invoice.draft_deleted', entity: 'invoice', entityId: id });
+}
+
+export { money };

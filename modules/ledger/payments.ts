@@ -1,0 +1,211 @@
+import { sql } from 'kysely';
+import { badRequest, conflict, notFound } from '../../core/errors.js';
+import { compareDates } from '../../core/dates.js';
+import { assertCurrency, money, show, today, type Books } from './books.js';
+import { checkDate, resolvePartner } from './partners.js';
+import { creditLines } from './invoices.js';
+import { allocateInOrder, lockLines, openDebits, refreshInvoices, unallocate, type OpenLine } from './reconcile.js';
+
+export interface PaymentInput {
+  partner: string;
+  date: string;
+  amount: string;
+  currency?: string;
+  reference?: string;
+  journal?: 'bank' | 'cash';
+  allocations?: Array<{ invoice: string; amount: string }>;
+}
+
+export interface PaymentView {
+  id: string; partner: { id: string; ref: string; name: string }; date: string; amount: string; currency: string;
+  reference: string | null; journal: 'bank' | 'cash'; bankMatched: boolean;
+  allocated: string; unallocated: string;
+  allocations: Array<{ invoice: string | null; number: string | null; amount: string; date: string }>;
+}
+
+async function invoiceForAllocation(books: Books, partnerId: string, idOrNumber: string, field: string) {
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(idOrNumber);
+  const inv = await books.trx.selectFrom('ledger_invoice').select(['id', 'number', 'partner_id', 'state', 'kind', 'residual'])
+    .where('tenant_id', '=', books.tenantId).where(uuid ? 'id' : 'number', '=', idOrNumber).executeTakeFirst();
+  if (!inv || inv.partner_id !== partnerId) throw badRequest(`no invoice '${idOrNumber}' of this partner`, field);
+  if (inv.state !== 'posted' || inv.kind !== 'invoice') throw badRequest(`'${idOrNumber}' is not a posted invoice`, field);
+  return inv;
+}
+
+/**
+ * Registers a receipt: outstanding receipts (bank) or cash against the partner's receivable, then
+ * allocates it — to the invoices given, or oldest due first. What is left stays as the partner's
+ * unallocated credit.
+ */
+export async function registerPayment(books: Books, input: PaymentInput): Promise<PaymentView> {
+  const partner = await resolvePartner(books, input.partner, 'partner');
+  assertCurrency(books, input.currency);
+  checkDate(input.date, 'date');
+  const amount = money(books, input.amount, 'amount');
+  const journal = input.journal ?? 'bank';
+  const wanted = (input.allocations ?? []).map((a, i) => ({ ...a, minor: money(books, a.amount, `allocations[${i}].amount`), field: `allocations[${i}].invoice` }));
+  const wantedTotal = wanted.reduce((s, a) => s + a.minor, 0n);
+  if (wantedTotal > amount) throw badRequest(`allocations total ${show(books, wantedTotal)}, more than the payment's ${input.amount}`, 'allocations');
+
+  const move = await books.trx.insertInto('ledger_move').values({
+    tenant_id: books.tenantId, kind: 'payment', journal, date: input.date, ref: input.reference ?? null, partner_id: partner.id, reversal_of: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  const payment = await books.trx.insertInto('ledger_payment').values({
+    tenant_id: books.tenantId, partner_id: partner.id, date: input.date, amount, currency: books.currency, reference: input.reference ?? null,
+    journal, move_id: move.id, bank_matched: journal === 'cash',
+  }).returning('id').executeTakeFirstOrThrow();
+  const { accounts } = books.settings;
+  const base = { tenant_id: books.tenantId, move_id: move.id, partner_id: partner.id, date: input.date, invoice_id: null, payment_id: payment.id, description: input.reference ?? 'Payment' };
+  const [creditLine] = await books.trx.insertInto('ledger_move_line').values([
+    { ...base, account_code: accounts.receivable, date_maturity: input.date, debit: 0n, credit: amount, receivable: true, amount_residual: -amount },
+    { ...base, account_code: journal === 'cash' ? accounts.cash : accounts.outstandingReceipts, date_maturity: null, debit: amount, credit: 0n, receivable: false, amount_residual: 0n },
+  ]).returning(['id']).execute();
+  const credit: OpenLine = { id: creditLine.id, partner_id: partner.id, date: input.date, date_maturity: input.date, amount_residual: -amount, invoice_id: null, payment_id: payment.id };
+
+  const touched: string[] = [];
+  if (wanted.length > 0) {
+    for (const a of wanted) {
+      const inv = await invoiceForAllocation(books, partner.id, a.invoice, a.field);
+      const debits = await openDebits(books, partner.id, inv.id);
+      const open = debits.reduce((s, d) => s + d.amount_residual, 0n);
+      if (a.minor > open) throw badRequest(`${a.amount} is more than the ${show(books, open)} open on invoice ${inv.number}`, a.field.replace(/invoice$/, 'amount'));
+      await allocateInOrder(books, credit, debits, a.minor, input.date);
+      touched.push(inv.id);
+    }
+  } else {
+    const debits = await openDebits(books, partner.id);
+    await allocateInOrder(books, credit, debits, amount, input.date);
+    touched.push(...debits.filter((d) => d.invoice_id).map((d) => d.invoice_id!));
+  }
+  await refreshInvoices(books, touched);
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: input.amount, date: input.date, reference: input.reference ?? null } });
+  await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, { actor: books.actor });
+  return getPayment(books, payment.id);
+}
+
+async function paymentRow(books: Books, id: string) {
+  const row = await books.trx.selectFrom('ledger_payment as y').innerJoin('ledger_partner as p', (j) => j.onRef('p.tenant_id', '=', 'y.tenant_id').onRef('p.id', '=', 'y.partner_id'))
+    .selectAll('y').select(['p.ref', 'p.name', 'p.salesperson_id'])
+    .where('y.tenant_id', '=', books.tenantId).where('y.id', '=', id).executeTakeFirst();
+  if (!row || (books.visibleSalespeople && !books.visibleSalespeople.includes(row.salesperson_id ?? ''))) throw notFound(`No payment ${id}.`);
+  return row;
+}
+
+export async function paymentCreditLine(books: Books, paymentId: string): Promise<OpenLine> {
+  const { rows } = await sql<OpenLine>`
+    select id, partner_id, date, date_maturity, amount_residual, invoice_id, payment_id from ledger_move_line
+    where tenant_id = ${books.tenantId} and payment_id = ${paymentId} and receivable`.execute(books.trx);
+  return rows[0];
+}
+
+export async function getPayment(books: Books, id: string): Promise<PaymentView> {
+  const row = await paymentRow(books, id);
+  const line = await paymentCreditLine(books, id);
+  const { rows } = await sql<{ invoice_id: string | null; number: string | null; amount: bigint; date: string }>`
+    select d.invoice_id, i.number, p.amount, p.date
+    from ledger_partial p
+    join ledger_move_line d on d.tenant_id = p.tenant_id and d.id = p.debit_line_id
+    left join ledger_invoice i on i.tenant_id = d.tenant_id and i.id = d.invoice_id
+    where p.tenant_id = ${books.tenantId} and p.credit_line_id = ${line.id} and p.undone_at is null
+    order by p.created_at, p.id`.execute(books.trx);
+  return {
+    id: row.id, partner: { id: row.partner_id, ref: row.ref, name: row.name }, date: row.date, amount: show(books, row.amount), currency: row.currency.trim(),
+    reference: row.reference, journal: row.journal, bankMatched: row.bank_matched,
+    allocated: show(books, row.amount + line.amount_residual), unallocated: show(books, -line.amount_residual),
+    allocations: rows.map((r) => ({ invoice: r.invoice_id, number: r.number, amount: show(books, r.amount), date: r.date })),
+  };
+}
+
+/** Undoes a payment's allocations (all, or those on one invoice) as of `date`; audited and reversible. */
+export async function unallocatePayment(books: Books, paymentId: string, input: { invoice?: string; date?: string }): Promise<PaymentView> {
+  const row = await paymentRow(books, paymentId);
+  const line = await paymentCreditLine(books, paymentId);
+  const date = input.date ? checkDate(input.date, 'date') : today(books);
+  let invoiceId: string | null = null;
+  if (input.invoice) invoiceId = (await invoiceForAllocation(books, row.partner_id, input.invoice, 'invoice')).id;
+  const undone = await unallocate(books, line.id, invoiceId, date);
+  if (undone.amount === 0n) throw conflict('Nothing is allocated from this payment' + (input.invoice ? ` to invoice ${input.invoice}` : '') + '.', 'nothing-allocated');
+  await refreshInvoices(books, undone.invoiceIds);
+  return getPayment(books, paymentId);
+}
+
+/** Applies existing credit (a payment's unallocated amount, or an open credit note) to an invoice. */
+export async function allocateCredit(books: Books, input: { payment?: string; creditNote?: string; invoice: string; amount?: string; date?: string }): Promise<{ allocated: string; invoice: string }> {
+  if ((input.payment === undefined) === (input.creditNote === undefined)) throw badRequest('give either payment or creditNote', 'payment');
+  let credit: OpenLine | undefined;
+  let partnerId: string;
+  let touched: string[] = [];
+  if (input.payment) {
+    const row = await paymentRow(books, input.payment);
+    partnerId = row.partner_id;
+    credit = await paymentCreditLine(books, row.id);
+  } else {
+    const cn = await books.trx.selectFrom('ledger_invoice').select(['id', 'partner_id', 'kind', 'state']).where('tenant_id', '=', books.tenantId).where('id', '=', input.creditNote!).executeTakeFirst();
+    if (!cn || cn.kind !== 'credit_note' || cn.state !== 'posted') throw badRequest(`no posted credit note ${input.creditNote}`, 'creditNote');
+    await resolvePartner(books, cn.partner_id);
+    partnerId = cn.partner_id;
+    credit = (await creditLines(books, cn.id))[0];
+    touched = [cn.id];
+  }
+  const inv = await invoiceForAllocation(books, partnerId, input.invoice, 'invoice');
+  const date = input.date ? checkDate(input.date, 'date') : today(books);
+  const locked = (await lockLines(books, [credit.id])).get(credit.id)!;
+  const debits = await openDebits(books, partnerId, inv.id);
+  const open = debits.reduce((s, d) => s + d.amount_residual, 0n);
+  const available = -locked.amount_residual;
+  const amount = input.amount !== undefined ? money(books, input.amount, 'amount') : (open < available ? open : available);
+  if (amount <= 0n) throw conflict('Nothing to allocate: the credit is used up or the invoice is settled.', 'nothing-to-allocate');
+  if (amount > available) throw badRequest(`only ${show(books, available)} of the credit is unallocated`, 'amount');
+  if (amount > open) throw badRequest(`only ${show(books, open)} is open on invoice ${inv.number}`, 'amount');
+  await allocateInOrder(books, locked, debits, amount, date);
+  await refreshInvoices(books, [inv.id, ...touched]);
+  return { allocated: show(books, amount), invoice: inv.id };
+}
+
+/** Writes off a small residual (up to the `writeOffLimit` setting) to the write-off account. */
+export async function writeOff(books: Books, invoiceId: string, input: { amount?: string; date?: string; reason?: string }): Promise<void> {
+  const inv = await books.trx.selectFrom('ledger_invoice').select(['id', 'number', 'partner_id', 'state', 'kind', 'date']).where('tenant_id', '=', books.tenantId).where('id', '=', invoiceId).executeTakeFirst();
+  if (!inv) throw notFound(`No invoice ${invoiceId}.`);
+  await resolvePartner(books, inv.partner_id);
+  if (inv.state !== 'posted' || inv.kind !== 'invoice') throw badRequest('only a posted invoice can be written off', 'id');
+  const date = input.date ? checkDate(input.date, 'date') : today(books);
+  if (compareDates(date, inv.date) < 0) throw badRequest(`date ${date} is before the invoice date ${inv.date}`, 'date');
+  const debits = await openDebits(books, inv.partner_id, inv.id);
+  const open = debits.reduce((s, d) => s + d.amount_residual, 0n);
+  const amount = input.amount !== undefined ? money(books, input.amount, 'amount') : open;
+  if (amount <= 0n || open === 0n) throw conflict(`Invoice ${inv.number} has nothing open to write off.`, 'nothing-open');
+  if (amount > open) throw badRequest(`only ${show(books, open)} is open on invoice ${inv.number}`, 'amount');
+  const limit = money(books, books.settings.writeOffLimit, 'writeOffLimit', { allowZero: true });
+  if (amount > limit) throw badRequest(`${show(books, amount)} is more than the write-off limit of ${show(books, limit)} (setting writeOffLimit)`, 'amount');
+  const move = await books.trx.insertInto('ledger_move').values({
+    tenant_id: books.tenantId, kind: 'write_off', journal: 'general', date, ref: `Write-off ${inv.number}`, partner_id: inv.partner_id, reversal_of: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  const base = { tenant_id: books.tenantId, move_id: move.id, partner_id: inv.partner_id, date, invoice_id: null, payment_id: null, description: input.reason ?? `Write-off ${inv.number}` };
+  const [line] = await books.trx.insertInto('ledger_move_line').values([
+    { ...base, account_code: books.settings.accounts.receivable, date_maturity: date, debit: 0n, credit: amount, receivable: true, amount_residual: -amount },
+    { ...base, account_code: books.settings.accounts.writeOff, date_maturity: null, debit: amount, credit: 0n, receivable: false, amount_residual: 0n },
+  ]).returning('id').execute();
+  const credit: OpenLine = { id: line.id, partner_id: inv.partner_id, date, date_maturity: date, amount_residual: -amount, invoice_id: null, payment_id: null };
+  await allocateInOrder(books, credit, debits, amount, date);
+  await refreshInvoices(books, [inv.id]);
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'invoice.written_off', entity: 'invoice', entityId: inv.id, after: { amount: show(books, amount), date, reason: input.reason ?? null } });
+}
+
+/**
+ * Marks a payment as matched (or no longer matched) to a bank statement line: its invoices move
+ * between `in_payment` and `paid`. The bank-reconciliation module calls this (service `payments`).
+ */
+export async function setBankMatched(books: Books, paymentId: string, matched: boolean): Promise<void> {
+  const row = await paymentRow(books, paymentId);
+  if (row.bank_matched === matched) return;
+  await books.trx.updateTable('ledger_payment').set({ bank_matched: matched }).where('tenant_id', '=', books.tenantId).where('id', '=', paymentId).execute();
+  const { rows } = await sql<{ invoice_id: string }>`
+    select distinct d.invoice_id from ledger_partial p
+    join ledger_move_line c on c.tenant_id = p.tenant_id and c.id = p.credit_line_id
+    join ledger_move_line d on d.tenant_id = p.tenant_id and d.id = p.debit_line_id
+    where p.tenant_id = ${books.tenantId} and c.payment_id = ${paymentId} and p.undone_at is null and d.invoice_id is not null`.execute(books.trx);
+  const invoiceIds = rows.map((r) => r.invoice_id);
+  await refreshInvoices(books, invoiceIds);
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: matched ? 'payment.bank_matched' : 'payment.bank_unmatched', entity: 'payment', entityId: paymentId });
+  if (matched) await books.api.emit(books.trx, books.tenantId, 'payment.reconciled', { paymentId, partnerId: row.partner_id, invoiceIds }, { actor: books.actor });
+}

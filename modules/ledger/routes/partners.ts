@@ -1,0 +1,35 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { LedgerApi } from '../books.js';
+import { withBooks } from '../http.js';
+import { createPartner, getPartner, listPartners, updatePartner } from '../partners.js';
+import { NewPartner, PartnerList, PartnerOut, PartnerParams, PartnerPatch, PartnerQuery, Problem } from '../schemas.js';
+
+const WRITERS = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[] };
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const api = app.module as LedgerApi;
+  const tags = ['ledger: partners'];
+
+  app.post('/partners', {
+    config: WRITERS,
+    schema: { tags, summary: 'Create a partner (customer)', body: NewPartner, response: { 201: PartnerOut, 400: Problem, 409: Problem } },
+  }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => createPartner(b, request.body))));
+
+  app.get('/partners', {
+    schema: { tags, summary: 'List partners with balance and overdue; filter and sort', querystring: PartnerQuery, response: { 200: PartnerList } },
+  }, async (request) => withBooks(request, api, (b) => listPartners(b, request.query)));
+
+  app.get('/partners/:id', {
+    schema: { tags, summary: 'One partner with balance and overdue (by id or ref)', params: PartnerParams, response: { 200: PartnerOut, 404: Problem } },
+  }, async (request) => withBooks(request, api, (b) => getPartner(b, request.params.id)));
+
+  app.patch('/partners/:id', {
+    config: WRITERS,
+    schema: { tags, summary: 'Change a partner', params: PartnerParams, body: PartnerPatch, response: { 200: PartnerOut, 400: Problem, 404: Problem, 409: Problem } },
+  }, async (request) => withBooks(request, api, async (b) => {
+    const partner = await getPartner(b, request.params.id);
+    return updatePartner(b, partner.id, request.body);
+  }));
+};
+
+export default routes;

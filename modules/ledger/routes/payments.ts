@@ -1,0 +1,34 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { LedgerApi } from '../books.js';
+import { withBooks } from '../http.js';
+import { allocateCredit, getPayment, registerPayment, unallocatePayment } from '../payments.js';
+import { AllocationBody, IdParams, NewPayment, PaymentOut, Problem, UnallocateBody } from '../schemas.js';
+
+const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const api = app.module as LedgerApi;
+  const tags = ['ledger: payments'];
+
+  app.post('/payments', {
+    config: WRITE,
+    schema: { tags, summary: 'Register a payment; allocate it as given or oldest due first', body: NewPayment, response: { 201: PaymentOut, 400: Problem } },
+  }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => registerPayment(b, request.body))));
+
+  app.get('/payments/:id', {
+    schema: { tags, summary: 'A payment and where it is allocated', params: IdParams, response: { 200: PaymentOut, 404: Problem } },
+  }, async (request) => withBooks(request, api, (b) => getPayment(b, request.params.id)));
+
+  app.post('/payments/:id/unallocate', {
+    config: WRITE,
+    schema: { tags, summary: "Undo a payment's allocations (all, or one invoice's)", params: IdParams, body: Type.Optional(UnallocateBody), response: { 200: PaymentOut, 400: Problem, 404: Problem, 409: Problem } },
+  }, async (request) => withBooks(request, api, (b) => unallocatePayment(b, request.params.id, request.body ?? {})));
+
+  app.post('/allocations', {
+    config: WRITE,
+    schema: { tags, summary: 'Apply unallocated credit (payment or credit note) to an invoice', body: AllocationBody, response: { 201: Type.Object({ allocated: Type.String(), invoice: Type.String() }), 400: Problem, 409: Problem } },
+  }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => allocateCredit(b, request.body))));
+};
+
+export default routes;

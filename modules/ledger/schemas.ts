@@ -1,0 +1,132 @@
+import { Type } from 'typebox';
+
+const Amount = (description: string) => Type.String({ description: `${description} — a decimal string in major units, e.g. "1250000" (VND) or "12.50" (USD)` });
+const Day = (description: string) => Type.String({ description: `${description} (YYYY-MM-DD)` });
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
+export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const PartnerParams = Type.Object({ id: Type.String({ minLength: 1, description: 'Partner id or ref' }) });
+
+export const Address = Type.Object({
+  street: Type.Optional(Type.String()), ward: Type.Optional(Type.String()),
+  district: Type.Optional(Type.String({ description: 'Optional: Vietnamese addresses since 2025 often have no district' })),
+  province: Type.Optional(Type.String()), country: Type.Optional(Type.String()), postalCode: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export const Contact = Type.Object({
+  kind: Type.Union([Type.Literal('followup'), Type.Literal('invoice'), Type.Literal('other')], { description: 'A follow-up contact is written to before the invoice address' }),
+  name: Type.String({ minLength: 1 }), email: Type.Optional(Type.String()), phone: Type.Optional(Type.String()), lang: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+const Trust = Type.Union([Type.Literal('good'), Type.Literal('normal'), Type.Literal('bad')]);
+
+const partnerFields = {
+  ref: Type.String({ minLength: 1, maxLength: 64, description: 'Your code for the customer, unique' }),
+  name: Type.String({ minLength: 1, maxLength: 300 }),
+  email: Type.Optional(Nullable(Type.String())),
+  phone: Type.Optional(Nullable(Type.String())),
+  lang: Type.Optional(Nullable(Type.String({ description: 'e.g. vi, en, zh, ar' }))),
+  address: Type.Optional(Type.Union([Address, Type.Null()])),
+  taxCode: Type.Optional(Nullable(Type.String())),
+  salesperson: Type.Optional(Nullable(Type.String({ description: 'User id of the salesperson / responsible' }))),
+  group: Type.Optional(Nullable(Type.String())),
+  creditLimit: Type.Optional(Nullable(Amount('Credit limit'))),
+  trust: Type.Optional(Trust),
+  bankAccounts: Type.Optional(Type.Array(Type.String(), { description: 'Account numbers the customer pays from (bank matching)' })),
+  active: Type.Optional(Type.Boolean()),
+  contacts: Type.Optional(Type.Array(Contact)),
+};
+
+export const NewPartner = Type.Object(partnerFields, { additionalProperties: false });
+export const PartnerPatch = Type.Partial(Type.Object(partnerFields), { additionalProperties: false });
+
+export const PartnerOut = Type.Object({
+  id: Type.String(), ref: Type.String(), name: Type.String(), email: Nullable(Type.String()), phone: Nullable(Type.String()), lang: Nullable(Type.String()),
+  address: Type.Union([Address, Type.Null()]), taxCode: Nullable(Type.String()), salesperson: Nullable(Type.String()), group: Nullable(Type.String()),
+  creditLimit: Nullable(Type.String()), trust: Trust, bankAccounts: Type.Array(Type.String()), active: Type.Boolean(),
+  contacts: Type.Array(Type.Object({ id: Type.String(), kind: Type.String(), name: Type.String(), email: Type.Optional(Type.String()), phone: Type.Optional(Type.String()), lang: Type.Optional(Type.String()) })),
+  balance: Amount('Everything the partner owes, net of unallocated credit'),
+  overdue: Amount('Open amounts past their due date'),
+});
+
+export const PartnerList = Type.Object({ total: Type.Integer(), items: Type.Array(PartnerOut) });
+export const PartnerQuery = Type.Object({
+  ref: Type.Optional(Type.String()), name: Type.Optional(Type.String({ description: 'Part of the name, any case' })),
+  salesperson: Type.Optional(Type.String({ format: 'uuid' })), group: Type.Optional(Type.String()),
+  sort: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('ref'), Type.Literal('balance'), Type.Literal('-balance'), Type.Literal('overdue'), Type.Literal('-overdue')])),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }), offset: Type.Integer({ minimum: 0, default: 0 }),
+}, { additionalProperties: false });
+
+export const InvoiceLine = Type.Object({
+  description: Type.String({ minLength: 1 }),
+  quantity: Type.String({ description: 'Decimal string, up to 6 decimals, e.g. "1" or "2.5"' }),
+  unitPrice: Amount('Unit price before tax'),
+  taxRate: Type.Optional(Type.String({ description: 'VAT percent, e.g. "10", "8", "5", "0"' })),
+}, { additionalProperties: false });
+
+export const NewInvoice = Type.Object({
+  partner: Type.String({ minLength: 1, description: 'Partner id or ref' }),
+  date: Day('Invoice date'),
+  dueDate: Type.Optional(Day('Due date (one instalment)')),
+  paymentTerm: Type.Optional(Type.String({ description: 'Payment term id or name (needs the payment-terms module)' })),
+  currency: Type.Optional(Type.String()),
+  lines: Type.Array(InvoiceLine, { minItems: 1, maxItems: 1000 }),
+  post: Type.Optional(Type.Boolean({ description: 'Post at once (default: stay a draft)' })),
+  einvoice: Type.Optional(Type.Object({ form: Type.Optional(Type.String()), series: Type.Optional(Type.String()), number: Type.Optional(Type.String()) }, { additionalProperties: false, description: 'Vietnamese e-invoice form (mẫu số), series (ký hiệu) and number, kept as given' })),
+  notes: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export const InvoiceOut = Type.Object({
+  id: Type.String(), kind: Type.Union([Type.Literal('invoice'), Type.Literal('credit_note')]), number: Nullable(Type.String()),
+  state: Type.Union([Type.Literal('draft'), Type.Literal('posted')]),
+  paymentState: Type.Union([Type.Literal('not_paid'), Type.Literal('partial'), Type.Literal('in_payment'), Type.Literal('paid'), Type.Literal('reversed')]),
+  partner: Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() }),
+  date: Type.String(), dueDate: Nullable(Type.String()), currency: Type.String(),
+  paymentReference: Nullable(Type.String({ description: 'Short code with a check character for bank transfers and QR codes' })),
+  paymentTerm: Type.Unknown(), discount: Type.Union([Type.Object({ until: Type.String(), amount: Type.String() }), Type.Null()]),
+  untaxed: Type.String(), tax: Type.String(), total: Type.String(), residual: Type.String(),
+  installments: Type.Array(Type.Object({ dueDate: Type.String(), amount: Type.String(), residual: Type.String() })),
+  lines: Type.Array(Type.Object({ description: Type.String(), quantity: Type.String(), unitPrice: Type.String(), taxRate: Type.String(), subtotal: Type.String(), tax: Type.String() })),
+  einvoice: Type.Object({ form: Nullable(Type.String()), series: Nullable(Type.String()), number: Nullable(Type.String()) }),
+  originInvoice: Nullable(Type.String()), notes: Nullable(Type.String()),
+});
+
+export const ReverseBody = Type.Object({
+  date: Type.Optional(Day('Credit note date (default: today, or the invoice date if later)')),
+  reason: Type.Optional(Type.String()),
+  lines: Type.Optional(Type.Array(InvoiceLine, { minItems: 1, description: 'For a partial credit: the lines to credit (default: the whole invoice)' })),
+}, { additionalProperties: false });
+
+export const NewPayment = Type.Object({
+  partner: Type.String({ minLength: 1, description: 'Partner id or ref' }),
+  date: Day('Payment date'),
+  amount: Amount('Amount received'),
+  currency: Type.Optional(Type.String()),
+  reference: Type.Optional(Type.String()),
+  journal: Type.Optional(Type.Union([Type.Literal('bank'), Type.Literal('cash')], { description: 'bank (default): in payment until matched to a statement line; cash: settled at once' })),
+  allocations: Type.Optional(Type.Array(Type.Object({
+    invoice: Type.String({ description: 'Invoice id or number' }), amount: Amount('Amount applied'),
+  }, { additionalProperties: false }), { description: 'Without it: oldest due first' })),
+}, { additionalProperties: false });
+
+export const PaymentOut = Type.Object({
+  id: Type.String(), partner: Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() }), date: Type.String(),
+  amount: Type.String(), currency: Type.String(), reference: Nullable(Type.String()), journal: Type.String(), bankMatched: Type.Boolean(),
+  allocated: Type.String(), unallocated: Type.String(),
+  allocations: Type.Array(Type.Object({ invoice: Nullable(Type.String()), number: Nullable(Type.String()), amount: Type.String(), date: Type.String() })),
+});
+
+export const UnallocateBody = Type.Object({
+  invoice: Type.Optional(Type.String({ description: 'Only this invoice (id or number); default all' })),
+  date: Type.Optional(Day('Date the allocation stops counting (default today)')),
+}, { additionalProperties: false });
+
+export const AllocationBody = Type.Object({
+  payment: Type.Optional(Type.String({ format: 'uuid' })), creditNote: Type.Optional(Type.String({ format: 'uuid' })),
+  invoice: Type.String(), amount: Type.Optional(Amount('Amount (default: as much as possible)')), date: Type.Optional(Day('Allocation date')),
+}, { additionalProperties: false });
+
+export const WriteOffBody = Type.Object({
+  amount: Type.Optional(Amount('Amount (default: all that is open)')), date: Type.Optional(Day('Date')), reason: Type.Optional(Type.String()),
+}, { additionalProperties: false });
