@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Trx } from '../../core/db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import { compareDates } from '../../core/dates.js';
 import { assertCurrency, money, show, today, type Books } from './books.js';
@@ -12,14 +13,33 @@ import type { Installment, PaymentState } from './schema.js';
 export interface InstallmentPlan {
   installments: Array<{ dueDate: string; amount: bigint }>;
   term: { id: string; name: string; version?: number };
+  /** Early-payment discount: `amount` off if paid in full by `until`. */
   discount?: { until: string; amount: bigint };
 }
-export type InstallmentProvider = (books: Books, term: string, date: string, total: bigint) => Promise<InstallmentPlan>;
+
+/** The part of the books a provider needs (the ledger's Books satisfies it). */
+export interface LedgerContext { trx: Trx; tenantId: string; currency: string }
+
+/**
+ * How instalments are computed when a module supplies payment terms. The ledger offers
+ * `api.service('ledger', 'installments').register(moduleName, provider)`; it is asked only for
+ * tenants that have that module enabled.
+ */
+export interface InstallmentProvider {
+  /** Instalments for a term (id or name); throw a 400 problem naming `paymentTerm` for an unknown term. */
+  plan(ctx: LedgerContext, term: string, date: string, total: bigint): Promise<InstallmentPlan>;
+  /** The partner's default term, used when an invoice gives neither dueDate nor paymentTerm. */
+  defaultTerm(ctx: LedgerContext, partnerId: string): Promise<string | null>;
+}
 
 let installmentProvider: { module: string; provider: InstallmentProvider } | null = null;
-/** Called by the payment-terms module at setup (a service the ledger offers as `installments`). */
 export function registerInstallmentProvider(module: string, provider: InstallmentProvider): void {
   installmentProvider = { module, provider };
+}
+
+async function activeProvider(books: Books): Promise<InstallmentProvider | null> {
+  if (!installmentProvider || !(await books.api.isEnabled(books.trx, books.tenantId, installmentProvider.module))) return null;
+  return installmentProvider.provider;
 }
 
 export interface InvoiceInput {
@@ -68,12 +88,16 @@ export async function createInvoice(books: Books, input: InvoiceInput, kind: 'in
   const tax = lines.reduce((a, l) => a + l.tax, 0n);
   const total = untaxed + tax;
   if (total <= 0n) throw badRequest('the total must be more than zero', 'lines');
-  if (input.paymentTerm !== undefined) await planInstallments(books, input.paymentTerm, input.date, total); // refuse a bad term now, not at posting
+  let paymentTerm = input.paymentTerm;
+  if (paymentTerm === undefined && input.dueDate === undefined && kind === 'invoice') {
+    paymentTerm = (await (await activeProvider(books))?.defaultTerm(books, partner.id)) ?? undefined;
+  }
+  if (paymentTerm !== undefined) await planInstallments(books, paymentTerm, input.date, total); // refuse a bad term now, not at posting
 
   const row = await books.trx.insertInto('ledger_invoice').values({
     tenant_id: books.tenantId, kind, number: null, partner_id: partner.id, date: input.date, due_date: input.dueDate ?? null,
     currency: books.currency, state: 'draft', payment_reference: null,
-    payment_term: JSON.stringify(input.paymentTerm !== undefined ? { requested: input.paymentTerm } : null), installments: JSON.stringify(null),
+    payment_term: JSON.stringify(paymentTerm !== undefined ? { requested: paymentTerm } : null), installments: JSON.stringify(null),
     einvoice_form: input.einvoice?.form ?? null, einvoice_series: input.einvoice?.series ?? null, einvoice_number: input.einvoice?.number ?? null,
     untaxed, tax, total, residual: total, move_id: null, origin_invoice_id: originInvoiceId, notes: input.notes ?? null, posted_at: null,
   }).returning('id').executeTakeFirstOrThrow();
@@ -87,10 +111,9 @@ export async function createInvoice(books: Books, input: InvoiceInput, kind: 'in
 }
 
 async function planInstallments(books: Books, term: string, date: string, total: bigint): Promise<InstallmentPlan> {
-  if (!installmentProvider || !(await books.api.isEnabled(books.trx, books.tenantId, installmentProvider.module))) {
-    throw badRequest('payment terms need the payment-terms module, which is not enabled for this company; give a dueDate instead', 'paymentTerm');
-  }
-  const plan = await installmentProvider.provider(books, term, date, total);
+  const provider = await activeProvider(books);
+  if (!provider) throw badRequest('payment terms need the payment-terms module, which is not enabled for this company; give a dueDate instead', 'paymentTerm');
+  const plan = await provider.plan(books, term, date, total);
   const sum = plan.installments.reduce((a, i) => a + i.amount, 0n);
   if (sum !== total) throw new Error(`payment term ${term} split ${total} into instalments summing to ${sum}`);
   return plan;

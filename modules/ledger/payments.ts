@@ -77,6 +77,7 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
     await allocateInOrder(books, credit, debits, amount, input.date);
     touched.push(...debits.filter((d) => d.invoice_id).map((d) => d.invoice_id!));
   }
+  for (const invoiceId of new Set(touched)) await applyEarlyDiscount(books, invoiceId, input.date);
   await refreshInvoices(books, touched);
   await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: input.amount, date: input.date, reference: input.reference ?? null } });
   await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, { actor: books.actor });
@@ -208,4 +209,31 @@ export async function setBankMatched(books: Books, paymentId: string, matched: b
   await refreshInvoices(books, invoiceIds);
   await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: matched ? 'payment.bank_matched' : 'payment.bank_unmatched', entity: 'payment', entityId: paymentId });
   if (matched) await books.api.emit(books.trx, books.tenantId, 'payment.reconciled', { paymentId, partnerId: row.partner_id, invoiceIds }, { actor: books.actor });
+}
+
+/**
+ * Early-payment discount (from the invoice's payment term): when what is still open on the
+ * invoice is exactly the discount and the payment came by the deadline, the discount is booked to
+ * its own account (payment discounts, 635) and settles the invoice.
+ */
+async function applyEarlyDiscount(books: Books, invoiceId: string, paymentDate: string): Promise<void> {
+  const inv = await books.trx.selectFrom('ledger_invoice').select(['id', 'number', 'partner_id', 'payment_term'])
+    .where('tenant_id', '=', books.tenantId).where('id', '=', invoiceId).executeTakeFirst();
+  const discount = (inv?.payment_term as { discount?: { until: string; amount: string } } | null)?.discount;
+  if (!inv || !discount || compareDates(paymentDate, discount.until) > 0) return;
+  const amount = money(books, discount.amount, 'discount', { allowZero: true });
+  const debits = await openDebits(books, inv.partner_id, inv.id);
+  const open = debits.reduce((s, d) => s + d.amount_residual, 0n);
+  if (amount === 0n || open !== amount) return;
+  const move = await books.trx.insertInto('ledger_move').values({
+    tenant_id: books.tenantId, kind: 'write_off', journal: 'general', date: paymentDate, ref: `Early-payment discount ${inv.number}`, partner_id: inv.partner_id, reversal_of: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  const base = { tenant_id: books.tenantId, move_id: move.id, partner_id: inv.partner_id, date: paymentDate, invoice_id: null, payment_id: null, description: `Early-payment discount ${inv.number}` };
+  const [line] = await books.trx.insertInto('ledger_move_line').values([
+    { ...base, account_code: books.settings.accounts.receivable, date_maturity: paymentDate, debit: 0n, credit: amount, receivable: true, amount_residual: -amount },
+    { ...base, account_code: books.settings.accounts.paymentDiscount, date_maturity: null, debit: amount, credit: 0n, receivable: false, amount_residual: 0n },
+  ]).returning('id').execute();
+  const credit: OpenLine = { id: line.id, partner_id: inv.partner_id, date: paymentDate, date_maturity: paymentDate, amount_residual: -amount, invoice_id: null, payment_id: null };
+  await allocateInOrder(books, credit, debits, amount, paymentDate);
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'invoice.discount_granted', entity: 'invoice', entityId: inv.id, after: { amount: discount.amount, until: discount.until, paymentDate } });
 }
