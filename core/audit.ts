@@ -14,9 +14,11 @@ export interface AuditEntry {
 
 const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
 
-/** Appends one audit row in the caller's transaction: the record and the change commit together. */
-export async function audit(trx: Trx, tenantId: string, entry: AuditEntry): Promise<void> {
-  await trx.insertInto('core_audit').values({
+/** Appends audit rows in the caller's transaction: the record and the change commit together. */
+export async function audit(trx: Trx, tenantId: string, entries: AuditEntry | AuditEntry[]): Promise<void> {
+  const list = Array.isArray(entries) ? entries : [entries];
+  if (list.length === 0) return;
+  await trx.insertInto('core_audit').values(list.map((entry) => ({
     tenant_id: tenantId,
     actor_user_id: entry.actor.userId,
     actor_token_id: entry.actor.tokenId,
@@ -27,5 +29,5 @@ export async function audit(trx: Trx, tenantId: string, entry: AuditEntry): Prom
     before: json(entry.before),
     after: json(entry.after),
     request_id: entry.actor.requestId,
-  }).execute();
+  }))).execute();
 }

@@ -53,26 +53,46 @@ export class EventBus {
       returning id`.execute(trx);
     const row = inserted.rows[0];
     if (!row) return { emitted: false, id: null };
-
-    const hooks = this.hooks.get(event) ?? [];
-    const subs = this.subscribers.get(event) ?? [];
-    if (hooks.length > 0 || subs.length > 0) {
-      const enabled = await enabledModules(trx, tenantId);
-      const ctxBase = { trx, tenantId, event, actor: options.actor ?? SYSTEM_ACTOR };
-      for (const h of hooks) {
-        if (!enabled.has(h.module)) continue;
-        await h.handler({ ...ctxBase, log: this.log.child({ module: h.module, tenantId, event }) }, payload);
-      }
-      const receivers = subs.filter((s) => enabled.has(s.module)).map((s) => s.id);
-      if (receivers.length > 0) {
-        await sql`
-          insert into core_event_delivery (tenant_id, event_id, subscriber, state)
-          select ${tenantId}, ${row.id}, s, 'pending' from unnest(${receivers}::text[]) as s`.execute(trx);
-        await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
-      }
-    }
+    await this.afterInsert(trx, tenantId, event, [payload], [row.id], options);
     return { emitted: true, id: String(row.id) };
   }
+
+  /** Runs the hooks of outbox rows just written and gives each enabled subscriber a delivery row. */
+  async afterInsert<E extends EventName>(trx: Trx, tenantId: string, event: E, payloads: EventMap[E][], ids: bigint[], options: EmitOptions): Promise<void> {
+    const hooks = this.hooks.get(event) ?? [];
+    const subs = this.subscribers.get(event) ?? [];
+    if (hooks.length === 0 && subs.length === 0) return;
+    const enabled = await enabledModules(trx, tenantId);
+    const ctxBase = { trx, tenantId, event, actor: options.actor ?? SYSTEM_ACTOR };
+    for (const h of hooks) {
+      if (!enabled.has(h.module)) continue;
+      const log = this.log.child({ module: h.module, tenantId, event });
+      for (const payload of payloads) await h.handler({ ...ctxBase, log }, payload);
+    }
+    const receivers = subs.filter((s) => enabled.has(s.module)).map((s) => s.id);
+    if (receivers.length > 0) {
+      await sql`
+        insert into core_event_delivery (tenant_id, event_id, subscriber, state)
+        select ${tenantId}, e, s, 'pending' from unnest(${ids.map(String)}::bigint[]) as e cross join unnest(${receivers}::text[]) as s`.execute(trx);
+      await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+    }
+  }
+}
+
+/**
+ * Emits one event per payload in a few statements (bulk postings): one multi-row outbox insert,
+ * the hooks for each payload in order, one multi-row delivery insert. No dedupe keys.
+ */
+export async function emitMany<E extends EventName>(bus: EventBus, trx: Trx, tenantId: string, event: E, payloads: EventMap[E][], emittedBy: string, options: Omit<EmitOptions, 'dedupeKey'> = {}): Promise<string[]> {
+  if (payloads.length === 0) return [];
+  const { rows } = await sql<{ id: bigint }>`
+    insert into core_event_outbox (tenant_id, name, payload, emitted_by)
+    select ${tenantId}, ${event}, p, ${emittedBy} from unnest(${payloads.map((p) => JSON.stringify(p))}::jsonb[]) with ordinality as t(p, n)
+    order by n
+    returning id`.execute(trx);
+  const ids = rows.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  await bus.afterInsert(trx, tenantId, event, payloads, ids, options);
+  return ids.map(String);
 }
 
 export async function enabledModules(trx: Trx, tenantId: string): Promise<Set<string>> {

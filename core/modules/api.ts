@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Static, TObject } from 'typebox';
 import type { Trx } from '../db/kysely.js';
-import { enabledModules, type EventBus } from '../events/bus.js';
+import { emitMany, enabledModules, type EventBus } from '../events/bus.js';
 import type { JobDefinition } from '../events/scheduler.js';
 import type { EmitOptions, EventMap, EventName, HookHandler, ScheduledPeriod, SubscriberHandler } from '../events/types.js';
 import { audit, type AuditEntry } from '../audit.js';
@@ -31,6 +31,8 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   subscribe<E extends EventName>(event: E, name: string, handler: SubscriberHandler<E>, options?: { maxAttempts?: number }): void;
   /** A scheduled job: at each `cron` instant (tenant time zone) `event` is emitted once per tenant. */
   job(name: string, cron: string, event: ScheduledEventName): void;
+  /** Emits one event per payload in a few statements (bulk work); no dedupe keys. */
+  emitMany<E extends EventName>(trx: Trx, tenantId: string, event: E, payloads: EventMap[E][], options?: Omit<EmitOptions, 'dedupeKey'>): Promise<string[]>;
   /** Emits an event this module owns, inside a tenant transaction. */
   emit<E extends EventName>(trx: Trx, tenantId: string, event: E, payload: EventMap[E], options?: EmitOptions): Promise<{ emitted: boolean; id: string | null }>;
   /** Offers a service to modules that depend on this one. */
@@ -41,8 +43,8 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   isEnabled(trx: Trx, tenantId: string, module?: string): Promise<boolean>;
   /** The tenant's settings for this module, defaults filled in. */
   settings(trx: Trx, tenantId: string): Promise<M extends ModuleManifest<infer S> ? Static<S> : never>;
-  /** Writes an audit row (who, what, before/after) in the same transaction as the change. */
-  audit(trx: Trx, tenantId: string, entry: Omit<AuditEntry, 'module'>): Promise<void>;
+  /** Writes audit rows (who, what, before/after) in the same transaction as the change. */
+  audit(trx: Trx, tenantId: string, entry: Omit<AuditEntry, 'module'> | Omit<AuditEntry, 'module'>[]): Promise<void>;
   onEnable(handler: LifecycleHandler): void;
   onDisable(handler: LifecycleHandler): void;
   onUpgrade(handler: UpgradeHandler): void;
@@ -72,6 +74,7 @@ export function createModuleApi(
     subscribe: (event, subscriberName, handler, options) => deps.bus.subscribe(name, event, subscriberName, handler, options?.maxAttempts ?? 8),
     job: (jobName, cron, event) => { deps.jobs.push({ module: name, name: jobName, cron, event }); },
     emit: (trx, tenantId, event, payload, options) => deps.bus.emit(trx, tenantId, event, payload, name, options),
+    emitMany: (trx, tenantId, event, payloads, options) => emitMany(deps.bus, trx, tenantId, event, payloads, name, options),
     provide: (serviceName, service) => { runtime.services.set(serviceName, service); },
     service: <T>(module: string, serviceName: string): T => {
       if (!manifest.depends.includes(module)) throw new Error(`Module '${name}' asked for a service of '${module}', which is not in its depends`);
@@ -81,7 +84,7 @@ export function createModuleApi(
     },
     isEnabled: async (trx, tenantId, module = name) => (await enabledModules(trx, tenantId)).has(module),
     settings: (trx, tenantId) => deps.enablement().settings(trx, tenantId, name) as never,
-    audit: (trx, tenantId, entry) => audit(trx, tenantId, { ...entry, module: name }),
+    audit: (trx, tenantId, entry) => audit(trx, tenantId, (Array.isArray(entry) ? entry : [entry]).map((e) => ({ ...e, module: name }))),
     onEnable: (handler) => { runtime.onEnable.push(handler); },
     onDisable: (handler) => { runtime.onDisable.push(handler); },
     onUpgrade: (handler) => { runtime.onUpgrade.push(handler); },

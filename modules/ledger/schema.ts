@@ -57,7 +57,7 @@ export interface LedgerSequenceTable { tenant_id: string; series: string; year: 
 
 export interface LedgerMoveTable {
   tenant_id: string;
-  id: Generated<string>;
+  id: ColumnType<string, string | undefined, never>;
   kind: MoveKind;
   journal: 'sales' | 'bank' | 'cash' | 'general';
   date: string;
@@ -86,7 +86,7 @@ export interface LedgerMoveLineTable {
 
 export interface LedgerInvoiceTable {
   tenant_id: string;
-  id: Generated<string>;
+  id: ColumnType<string, string | undefined, never>;
   kind: 'invoice' | 'credit_note';
   number: string | null;
   partner_id: string;

@@ -4,6 +4,7 @@ import type { LedgerApi } from '../books.js';
 import { withBooks } from '../http.js';
 import { createInvoice, deleteDraft, getInvoice, postInvoice, reverseInvoice } from '../invoices.js';
 import { writeOff } from '../payments.js';
+import { postInvoicesInBulk } from '../bulk.js';
 import { IdParams, InvoiceOut, NewInvoice, Problem, ReverseBody, WriteOffBody } from '../schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
@@ -16,6 +17,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: WRITE,
     schema: { tags, summary: 'Create an invoice (draft, or posted with post: true)', body: NewInvoice, response: { 201: InvoiceOut, 400: Problem } },
   }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => createInvoice(b, request.body))));
+
+  app.post('/invoices/bulk', {
+    config: WRITE,
+    schema: {
+      tags, summary: 'Post up to 500 invoices at once (all or none; due dates, no payment terms)',
+      body: Type.Object({ invoices: Type.Array(NewInvoice, { minItems: 1, maxItems: 500 }) }, { additionalProperties: false }),
+      response: { 201: Type.Object({ created: Type.Integer(), invoices: Type.Array(Type.Object({ id: Type.String(), number: Type.String(), paymentReference: Type.String(), total: Type.String() })) }), 400: Problem },
+    },
+  }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => postInvoicesInBulk(b, request.body.invoices))));
 
   app.get('/invoices/:id', {
     schema: { tags, summary: 'An invoice or credit note, current', params: IdParams, response: { 200: InvoiceOut, 404: Problem } },
