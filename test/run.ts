@@ -1,13 +1,12 @@
 /**
  * `npm test`: prepares a PostgreSQL for the suite, then runs tap.
- * - Without DATABASE_URL: starts the embedded server in .tmp/test-pg (initialised on first use).
+ * - Without DATABASE_URL: starts a private embedded server in .tmp/test-pg-<pid> (removed afterwards).
  * - With DATABASE_URL: uses that server (its database is the maintenance connection).
  * Either way a template database is migrated once with core and every module; each test file
  * copies it into a database of its own, so files run in parallel without sharing state.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { MODULES_DIR, PROJECT_ROOT } from '../core/app.js';
@@ -16,17 +15,7 @@ import { startEmbeddedPostgres, type EmbeddedServer } from '../core/db/embedded.
 import { createDb, createPool } from '../core/db/kysely.js';
 import { discoverModules, loadRegistry } from '../core/modules/registry.js';
 import { withDatabase } from './helpers/database.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
-}
+import { freePort } from './helpers/net.js';
 
 async function main(): Promise<number> {
   let embedded: EmbeddedServer | null = null;
