@@ -9,11 +9,15 @@ export const DEFAULT_CHART: Array<{ code: string; name: string; kind: AccountKin
   { code: '131', name: 'Phải thu của khách hàng (Receivables)', kind: 'receivable' },
   { code: '2293', name: 'Dự phòng phải thu khó đòi (Bad-debt provision)', kind: 'bad_debt_provision' },
   { code: '3331', name: 'Thuế GTGT phải nộp (Output VAT)', kind: 'output_tax' },
+  { code: '4211', name: 'Lợi nhuận sau thuế chưa phân phối (Opening balance counterpart)', kind: 'other' },
   { code: '511', name: 'Doanh thu bán hàng (Sales revenue)', kind: 'revenue' },
   { code: '635', name: 'Chi phí tài chính – chiết khấu thanh toán (Payment discounts)', kind: 'payment_discount' },
   { code: '711', name: 'Thu nhập khác (Other income)', kind: 'other_income' },
   { code: '811', name: 'Chi phí khác (Other expenses)', kind: 'other_expense' },
 ];
+
+/** Where imported opening balances are booked against (seeded lazily by the import for charts that predate it). */
+export const OPENING_COUNTERPART = DEFAULT_CHART.find((a) => a.code === '4211')!;
 
 export async function seedChart(trx: Trx, tenantId: string): Promise<void> {
   await trx.insertInto('ledger_account')

@@ -64,8 +64,15 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
 
   const touched: string[] = [];
   if (wanted.length > 0) {
-    for (const a of wanted) {
-      const inv = await invoiceForAllocation(books, partner.id, a.invoice, a.field);
+    const invoices = [];
+    for (const a of wanted) invoices.push(await invoiceForAllocation(books, partner.id, a.invoice, a.field));
+    if (invoices.length > 1) {
+      // Every instalment concerned locked at once in id order: payments naming the same invoices in another order never deadlock.
+      await sql`select id from ledger_move_line where tenant_id = ${books.tenantId} and invoice_id = any(${invoices.map((i) => i.id)}::uuid[]) and receivable
+        order by id for update`.execute(books.trx);
+    }
+    for (const [i, a] of wanted.entries()) {
+      const inv = invoices[i];
       const debits = await openDebits(books, partner.id, inv.id);
       const open = debits.reduce((s, d) => s + d.amount_residual, 0n);
       if (a.minor > open) throw badRequest(`${a.amount} is more than the ${show(books, open)} open on invoice ${inv.number}`, a.field.replace(/invoice$/, 'amount'));
@@ -108,7 +115,7 @@ export async function getPayment(books: Books, id: string): Promise<PaymentView>
     join ledger_move_line d on d.tenant_id = p.tenant_id and d.id = p.debit_line_id
     left join ledger_invoice i on i.tenant_id = d.tenant_id and i.id = d.invoice_id
     where p.tenant_id = ${books.tenantId} and p.credit_line_id = ${line.id} and p.undone_at is null
-    order by p.created_at, p.id`.execute(books.trx);
+    order by d.date_maturity, d.date, p.created_at, p.id`.execute(books.trx);
   return {
     id: row.id, partner: { id: row.partner_id, ref: row.ref, name: row.name }, date: row.date, amount: show(books, row.amount), currency: row.currency.trim(),
     reference: row.reference, journal: row.journal, bankMatched: row.bank_matched,

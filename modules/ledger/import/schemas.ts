@@ -1,0 +1,42 @@
+import { Type } from 'typebox';
+
+const Format = Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { description: 'csv (UTF-8, comma, semicolon or tab) or xlsx (first visible sheet); sniffed from the file when omitted' });
+const DryRun = Type.Boolean({ description: 'Check the file and answer what would happen; nothing is written' });
+
+export const PartnerImportQuery = Type.Object({ format: Type.Optional(Format), dryRun: Type.Optional(DryRun) }, { additionalProperties: false });
+
+export const OpeningImportQuery = Type.Object({
+  format: Type.Optional(Format),
+  date: Type.Optional(Type.String({ description: 'Closing date the balances are at (YYYY-MM-DD); required for per-partner balances' })),
+  dryRun: Type.Optional(DryRun),
+}, { additionalProperties: false });
+
+const Ignored = Type.Array(Type.String(), { description: 'Headers of the file that no column answers to (left alone)' });
+
+export const PartnerImportResult = Type.Object({
+  dryRun: Type.Boolean(),
+  rows: Type.Integer({ description: 'Data rows read' }),
+  created: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer(),
+  ignoredColumns: Ignored,
+});
+
+export const OpeningImportResult = Type.Object({
+  dryRun: Type.Boolean(),
+  mode: Type.Union([Type.Literal('partner'), Type.Literal('invoice')], { description: 'partner: one balance per partner at the closing date; invoice: one row per open invoice' }),
+  date: Type.Union([Type.String(), Type.Null()]),
+  rows: Type.Integer(), entries: Type.Integer({ description: 'Journal entries (kind opening) posted' }), partners: Type.Integer(),
+  total: Type.String({ description: 'Net receivable opened (debit items less customer credits)' }),
+  debit: Type.String(), credit: Type.String(),
+  skipped: Type.Integer({ description: 'Rows with a zero balance' }),
+  ignoredColumns: Ignored,
+});
+
+export const ImportProblem = Type.Object({
+  type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()),
+  errors: Type.Optional(Type.Array(Type.Object({
+    row: Type.Optional(Type.Integer({ description: 'Row number in the file (header = row 1 in a plain file; 0 = the file as a whole)' })),
+    column: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The header as written in the file' })),
+    value: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    message: Type.String(), field: Type.String(),
+  }))),
+}, { additionalProperties: true });

@@ -1,0 +1,63 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type { LedgerApi } from '../books.js';
+import { withBooks } from '../http.js';
+import { checkDate } from '../partners.js';
+import { badRequest } from '../../../core/errors.js';
+import { importOpeningBalances } from '../import/opening.js';
+import { importPartners } from '../import/partners.js';
+import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult } from '../import/schemas.js';
+import { checkFormat } from '../import/table.js';
+
+const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream', 'application/vnd.ms-excel'];
+/** 20 MiB: about 100,000 partner rows of CSV; larger loads go through the bulk loader. */
+const FILE_LIMIT = 20 * 1024 * 1024;
+const ROLES = ['accountant', 'clerk'] as ('accountant' | 'clerk')[];
+
+function fileOf(request: FastifyRequest): Buffer {
+  const body = request.body;
+  if (!Buffer.isBuffer(body) || body.length === 0) {
+    throw badRequest(`send the file itself as the request body, with Content-Type ${FILE_TYPES.slice(0, 3).join(', ')}`, 'body');
+  }
+  return body;
+}
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const api = app.module as LedgerApi;
+  const tags = ['ledger: import'];
+  // The raw file, in this scope only: the other routes keep their JSON bodies.
+  app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: FILE_LIMIT }, (_request, body, done) => done(null, body));
+
+  app.post('/import/partners', {
+    config: { roles: ROLES },
+    schema: {
+      tags, summary: 'Import partners from CSV or XLSX: new refs created, known refs updated; every row checked first, nothing written on any error',
+      consumes: FILE_TYPES, querystring: PartnerImportQuery,
+      response: { 200: PartnerImportResult, 201: PartnerImportResult, 400: ImportProblem, 409: ImportProblem, 413: ImportProblem },
+    },
+  }, async (request, reply) => {
+    const file = fileOf(request);
+    const format = checkFormat(file, request.query.format);
+    const dryRun = request.query.dryRun ?? false;
+    const result = await withBooks(request, api, (b) => importPartners(b, file, format, dryRun));
+    return reply.status(dryRun ? 200 : 201).send(result);
+  });
+
+  app.post('/import/opening-balances', {
+    config: { roles: ROLES, idempotent: true },
+    schema: {
+      tags, summary: 'Import opening balances (per partner at a closing date, or per open invoice) from CSV or XLSX; all or nothing',
+      consumes: FILE_TYPES, querystring: OpeningImportQuery,
+      response: { 200: OpeningImportResult, 201: OpeningImportResult, 400: ImportProblem, 409: ImportProblem, 413: ImportProblem },
+    },
+  }, async (request, reply) => {
+    const file = fileOf(request);
+    const date = request.query.date === undefined ? undefined : checkDate(request.query.date, 'query.date');
+    const format = checkFormat(file, request.query.format);
+    const dryRun = request.query.dryRun ?? false;
+    const result = await withBooks(request, api, (b) => importOpeningBalances(b, file, format, date, dryRun));
+    return reply.status(dryRun ? 200 : 201).send(result);
+  });
+};
+
+export default routes;
