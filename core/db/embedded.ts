@@ -74,7 +74,8 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (msg
     persistent: true,
     createPostgresUser: isRoot,
     authMethod: 'scram-sha-256',
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // Code-point order like C, but lower()/upper()/ilike know every Unicode letter (Đ, Ạ …), not only ASCII.
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', "unix_socket_directories=", '-c', 'max_connections=300'],
     onLog: (m) => log(m.trim()),
     onError: (e) => log(String(e)),

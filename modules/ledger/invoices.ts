@@ -182,6 +182,8 @@ export interface ReverseInput { date?: string; reason?: string; lines?: LineInpu
  * the invoice; any excess stays as the customer's credit.
  */
 export async function reverseInvoice(books: Books, id: string, input: ReverseInput): Promise<{ invoice: InvoiceView; creditNote: InvoiceView }> {
+  // Its lines before the invoice row, in the order payments take them: a reversal racing a payment never deadlocks.
+  await lockLines(books, (await creditLines(books, id)).map((l) => l.id));
   const inv = await books.trx.selectFrom('ledger_invoice').selectAll().where('tenant_id', '=', books.tenantId).where('id', '=', id).forUpdate().executeTakeFirst();
   if (!inv) throw notFound(`No invoice ${id}.`);
   await resolvePartner(books, inv.partner_id);
@@ -217,6 +219,11 @@ export async function creditLines(books: Books, invoiceId: string): Promise<Open
   return rows;
 }
 
+/** numeric(20, 6) reads back as "2.500000": show it as given ("2.5"). */
+function plainDecimal(value: string): string {
+  return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+}
+
 export async function getInvoice(books: Books, id: string): Promise<InvoiceView> {
   const inv = await books.trx.selectFrom('ledger_invoice as i').innerJoin('ledger_partner as p', (j) => j.onRef('p.tenant_id', '=', 'i.tenant_id').onRef('p.id', '=', 'i.partner_id'))
     .selectAll('i').select(['p.ref as partner_ref', 'p.name as partner_name', 'p.salesperson_id'])
@@ -237,7 +244,7 @@ export async function getInvoice(books: Books, id: string): Promise<InvoiceView>
         return { dueDate: l.date_maturity, amount: amount ?? show(books, sign * l.amount_residual), residual: show(books, sign * l.amount_residual) };
       })
       : [{ dueDate: inv.due_date ?? inv.date, amount: show(books, inv.total), residual: show(books, inv.total) }],
-    lines: lines.map((l) => ({ description: l.description, quantity: l.quantity, unitPrice: show(books, l.unit_price), taxRate: l.tax_rate, subtotal: show(books, l.subtotal), tax: show(books, l.tax) })),
+    lines: lines.map((l) => ({ description: l.description, quantity: plainDecimal(l.quantity), unitPrice: show(books, l.unit_price), taxRate: plainDecimal(l.tax_rate), subtotal: show(books, l.subtotal), tax: show(books, l.tax) })),
     einvoice: { form: inv.einvoice_form, series: inv.einvoice_series, number: inv.einvoice_number },
     originInvoice: inv.origin_invoice_id, notes: inv.notes,
   };
