@@ -149,6 +149,12 @@ export interface LedgerPartialTable {
   created_at: Timestamp;
   undone_at: Date | null;
   undone_on: string | null;
+  /** Copies of the two lines' partner, dates and due dates (posted lines never change), for historical aging. */
+  partner_id: ColumnType<string | null, string | null | undefined, never>;
+  debit_date: ColumnType<string | null, string | null | undefined, never>;
+  debit_due: ColumnType<string | null, string | null | undefined, never>;
+  credit_date: ColumnType<string | null, string | null | undefined, never>;
+  credit_due: ColumnType<string | null, string | null | undefined, never>;
 }
 
 declare module '../../core/db/schema.js' {

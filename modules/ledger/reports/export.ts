@@ -1,0 +1,194 @@
+import ExcelJS from 'exceljs';
+import { PassThrough, type Writable } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sql, type RawBuilder } from 'kysely';
+import { currencyExponent } from '../../../core/money.js';
+import { tenantOf } from '../../../core/plugins/auth.js';
+import type { Books, LedgerApi } from '../books.js';
+import { withBooks } from '../http.js';
+
+export type ExportFormat = 'csv' | 'xlsx';
+export type Lang = 'vi' | 'en';
+export type CellKind = 'text' | 'date' | 'amount' | 'integer' | 'decimal';
+export interface ExportColumn { header: string; kind: CellKind; width?: number }
+/** Amounts and decimals as decimal strings, dates as 'YYYY-MM-DD', integers as numbers. */
+export type Cell = string | number | null;
+
+export const CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+} as const;
+
+/** Column headers in the tenant's language (Vietnamese for a vi-* locale), unless `lang` is asked for. */
+export function reportLang(request: FastifyRequest, asked?: Lang): Lang {
+  return asked ?? (tenantOf(request).locale.toLowerCase().startsWith('vi') ? 'vi' : 'en');
+}
+
+export interface RowOptions {
+  bold?: boolean;
+  /** A totals row: in the workbook (bold), not in the CSV, where every line is one record. */
+  totals?: boolean;
+}
+
+export interface TableSink {
+  row(cells: Cell[], options?: RowOptions): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** Waits until `out` takes more, or fails if the client went away (so the transaction ends). */
+function drained(out: Writable): Promise<void> {
+  if (out.destroyed) return Promise.reject(new Error('the export stream was closed'));
+  return new Promise((resolve, reject) => {
+    const done = (err?: Error) => {
+      out.off('drain', onDrain);
+      out.off('close', onClose);
+      if (err) reject(err); else resolve();
+    };
+    const onDrain = () => done();
+    const onClose = () => done(new Error('the export stream was closed'));
+    out.on('drain', onDrain);
+    out.on('close', onClose);
+  });
+}
+
+async function write(out: Writable, text: string): Promise<void> {
+  if (out.destroyed) throw new Error('the export stream was closed');
+  if (!out.write(text)) await drained(out);
+}
+
+function csvField(value: Cell, kind: CellKind): string {
+  if (value === null) return '';
+  let s = String(value);
+  // A text starting like a formula would run as one in a spreadsheet (CSV injection).
+  if (kind === 'text' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** RFC 4180 CSV, UTF-8 with a byte-order mark (Excel then reads Vietnamese right), CRLF line ends. */
+function csvSink(out: Writable, columns: ExportColumn[]): TableSink {
+  let started = false;
+  const line = (cells: Cell[]) => cells.map((c, i) => csvField(c, columns[i]?.kind ?? 'text')).join(',') + '\r\n';
+  return {
+    async row(cells, options) {
+      if (options?.totals) return;
+      if (!started) {
+        started = true;
+        await write(out, '\uFEFF' + line(columns.map((c) => c.header)));
+      }
+      await write(out, line(cells));
+    },
+    async end() {
+      if (!started) await write(out, '\uFEFF' + line(columns.map((c) => c.header)));
+      out.end();
+    },
+  };
+}
+
+export function amountFormat(currency: string): string {
+  const exponent = currencyExponent(currency);
+  return exponent === 0 ? '#,##0' : `#,##0.${'0'.repeat(exponent)}`;
+}
+
+/** Excel keeps 15 significant digits: larger amounts are written as text rather than rounded. */
+function excelNumber(value: string): number | string {
+  return value.replace(/[-.]/g, '').replace(/^0+/, '').length <= 15 ? Number(value) : value;
+}
+
+/**
+ * A real workbook, written as it goes (exceljs streaming writer): bold frozen header row, column
+ * widths, amounts as numbers with the currency's decimals, dates as dates.
+ */
+function xlsxSink(out: Writable, columns: ExportColumn[], sheet: string, currency: string, lang: Lang): TableSink {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+  const worksheet = workbook.addWorksheet(sheet, { views: [{ state: 'frozen', ySplit: 1 }] });
+  const money = amountFormat(currency);
+  const dateFormat = lang === 'vi' ? 'dd/mm/yyyy' : 'yyyy-mm-dd';
+  worksheet.columns = columns.map((c, i) => ({
+    header: c.header, key: `c${i}`,
+    width: c.width ?? (c.kind === 'amount' ? 18 : c.kind === 'date' ? 12 : c.kind === 'text' ? 30 : 10),
+  }));
+  const header = worksheet.getRow(1);
+  header.font = { bold: true };
+  header.commit();
+  let written = 0;
+  return {
+    async row(cells, options) {
+      if (out.destroyed) throw new Error('the export stream was closed');
+      const row = worksheet.addRow(cells.map((value, i) => {
+        if (value === null) return null;
+        switch (columns[i]?.kind) {
+          case 'amount': return excelNumber(String(value));
+          case 'decimal': return Number(value);
+          case 'date': return new Date(`${value}T00:00:00Z`);
+          default: return value;
+        }
+      }));
+      columns.forEach((c, i) => {
+        const cell = row.getCell(i + 1);
+        if (c.kind === 'amount') cell.numFmt = money;
+        else if (c.kind === 'date') cell.numFmt = dateFormat;
+        else if (c.kind === 'decimal') cell.numFmt = '0.0';
+      });
+      if (options?.bold || options?.totals) row.font = { bold: true };
+      row.commit();
+      // The zip is compressed on the side; let the client catch up before writing more.
+      if (++written % 200 === 0 && out.writableNeedDrain) await drained(out);
+    },
+    async end() {
+      worksheet.commit();
+      await workbook.commit();
+    },
+  };
+}
+
+export interface ExportFile {
+  format: ExportFormat;
+  /** File name without extension (ASCII). */
+  name: string;
+  sheet: string;
+  lang: Lang;
+}
+
+/**
+ * Sends a report as a CSV or XLSX file, streamed from inside the report's transaction. `produce`
+ * validates and runs its queries, then calls `start(columns)` once it has its first rows: until
+ * then a failure is an ordinary problem response; after it, the stream is cut.
+ */
+export async function sendTable(
+  request: FastifyRequest, reply: FastifyReply, api: LedgerApi, file: ExportFile,
+  produce: (books: Books, start: (columns: ExportColumn[]) => TableSink) => Promise<void>,
+): Promise<FastifyReply> {
+  const out = new PassThrough();
+  let started = false;
+  let ready!: () => void;
+  const begun = new Promise<void>((resolve) => { ready = resolve; });
+  const work = withBooks(request, api, (books) => produce(books, (columns) => {
+    started = true;
+    ready();
+    return file.format === 'csv' ? csvSink(out, columns) : xlsxSink(out, columns, file.sheet, books.currency, file.lang);
+  }));
+  await Promise.race([begun, work]);
+  if (!started) throw new Error('report export finished without writing its header');
+  work.catch((err: unknown) => {
+    request.log.warn({ err }, 'report export stopped while streaming');
+    out.destroy(err instanceof Error ? err : new Error(String(err)));
+  });
+  return reply
+    .type(CONTENT_TYPES[file.format])
+    .header('content-disposition', `attachment; filename="${file.name}.${file.format}"`)
+    .send(out);
+}
+
+/**
+ * Runs a query through a server-side cursor and hands its rows over page by page, so an export
+ * of every partner never holds the whole result in memory.
+ */
+export async function eachPage<R>(books: Books, query: RawBuilder<unknown>, onPage: (rows: R[]) => Promise<void>, pageSize = 1000): Promise<void> {
+  await sql`declare ledger_report_cursor no scroll cursor for ${query}`.execute(books.trx);
+  for (;;) {
+    const { rows } = await sql<R>`fetch forward ${sql.raw(String(pageSize))} from ledger_report_cursor`.execute(books.trx);
+    if (rows.length > 0) await onPage(rows);
+    if (rows.length < pageSize) break;
+  }
+  await sql`close ledger_report_cursor`.execute(books.trx);
+}
