@@ -50,7 +50,7 @@ export async function allocate(books: Books, debit: OpenLine, credit: OpenLine, 
   const onDate = [date, debit.date, credit.date].sort().at(-1)!;
   await books.trx.insertInto('ledger_partial').values({
     tenant_id: books.tenantId, debit_line_id: debit.id, credit_line_id: credit.id, amount, date: onDate, undone_at: null, undone_on: null,
-    partner_id: debit.partner_id, debit_date: debit.date, debit_due: debit.date_maturity, credit_date: credit.date, credit_due: debit.date_maturity,
+    partner_id: debit.partner_id, debit_date: debit.date, debit_due: debit.date_maturity, credit_date: credit.date, credit_due: credit.date_maturity,
   }).execute();
   await sql`
     update ledger_move_line set amount_residual = amount_residual + case when id = ${debit.id}::uuid then ${-amount}::bigint else ${amount}::bigint end
