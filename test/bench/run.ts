@@ -117,11 +117,12 @@ async function runWorkload(workload: Workload, cluster: Cluster, options: Option
       return server;
     },
     load: async (o) => {
-      const run = { url: o.url, headers: o.headers, connections: o.connections ?? options.connections, duration: o.duration ?? options.duration };
+      const run = { url: o.url, headers: o.headers, requests: o.requests, amount: o.amount, connections: o.connections ?? options.connections, duration: o.duration ?? options.duration };
       const warmup = o.warmup ?? 2;
-      if (warmup > 0) await runAutocannon({ ...run, duration: warmup });
-      const target = `${new URL(o.url).pathname}${new URL(o.url).search}`;
-      log(`load ${target}: ${run.connections} connections, ${run.duration} s`);
+      if (warmup > 0) await runAutocannon({ ...run, amount: undefined, duration: warmup });
+      const first = o.requests?.[0];
+      const target = first ? `${first.method ?? 'GET'} ${first.path} (1 of a mix of ${o.requests!.length})` : `${new URL(o.url).pathname}${new URL(o.url).search}`;
+      log(`load ${target}: ${run.connections} connections, ${run.amount !== undefined ? `${run.amount} requests` : `${run.duration} s`}`);
       const cpuBefore = await meter?.();
       const measured = await runAutocannon(run);
       const cpuAfter = await meter?.();

@@ -1,12 +1,27 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon/autocannon.js');
+const MIX_RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'autocannon-mix.cjs');
+
+/** One request of a mix: `path` on the server of `url`, a JSON body for a POST. */
+export interface LoadRequest { method?: 'GET' | 'POST'; path: string; body?: unknown }
 
 export interface LoadOptions {
   /** Full URL, e.g. `${server.url}/api/example/notes?limit=20`. */
   url: string;
   headers?: Record<string, string>;
+  /**
+   * A mix of requests instead of `url` alone (its origin is used), handed out in order, round
+   * and round, from one counter: no two connections send the same request at once.
+   */
+  requests?: LoadRequest[];
+  /** Stop after this many requests instead of after `duration` (the warm-up still runs by time). */
+  amount?: number;
   /** Defaults to the context's connections and duration. */
   connections?: number;
   duration?: number;
@@ -22,6 +37,8 @@ export interface LoadResult {
   latencyP99: number;
   latencyAvg: number;
   requests: number;
+  /** Length of the measured phase, s (what `amount` runs take). */
+  seconds: number;
   errors: number;
   timeouts: number;
   non2xx: number;
@@ -33,6 +50,7 @@ export interface LoadResult {
 
 interface AutocannonJson {
   requests: { average: number; total: number };
+  duration: number;
   latency: { p50: number; p99: number; average: number };
   errors: number;
   timeouts: number;
@@ -43,12 +61,28 @@ interface AutocannonJson {
  * Runs autocannon in a process of its own, so the load generator never shares the server's
  * event loop (on a 2-core machine it still shares the CPUs: the figures are conservative).
  */
-export function runAutocannon(options: Required<Omit<LoadOptions, 'headers' | 'warmup'>> & { headers?: Record<string, string> }): Promise<Omit<LoadResult, 'databaseCpuPerRequest'>> {
-  // The server runs in this process: its CPU time over the run, divided by the requests served.
-  const cpuBefore = process.cpuUsage();
+export async function runAutocannon(options: Required<Pick<LoadOptions, 'url' | 'connections' | 'duration'>> & Pick<LoadOptions, 'headers' | 'requests' | 'amount'>): Promise<Omit<LoadResult, 'databaseCpuPerRequest'>> {
+  if (options.requests?.length) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'congno-bench-'));
+    try {
+      const config = path.join(dir, 'mix.json');
+      const { url, connections, duration, amount, headers, requests } = options;
+      await fs.writeFile(config, JSON.stringify({ url, connections, duration, amount, headers, requests }));
+      return await autocannon([MIX_RUNNER, config]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
   const args = [AUTOCANNON, '-j', '-n', '-c', String(options.connections), '-d', String(options.duration)];
+  if (options.amount !== undefined) args.push('-a', String(options.amount));
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}=${v}`);
   args.push(options.url);
+  return autocannon(args);
+}
+
+function autocannon(args: string[]): Promise<Omit<LoadResult, 'databaseCpuPerRequest'>> {
+  // The server runs in this process: its CPU time over the run, divided by the requests served.
+  const cpuBefore = process.cpuUsage();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -63,7 +97,7 @@ export function runAutocannon(options: Required<Omit<LoadOptions, 'headers' | 'w
         const r = JSON.parse(out) as AutocannonJson;
         resolve({
           requestsPerSec: r.requests.average, latencyP50: r.latency.p50, latencyP99: r.latency.p99, latencyAvg: r.latency.average,
-          requests: r.requests.total, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx,
+          requests: r.requests.total, seconds: r.duration, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx,
           serverCpuPerRequest: r.requests.total > 0 ? Math.round((cpu.user + cpu.system) / r.requests.total) : 0,
         });
       } catch {
