@@ -47,20 +47,29 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
   const wantedTotal = wanted.reduce((s, a) => s + a.minor, 0n);
   if (wantedTotal > amount) throw badRequest(`allocations total ${show(books, wantedTotal)}, more than the payment's ${input.amount}`, 'allocations');
 
-  const move = await books.trx.insertInto('ledger_move').values({
-    tenant_id: books.tenantId, kind: 'payment', journal, date: input.date, ref: input.reference ?? null, partner_id: partner.id, reversal_of: null,
-  }).returning('id').executeTakeFirstOrThrow();
-  const payment = await books.trx.insertInto('ledger_payment').values({
-    tenant_id: books.tenantId, partner_id: partner.id, date: input.date, amount, currency: books.currency, reference: input.reference ?? null,
-    journal, move_id: move.id, bank_matched: journal === 'cash',
-  }).returning('id').executeTakeFirstOrThrow();
   const { accounts } = books.settings;
-  const base = { tenant_id: books.tenantId, move_id: move.id, partner_id: partner.id, date: input.date, invoice_id: null, payment_id: payment.id, description: input.reference ?? 'Payment' };
-  const [creditLine] = await books.trx.insertInto('ledger_move_line').values([
-    { ...base, account_code: accounts.receivable, date_maturity: input.date, debit: 0n, credit: amount, receivable: true, amount_residual: -amount },
-    { ...base, account_code: journal === 'cash' ? accounts.cash : accounts.outstandingReceipts, date_maturity: null, debit: amount, credit: 0n, receivable: false, amount_residual: 0n },
-  ]).returning(['id']).execute();
-  const credit: OpenLine = { id: creditLine.id, partner_id: partner.id, date: input.date, date_maturity: input.date, amount_residual: -amount, invoice_id: null, payment_id: payment.id };
+  const reference = input.reference ?? null;
+  // The move, the payment and both lines in one round trip; the entry's balance is checked at commit.
+  const { rows: [created] } = await sql<{ payment_id: string; line_id: string }>`
+    with move as (
+      insert into ledger_move (tenant_id, kind, journal, date, ref, partner_id)
+      values (${books.tenantId}, 'payment', ${journal}, ${input.date}, ${reference}, ${partner.id}) returning id
+    ), payment as (
+      insert into ledger_payment (tenant_id, partner_id, date, amount, currency, reference, journal, move_id, bank_matched)
+      select ${books.tenantId}, ${partner.id}, ${input.date}, ${amount.toString()}::bigint, ${books.currency}, ${reference}, ${journal}, move.id, ${journal === 'cash'} from move
+      returning id, move_id
+    ), lines as (
+      insert into ledger_move_line (tenant_id, move_id, partner_id, date, invoice_id, payment_id, description, account_code, date_maturity, debit, credit, receivable, amount_residual)
+      select ${books.tenantId}, payment.move_id, ${partner.id}, ${input.date}::date, null, payment.id, ${reference ?? 'Payment'}, l.account_code, l.date_maturity, l.debit, l.credit, l.receivable, l.residual
+      from payment, (values
+        (${accounts.receivable}, ${input.date}::date, 0::bigint, ${amount.toString()}::bigint, true, ${(-amount).toString()}::bigint),
+        (${journal === 'cash' ? accounts.cash : accounts.outstandingReceipts}, null::date, ${amount.toString()}::bigint, 0::bigint, false, 0::bigint)
+      ) as l(account_code, date_maturity, debit, credit, receivable, residual)
+      returning id, receivable
+    )
+    select payment.id as payment_id, (select id from lines where receivable) as line_id from payment`.execute(books.trx);
+  const payment = { id: created.payment_id };
+  const credit: OpenLine = { id: created.line_id, partner_id: partner.id, date: input.date, date_maturity: input.date, amount_residual: -amount, invoice_id: null, payment_id: payment.id };
 
   const touched: string[] = [];
   if (wanted.length > 0) {
@@ -76,15 +85,13 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
       const debits = await openDebits(books, partner.id, inv.id);
       const open = debits.reduce((s, d) => s + d.amount_residual, 0n);
       if (a.minor > open) throw badRequest(`${a.amount} is more than the ${show(books, open)} open on invoice ${inv.number}`, a.field.replace(/invoice$/, 'amount'));
-      await allocateInOrder(books, credit, debits, a.minor, input.date);
-      touched.push(inv.id);
+      touched.push(...(await allocateInOrder(books, credit, debits, a.minor, input.date)).invoiceIds);
     }
   } else {
     const debits = await openDebits(books, partner.id);
-    await allocateInOrder(books, credit, debits, amount, input.date);
-    touched.push(...debits.filter((d) => d.invoice_id).map((d) => d.invoice_id!));
+    touched.push(...(await allocateInOrder(books, credit, debits, amount, input.date)).invoiceIds);
   }
-  for (const invoiceId of new Set(touched)) await applyEarlyDiscount(books, invoiceId, input.date);
+  await applyEarlyDiscounts(books, touched.map((id) => [id, input.date]));
   await refreshInvoices(books, touched);
   await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: input.amount, date: input.date, reference: input.reference ?? null } });
   await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, { actor: books.actor });
@@ -107,20 +114,30 @@ export async function paymentCreditLine(books: Books, paymentId: string): Promis
 }
 
 export async function getPayment(books: Books, id: string): Promise<PaymentView> {
-  const row = await paymentRow(books, id);
-  const line = await paymentCreditLine(books, id);
-  const { rows } = await sql<{ invoice_id: string | null; number: string | null; amount: bigint; date: string }>`
-    select d.invoice_id, i.number, p.amount, p.date
-    from ledger_partial p
-    join ledger_move_line d on d.tenant_id = p.tenant_id and d.id = p.debit_line_id
-    left join ledger_invoice i on i.tenant_id = d.tenant_id and i.id = d.invoice_id
-    where p.tenant_id = ${books.tenantId} and p.credit_line_id = ${line.id} and p.undone_at is null
-    order by d.date_maturity, d.date, p.created_at, p.id`.execute(books.trx);
+  const { rows: [row] } = await sql<{
+    id: string; partner_id: string; ref: string; name: string; salesperson_id: string | null; date: string; amount: bigint; currency: string;
+    reference: string | null; journal: 'bank' | 'cash'; bank_matched: boolean; unallocated: bigint;
+    allocations: Array<{ invoice: string | null; number: string | null; amount: string; date: string }>;
+  }>`
+    select y.id, y.partner_id, p.ref, p.name, p.salesperson_id, y.date, y.amount, y.currency, y.reference, y.journal, y.bank_matched,
+      -l.amount_residual as unallocated,
+      coalesce((
+        select json_agg(json_build_object('invoice', d.invoice_id, 'number', i.number, 'amount', a.amount::text, 'date', a.date)
+                        order by d.date_maturity, d.date, a.created_at, a.id)
+        from ledger_partial a
+        join ledger_move_line d on d.tenant_id = a.tenant_id and d.id = a.debit_line_id
+        left join ledger_invoice i on i.tenant_id = d.tenant_id and i.id = d.invoice_id
+        where a.tenant_id = l.tenant_id and a.credit_line_id = l.id and a.undone_at is null), '[]') as allocations
+    from ledger_payment y
+    join ledger_partner p on p.tenant_id = y.tenant_id and p.id = y.partner_id
+    join ledger_move_line l on l.tenant_id = y.tenant_id and l.payment_id = y.id and l.receivable
+    where y.tenant_id = ${books.tenantId} and y.id = ${id}`.execute(books.trx);
+  if (!row || (books.visibleSalespeople && !books.visibleSalespeople.includes(row.salesperson_id ?? ''))) throw notFound(`No payment ${id}.`);
   return {
     id: row.id, partner: { id: row.partner_id, ref: row.ref, name: row.name }, date: row.date, amount: show(books, row.amount), currency: row.currency.trim(),
     reference: row.reference, journal: row.journal, bankMatched: row.bank_matched,
-    allocated: show(books, row.amount + line.amount_residual), unallocated: show(books, -line.amount_residual),
-    allocations: rows.map((r) => ({ invoice: r.invoice_id, number: r.number, amount: show(books, r.amount), date: r.date })),
+    allocated: show(books, row.amount - row.unallocated), unallocated: show(books, row.unallocated),
+    allocations: row.allocations.map((a) => ({ invoice: a.invoice, number: a.number, amount: show(books, BigInt(a.amount)), date: a.date })),
   };
 }
 
@@ -223,11 +240,20 @@ export async function setBankMatched(books: Books, paymentId: string, matched: b
  * invoice is exactly the discount and the payment came by the deadline, the discount is booked to
  * its own account (payment discounts, 635) and settles the invoice.
  */
-async function applyEarlyDiscount(books: Books, invoiceId: string, paymentDate: string): Promise<void> {
-  const inv = await books.trx.selectFrom('ledger_invoice').select(['id', 'number', 'partner_id', 'payment_term'])
-    .where('tenant_id', '=', books.tenantId).where('id', '=', invoiceId).executeTakeFirst();
-  const discount = (inv?.payment_term as { discount?: { until: string; amount: string } } | null)?.discount;
-  if (!inv || !discount || compareDates(paymentDate, discount.until) > 0) return;
+/** Early-payment discounts for the invoices payments just touched (invoice id, payment date). */
+export async function applyEarlyDiscounts(books: Books, touched: Array<[string, string]>): Promise<void> {
+  if (touched.length === 0) return;
+  const { rows } = await sql<{ id: string; number: string; partner_id: string; discount: { until: string; amount: string } }>`
+    select id, number, partner_id, payment_term->'discount' as discount from ledger_invoice
+    where tenant_id = ${books.tenantId} and id = any(${[...new Set(touched.map(([id]) => id))]}::uuid[]) and payment_term->'discount' is not null`.execute(books.trx);
+  for (const inv of rows) {
+    for (const [id, paymentDate] of touched) {
+      if (id === inv.id && compareDates(paymentDate, inv.discount.until) <= 0) await applyEarlyDiscount(books, inv, inv.discount, paymentDate);
+    }
+  }
+}
+
+async function applyEarlyDiscount(books: Books, inv: { id: string; number: string; partner_id: string }, discount: { until: string; amount: string }, paymentDate: string): Promise<void> {
   const amount = money(books, discount.amount, 'discount', { allowZero: true });
   const debits = await openDebits(books, inv.partner_id, inv.id);
   const open = debits.reduce((s, d) => s + d.amount_residual, 0n);

@@ -34,45 +34,53 @@ export async function openDebits(books: Books, partnerId: string, invoiceId?: st
       ${invoiceId ? sql`and invoice_id = ${invoiceId}` : sql``}
     order by id
     for update`.execute(books.trx);
-  return rows.sort((a, b) => (a.date_maturity < b.date_maturity ? -1 : a.date_maturity > b.date_maturity ? 1 : a.date < b.date ? -1 : a.date > b.date ? 1 : a.id < b.id ? -1 : 1));
+  return rows.sort(byOldestDue);
 }
+
+/** The order payments settle instalments in: due date, then invoice date, then id. */
+export function byOldestDue(a: OpenLine, b: OpenLine): number {
+  return a.date_maturity < b.date_maturity ? -1 : a.date_maturity > b.date_maturity ? 1 : a.date < b.date ? -1 : a.date > b.date ? 1 : a.id < b.id ? -1 : 1;
+}
+
+interface Allocation { debit: OpenLine; amount: bigint; date: string }
 
 /**
- * Applies `amount` of a credit line (payment, credit note, write-off) to a debit line (an
- * instalment). Both must be locked by the caller. The residuals move together, so the partner's
- * balance never changes; the partial row keeps the date for balances as of any past day.
+ * Applies a credit line (payment, credit note, write-off) to open debit lines (instalments) in the
+ * order given, as far as `limit` and the credit go. All lines must be locked by the caller. The
+ * residuals move together, so the partner's balance never changes; each partial row keeps its
+ * date for balances as of any past day. One statement writes every partial and residual.
+ * Returns the amount applied and the invoices it touched.
  */
-export async function allocate(books: Books, debit: OpenLine, credit: OpenLine, amount: bigint, date: string): Promise<void> {
-  if (amount <= 0n) return;
-  if (debit.partner_id !== credit.partner_id) throw badRequest('a payment or credit can only be applied to the same partner\'s invoices', 'partner');
-  if (amount > debit.amount_residual) throw badRequest(`cannot apply ${show(books, amount)}: only ${show(books, debit.amount_residual)} is open on that instalment`, 'amount');
-  if (amount > -credit.amount_residual) throw badRequest(`cannot apply ${show(books, amount)}: only ${show(books, -credit.amount_residual)} of the credit is unallocated`, 'amount');
-  const onDate = [date, debit.date, credit.date].sort().at(-1)!;
-  await books.trx.insertInto('ledger_partial').values({
-    tenant_id: books.tenantId, debit_line_id: debit.id, credit_line_id: credit.id, amount, date: onDate, undone_at: null, undone_on: null,
-    partner_id: debit.partner_id, debit_date: debit.date, debit_due: debit.date_maturity, credit_date: credit.date, credit_due: credit.date_maturity,
-  }).execute();
-  await sql`
-    update ledger_move_line set amount_residual = amount_residual + case when id = ${debit.id}::uuid then ${-amount}::bigint else ${amount}::bigint end
-    where tenant_id = ${books.tenantId} and id in (${debit.id}::uuid, ${credit.id}::uuid)`.execute(books.trx);
-  debit.amount_residual -= amount;
-  credit.amount_residual += amount;
-  const payload = { partnerId: debit.partner_id, debitLineId: debit.id, creditLineId: credit.id, invoiceId: debit.invoice_id, amount: show(books, amount), date: onDate };
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.allocated', entity: 'move_line', entityId: credit.id, after: payload });
-  await books.api.emit(books.trx, books.tenantId, 'payment.allocated', payload, { actor: books.actor });
-}
-
-/** Applies a credit line to open debit lines in the order given, as far as it goes. Returns the amount applied. */
-export async function allocateInOrder(books: Books, credit: OpenLine, debits: OpenLine[], limit: bigint, date: string): Promise<bigint> {
+export async function allocateInOrder(books: Books, credit: OpenLine, debits: OpenLine[], limit: bigint, date: string): Promise<{ applied: bigint; invoiceIds: string[] }> {
+  const parts: Allocation[] = [];
   let applied = 0n;
   for (const debit of debits) {
-    const room = -credit.amount_residual;
-    const amount = [limit - applied, debit.amount_residual, room].reduce((a, b) => (b < a ? b : a));
+    const amount = [limit - applied, debit.amount_residual, -credit.amount_residual - applied].reduce((a, b) => (b < a ? b : a));
     if (amount <= 0n) break;
-    await allocate(books, debit, credit, amount, date);
+    if (debit.partner_id !== credit.partner_id) throw badRequest('a payment or credit can only be applied to the same partner\'s invoices', 'partner');
+    parts.push({ debit, amount, date: [date, debit.date, credit.date].sort().at(-1)! });
     applied += amount;
   }
-  return applied;
+  if (parts.length === 0) return { applied: 0n, invoiceIds: [] };
+  await sql`
+    with part as (
+      select * from unnest(${parts.map((p) => p.debit.id)}::uuid[], ${parts.map((p) => p.amount.toString())}::bigint[], ${parts.map((p) => p.date)}::date[],
+                           ${parts.map((p) => p.debit.date)}::date[], ${parts.map((p) => p.debit.date_maturity)}::date[]) as t(debit_line_id, amount, date, debit_date, debit_due)
+    ), inserted as (
+      insert into ledger_partial (tenant_id, debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date, credit_due)
+      select ${books.tenantId}, debit_line_id, ${credit.id}, amount, date, ${credit.partner_id}, debit_date, debit_due, ${credit.date}, ${credit.date_maturity} from part
+    ), debits as (
+      update ledger_move_line l set amount_residual = l.amount_residual - part.amount
+      from part where l.tenant_id = ${books.tenantId} and l.id = part.debit_line_id
+    )
+    update ledger_move_line set amount_residual = amount_residual + ${applied.toString()}::bigint
+    where tenant_id = ${books.tenantId} and id = ${credit.id}`.execute(books.trx);
+  for (const p of parts) p.debit.amount_residual -= p.amount;
+  credit.amount_residual += applied;
+  const payloads = parts.map((p) => ({ partnerId: p.debit.partner_id, debitLineId: p.debit.id, creditLineId: credit.id, invoiceId: p.debit.invoice_id, amount: show(books, p.amount), date: p.date }));
+  await books.api.audit(books.trx, books.tenantId, payloads.map((after) => ({ actor: books.actor, action: 'payment.allocated', entity: 'move_line', entityId: credit.id, after })));
+  await books.api.emitMany(books.trx, books.tenantId, 'payment.allocated', payloads, { actor: books.actor });
+  return { applied, invoiceIds: [...new Set(parts.map((p) => p.debit.invoice_id).filter((x): x is string => x !== null))] };
 }
 
 /**
@@ -111,34 +119,41 @@ export async function unallocate(books: Books, creditLineId: string, onlyInvoice
 export async function refreshInvoices(books: Books, invoiceIds: string[]): Promise<void> {
   const ids = [...new Set(invoiceIds)];
   if (ids.length === 0) return;
-  const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; reversed_total: bigint; unmatched: boolean }>`
+  const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; reversed_total: bigint }>`
     select i.id, i.kind, i.partner_id, i.total, i.payment_state,
       coalesce((select sum(l.amount_residual) from ledger_move_line l where l.tenant_id = i.tenant_id and l.invoice_id = i.id and l.receivable), 0)::bigint as residual,
-      coalesce((select sum(c.total) from ledger_invoice c where c.tenant_id = i.tenant_id and c.origin_invoice_id = i.id and c.state = 'posted'), 0)::bigint as reversed_total,
-      exists (
-        select 1 from ledger_move_line d
-        join ledger_partial p on p.tenant_id = d.tenant_id and p.debit_line_id = d.id and p.undone_at is null
-        join ledger_move_line c on c.tenant_id = p.tenant_id and c.id = p.credit_line_id
-        join ledger_payment pay on pay.tenant_id = c.tenant_id and pay.id = c.payment_id
-        where d.tenant_id = i.tenant_id and d.invoice_id = i.id and not pay.bank_matched
-      ) as unmatched
+      coalesce((select sum(c.total) from ledger_invoice c where c.tenant_id = i.tenant_id and c.origin_invoice_id = i.id and c.state = 'posted'), 0)::bigint as reversed_total
     from ledger_invoice i
     where i.tenant_id = ${books.tenantId} and i.id = any(${ids}::uuid[]) and i.state = 'posted'`.execute(books.trx);
-  for (const r of rows) {
+  // Only a settled invoice can be in_payment; the join that tells is asked for those alone.
+  const settled = rows.filter((r) => r.residual === 0n && !(r.kind === 'invoice' && r.reversed_total >= r.total)).map((r) => r.id);
+  const unmatched = new Set(settled.length === 0 ? [] : (await sql<{ invoice_id: string }>`
+    select distinct d.invoice_id from ledger_move_line d
+    join ledger_partial p on p.tenant_id = d.tenant_id and p.debit_line_id = d.id and p.undone_at is null
+    join ledger_move_line c on c.tenant_id = p.tenant_id and c.id = p.credit_line_id
+    join ledger_payment pay on pay.tenant_id = c.tenant_id and pay.id = c.payment_id
+    where d.tenant_id = ${books.tenantId} and d.invoice_id = any(${settled}::uuid[]) and not pay.bank_matched`.execute(books.trx)).rows.map((r) => r.invoice_id));
+  const changes = rows.map((r) => {
     const open = r.kind === 'invoice' ? r.residual : -r.residual;
     let state: PaymentState;
     if (open === r.total) state = 'not_paid';
     else if (open > 0n) state = 'partial';
     else if (r.kind === 'invoice' && r.reversed_total >= r.total) state = 'reversed';
-    else if (r.unmatched) state = 'in_payment';
+    else if (unmatched.has(r.id)) state = 'in_payment';
     else state = 'paid';
-    await books.trx.updateTable('ledger_invoice').set({ residual: open, payment_state: state })
-      .where('tenant_id', '=', books.tenantId).where('id', '=', r.id).execute();
-    if (state !== r.payment_state) {
-      await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'invoice.payment_state_changed', entity: 'invoice', entityId: r.id, before: { paymentState: r.payment_state }, after: { paymentState: state, residual: show(books, open) } });
-      await books.api.emit(books.trx, books.tenantId, 'invoice.payment_state_changed', { invoiceId: r.id, partnerId: r.partner_id, from: r.payment_state, to: state, residual: show(books, open) }, { actor: books.actor });
-    }
-  }
+    return { ...r, open, state };
+  });
+  await sql`
+    update ledger_invoice i set residual = v.residual, payment_state = v.state
+    from unnest(${changes.map((c) => c.id)}::uuid[], ${changes.map((c) => c.open.toString())}::bigint[], ${changes.map((c) => c.state)}::text[]) as v(id, residual, state)
+    where i.tenant_id = ${books.tenantId} and i.id = v.id`.execute(books.trx);
+  const moved = changes.filter((c) => c.state !== c.payment_state);
+  await books.api.audit(books.trx, books.tenantId, moved.map((c) => ({
+    actor: books.actor, action: 'invoice.payment_state_changed', entity: 'invoice', entityId: c.id,
+    before: { paymentState: c.payment_state }, after: { paymentState: c.state, residual: show(books, c.open) },
+  })));
+  await books.api.emitMany(books.trx, books.tenantId, 'invoice.payment_state_changed',
+    moved.map((c) => ({ invoiceId: c.id, partnerId: c.partner_id, from: c.payment_state, to: c.state, residual: show(books, c.open) })), { actor: books.actor });
 }
 
 export { today };

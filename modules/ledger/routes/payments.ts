@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { LedgerApi } from '../books.js';
 import { withBooks } from '../http.js';
+import { registerPaymentsInBulk } from '../payments-bulk.js';
 import { allocateCredit, getPayment, registerPayment, unallocatePayment } from '../payments.js';
 import { AllocationBody, IdParams, NewPayment, PaymentOut, Problem, UnallocateBody } from '../schemas.js';
 
@@ -15,6 +16,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: WRITE,
     schema: { tags, summary: 'Register a payment; allocate it as given or oldest due first', body: NewPayment, response: { 201: PaymentOut, 400: Problem } },
   }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => registerPayment(b, request.body))));
+
+  app.post('/payments/bulk', {
+    config: WRITE,
+    schema: {
+      tags, summary: 'Register up to 1,000 payments at once, each allocated oldest due first (all or none)',
+      body: Type.Object({ payments: Type.Array(NewPayment, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
+      response: {
+        201: Type.Object({ created: Type.Integer(), payments: Type.Array(Type.Object({ id: Type.String(), partner: Type.String(), amount: Type.String(), allocated: Type.String(), unallocated: Type.String() })) }),
+        400: Problem,
+      },
+    },
+  }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => registerPaymentsInBulk(b, request.body.payments))));
 
   app.get('/payments/:id', {
     schema: { tags, summary: 'A payment and where it is allocated', params: IdParams, response: { 200: PaymentOut, 404: Problem } },
