@@ -4,6 +4,7 @@ import type { ModuleApi } from '../../core/modules/api.js';
 import { formatAmount, parseAmount, type ParseAmountOptions } from '../../core/money.js';
 import { todayIn } from '../../core/dates.js';
 import { badRequest } from '../../core/errors.js';
+import { getTenant } from '../../core/tenants.js';
 import type manifest from './manifest.js';
 import type { Static } from 'typebox';
 import './schema.js';
@@ -43,4 +44,13 @@ export function assertCurrency(books: Books, currency: string | undefined, field
 
 export function show(books: Books, minor: bigint): string {
   return formatAmount(minor, books.currency);
+}
+
+/**
+ * The books of a tenant inside the caller's transaction, for modules that depend on the ledger
+ * (service `books`): they pass the result back to the ledger's other services.
+ */
+export async function openBooks(api: LedgerApi, trx: Trx, tenantId: string, actor: Actor): Promise<Books> {
+  const tenant = await getTenant(trx, tenantId);
+  return { api, trx, tenantId, currency: tenant.currency, timezone: tenant.timezone, actor, settings: await api.settings(trx, tenantId), visibleSalespeople: null };
 }

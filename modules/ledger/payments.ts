@@ -18,7 +18,7 @@ export interface PaymentInput {
 
 export interface PaymentView {
   id: string; partner: { id: string; ref: string; name: string }; date: string; amount: string; currency: string;
-  reference: string | null; journal: 'bank' | 'cash'; bankMatched: boolean;
+  reference: string | null; journal: 'bank' | 'cash'; bankMatched: boolean; reversedOn: string | null;
   allocated: string; unallocated: string;
   allocations: Array<{ invoice: string | null; number: string | null; amount: string; date: string }>;
 }
@@ -116,10 +116,10 @@ export async function paymentCreditLine(books: Books, paymentId: string): Promis
 export async function getPayment(books: Books, id: string): Promise<PaymentView> {
   const { rows: [row] } = await sql<{
     id: string; partner_id: string; ref: string; name: string; salesperson_id: string | null; date: string; amount: bigint; currency: string;
-    reference: string | null; journal: 'bank' | 'cash'; bank_matched: boolean; unallocated: bigint;
+    reference: string | null; journal: 'bank' | 'cash'; bank_matched: boolean; reversed_on: string | null; unallocated: bigint;
     allocations: Array<{ invoice: string | null; number: string | null; amount: string; date: string }>;
   }>`
-    select y.id, y.partner_id, p.ref, p.name, p.salesperson_id, y.date, y.amount, y.currency, y.reference, y.journal, y.bank_matched,
+    select y.id, y.partner_id, p.ref, p.name, p.salesperson_id, y.date, y.amount, y.currency, y.reference, y.journal, y.bank_matched, y.reversed_on,
       -l.amount_residual as unallocated,
       coalesce((
         select json_agg(json_build_object('invoice', d.invoice_id, 'number', i.number, 'amount', a.amount::text, 'date', a.date)
@@ -135,7 +135,7 @@ export async function getPayment(books: Books, id: string): Promise<PaymentView>
   if (!row || (books.visibleSalespeople && !books.visibleSalespeople.includes(row.salesperson_id ?? ''))) throw notFound(`No payment ${id}.`);
   return {
     id: row.id, partner: { id: row.partner_id, ref: row.ref, name: row.name }, date: row.date, amount: show(books, row.amount), currency: row.currency.trim(),
-    reference: row.reference, journal: row.journal, bankMatched: row.bank_matched,
+    reference: row.reference, journal: row.journal, bankMatched: row.bank_matched, reversedOn: row.reversed_on,
     allocated: show(books, row.amount - row.unallocated), unallocated: show(books, row.unallocated),
     allocations: row.allocations.map((a) => ({ invoice: a.invoice, number: a.number, amount: show(books, BigInt(a.amount)), date: a.date })),
   };
@@ -144,6 +144,7 @@ export async function getPayment(books: Books, id: string): Promise<PaymentView>
 /** Undoes a payment's allocations (all, or those on one invoice) as of `date`; audited and reversible. */
 export async function unallocatePayment(books: Books, paymentId: string, input: { invoice?: string; date?: string }): Promise<PaymentView> {
   const row = await paymentRow(books, paymentId);
+  if (row.reversed_on) throw conflict(`Payment ${paymentId} was reversed on ${row.reversed_on}; nothing of it can be unallocated.`, 'payment-reversed');
   const line = await paymentCreditLine(books, paymentId);
   const date = input.date ? checkDate(input.date, 'date') : today(books);
   let invoiceId: string | null = null;
@@ -151,6 +152,37 @@ export async function unallocatePayment(books: Books, paymentId: string, input: 
   const undone = await unallocate(books, line.id, invoiceId, date);
   if (undone.amount === 0n) throw conflict('Nothing is allocated from this payment' + (input.invoice ? ` to invoice ${input.invoice}` : '') + '.', 'nothing-allocated');
   await refreshInvoices(books, undone.invoiceIds);
+  return getPayment(books, paymentId);
+}
+
+/**
+ * Cancels a payment (a receipt entered by mistake, a bank match undone): its allocations are
+ * undone as of `date`, and a reversal entry (receivable against outstanding receipts or cash)
+ * settles its credit line, so it is neither open credit nor money in the bank any more.
+ */
+export async function reversePayment(books: Books, paymentId: string, input: { date?: string; reason?: string } = {}): Promise<PaymentView> {
+  const row = await paymentRow(books, paymentId);
+  if (row.reversed_on) throw conflict(`Payment ${paymentId} was already reversed on ${row.reversed_on}.`, 'payment-reversed');
+  const date = input.date ? checkDate(input.date, 'date') : [row.date, today(books)].sort().at(-1)!;
+  if (compareDates(date, row.date) < 0) throw badRequest(`date ${date} is before the payment date ${row.date}`, 'date');
+  const line = await paymentCreditLine(books, paymentId);
+  const undone = await unallocate(books, line.id, null, date);
+  const credit = (await lockLines(books, [line.id])).get(line.id)!;
+  const { accounts } = books.settings;
+  const move = await books.trx.insertInto('ledger_move').values({
+    tenant_id: books.tenantId, kind: 'payment', journal: row.journal, date, ref: `Reversal of ${row.reference ?? 'payment'}`, partner_id: row.partner_id, reversal_of: row.move_id,
+  }).returning('id').executeTakeFirstOrThrow();
+  const base = { tenant_id: books.tenantId, move_id: move.id, partner_id: row.partner_id, date, invoice_id: null, payment_id: paymentId, description: input.reason ?? `Reversal of ${row.reference ?? 'payment'}` };
+  const [debitLine] = await books.trx.insertInto('ledger_move_line').values([
+    { ...base, account_code: accounts.receivable, date_maturity: date, debit: row.amount, credit: 0n, receivable: true, amount_residual: row.amount },
+    { ...base, account_code: row.journal === 'cash' ? accounts.cash : accounts.outstandingReceipts, date_maturity: null, debit: 0n, credit: row.amount, receivable: false, amount_residual: 0n },
+  ]).returning('id').execute();
+  const debit: OpenLine = { id: debitLine.id, partner_id: row.partner_id, date, date_maturity: date, amount_residual: row.amount, invoice_id: null, payment_id: paymentId };
+  await allocateInOrder(books, credit, [debit], row.amount, date);
+  await books.trx.updateTable('ledger_payment').set({ reversed_on: date, bank_matched: false }).where('tenant_id', '=', books.tenantId).where('id', '=', paymentId).execute();
+  await refreshInvoices(books, undone.invoiceIds);
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.reversed', entity: 'payment', entityId: paymentId, after: { date, reason: input.reason ?? null, invoices: undone.invoiceIds } });
+  await books.api.emit(books.trx, books.tenantId, 'payment.reversed', { paymentId, partnerId: row.partner_id, date, amount: show(books, row.amount), invoiceIds: undone.invoiceIds }, { actor: books.actor });
   return getPayment(books, paymentId);
 }
 
@@ -222,6 +254,7 @@ export async function writeOff(books: Books, invoiceId: string, input: { amount?
  */
 export async function setBankMatched(books: Books, paymentId: string, matched: boolean): Promise<void> {
   const row = await paymentRow(books, paymentId);
+  if (matched && row.reversed_on) throw conflict(`Payment ${paymentId} was reversed on ${row.reversed_on}; it cannot be matched to a bank line.`, 'payment-reversed');
   if (row.bank_matched === matched) return;
   await books.trx.updateTable('ledger_payment').set({ bank_matched: matched }).where('tenant_id', '=', books.tenantId).where('id', '=', paymentId).execute();
   const { rows } = await sql<{ invoice_id: string }>`

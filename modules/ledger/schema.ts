@@ -136,6 +136,8 @@ export interface LedgerPaymentTable {
   journal: 'bank' | 'cash';
   move_id: string;
   bank_matched: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Set when the payment was cancelled by a reversal entry (e.g. a bank match undone). */
+  reversed_on: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -183,5 +185,7 @@ declare module '../../core/events/types.js' {
     'payment.unallocated': { partnerId: string; debitLineId: string; creditLineId: string; invoiceId: string | null; amount: string; date: string };
     /** A payment was matched to a bank statement line: its invoices can be `paid`. */
     'payment.reconciled': { paymentId: string; partnerId: string; invoiceIds: string[] };
+    /** A payment was cancelled by a reversal entry; what it paid is open again. */
+    'payment.reversed': { paymentId: string; partnerId: string; date: string; amount: string; invoiceIds: string[] };
   }
 }

@@ -113,6 +113,7 @@ export const NewPayment = Type.Object({
 export const PaymentOut = Type.Object({
   id: Type.String(), partner: Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() }), date: Type.String(),
   amount: Type.String(), currency: Type.String(), reference: Nullable(Type.String()), journal: Type.String(), bankMatched: Type.Boolean(),
+  reversedOn: Nullable(Type.String({ description: 'Date the payment was cancelled by a reversal entry' })),
   allocated: Type.String(), unallocated: Type.String(),
   allocations: Type.Array(Type.Object({ invoice: Nullable(Type.String()), number: Nullable(Type.String()), amount: Type.String(), date: Type.String() })),
 });
@@ -129,4 +130,9 @@ export const AllocationBody = Type.Object({
 
 export const WriteOffBody = Type.Object({
   amount: Type.Optional(Amount('Amount (default: all that is open)')), date: Type.Optional(Day('Date')), reason: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+export const ReversePaymentBody = Type.Object({
+  date: Type.Optional(Day('Date of the reversal (default: today, or the payment date if later)')),
+  reason: Type.Optional(Type.String()),
 }, { additionalProperties: false });

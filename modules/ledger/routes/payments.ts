@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import type { LedgerApi } from '../books.js';
 import { withBooks } from '../http.js';
 import { registerPaymentsInBulk } from '../payments-bulk.js';
-import { allocateCredit, getPayment, registerPayment, unallocatePayment } from '../payments.js';
-import { AllocationBody, IdParams, NewPayment, PaymentOut, Problem, UnallocateBody } from '../schemas.js';
+import { allocateCredit, getPayment, registerPayment, reversePayment, unallocatePayment } from '../payments.js';
+import { AllocationBody, IdParams, NewPayment, PaymentOut, Problem, ReversePaymentBody, UnallocateBody } from '../schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 
@@ -37,6 +37,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: WRITE,
     schema: { tags, summary: "Undo a payment's allocations (all, or one invoice's)", params: IdParams, body: Type.Optional(UnallocateBody), response: { 200: PaymentOut, 400: Problem, 404: Problem, 409: Problem } },
   }, async (request) => withBooks(request, api, (b) => unallocatePayment(b, request.params.id, request.body ?? {})));
+
+  app.post('/payments/:id/reverse', {
+    config: WRITE,
+    schema: { tags, summary: 'Cancel a payment by a reversal entry; what it paid is open again', params: IdParams, body: Type.Optional(ReversePaymentBody), response: { 200: PaymentOut, 400: Problem, 404: Problem, 409: Problem } },
+  }, async (request) => withBooks(request, api, (b) => reversePayment(b, request.params.id, request.body ?? {})));
 
   app.post('/allocations', {
     config: WRITE,
