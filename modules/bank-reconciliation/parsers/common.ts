@@ -1,0 +1,95 @@
+/** Small pieces every statement parser uses: located errors, exact amounts, calendar dates. */
+import { badRequest, type ProblemError } from '../../../core/errors.js';
+import { MoneyError, isCurrency, parseAmount } from '../../../core/money.js';
+
+/** The larger amounts a bank file may hold; more is a corrupt file (and overflows int8 columns). */
+const MAX_MINOR = 10n ** 17n;
+
+/** A 400 saying where in the file (`line 14`, `Document/BkToCstmrStmt/Stmt[2]/Ntry[3]/Amt`) and why. */
+export function fail(where: string, message: string, field = 'body'): ProblemError {
+  return badRequest(where ? `${where}: ${message}` : message, field);
+}
+
+export function checkCurrency(code: string, where: string): string {
+  if (!isCurrency(code)) throw fail(where, `currency '${code}' is not a current ISO 4217 currency code`);
+  return code;
+}
+
+/**
+ * Minor units from a sign, whole digits and decimal digits. Decimals beyond the currency's are
+ * accepted only when they are zeros ("1000000,00" VND, as banks pad them); anything else is refused
+ * with the reason, never rounded.
+ */
+export function minorUnits(negative: boolean, whole: string, fraction: string, currency: string, where: string, original: string): bigint {
+  const trimmed = fraction.replace(/0+$/, '');
+  let minor: bigint;
+  try {
+    minor = parseAmount(`${negative ? '-' : ''}${whole || '0'}${trimmed ? `.${trimmed}` : ''}`, currency, { allowNegative: true, allowZero: true, field: 'amount' });
+  } catch (err) {
+    if (err instanceof MoneyError) throw fail(where, `amount '${original}' ${err.message.replace(/^amount '[^']*' /, '')}`);
+    throw err;
+  }
+  if (minor >= MAX_MINOR || minor <= -MAX_MINOR) throw fail(where, `amount '${original}' is too large for a bank statement`);
+  return minor;
+}
+
+/**
+ * A decimal amount with the given decimal separator and no thousands separators: "1234,5",
+ * "-0.07", "100,", ",50". Returns minor units.
+ */
+export function decimalAmount(text: string, decimal: '.' | ',', currency: string, where: string, what = 'amount'): bigint {
+  const s = text.trim();
+  const sep = decimal === '.' ? '\\.' : ',';
+  const m = new RegExp(`^([+-]?)(\\d*)(?:${sep}(\\d*))?$`).exec(s);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw fail(where, `${what} '${text}' is not a number`);
+  return minorUnits(m[1] === '-', m[2], m[3] ?? '', currency, where, text);
+}
+
+const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+
+/**
+ * 'YYYY-MM-DD' from numbers. A day past the month's end (30 February, as some banks write) is
+ * read as the month's last day with a warning; a month or day that cannot be one is refused.
+ */
+export function calendarDate(year: number, month: number, day: number, where: string, warnings: string[], original: string): string {
+  if (!Number.isInteger(year) || year < 1900 || year > 2999) throw fail(where, `date '${original}': year ${year} is not plausible`);
+  if (!(month >= 1 && month <= 12)) throw fail(where, `date '${original}': there is no month ${month}`);
+  if (!(day >= 1 && day <= 31)) throw fail(where, `date '${original}': there is no day ${day}`);
+  const last = month === 2 && !isLeap(year) ? 28 : DAYS_IN_MONTH[month - 1];
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  if (day > last) {
+    const read = `${pad(year, 4)}-${pad(month)}-${pad(last)}`;
+    warnings.push(`${where}: date '${original}' does not exist (day ${day} of a ${last}-day month); read as ${read}`);
+    return read;
+  }
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+}
+
+/** Two-digit SWIFT/bank years: 80–99 are 19xx, 00–79 are 20xx. */
+export const fullYear = (yy: number): number => (yy >= 80 ? 1900 + yy : 2000 + yy);
+
+/** Whitespace runs (line breaks included) as one space, trimmed. */
+export const squash = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/** `undefined` for a blank text, the squashed text otherwise. */
+export function optional(text: string | undefined | null): string | undefined {
+  if (text === undefined || text === null) return undefined;
+  const s = squash(text);
+  return s === '' ? undefined : s;
+}
+
+/** Control characters other than tab and line breaks (NUL, SUB …) are dropped from text fields. */
+export const dropControls = (text: string): string => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+
+/** ISO 13616 check (mod 97) of an IBAN written without spaces. */
+export function isIban(text: string): boolean {
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/.test(text)) return false;
+  const moved = text.slice(4) + text.slice(0, 4);
+  let rest = 0;
+  for (const c of moved) {
+    const v = c >= 'A' ? String(c.charCodeAt(0) - 55) : c;
+    for (const d of v) rest = (rest * 10 + Number(d)) % 97;
+  }
+  return rest === 1;
+}

@@ -1,0 +1,127 @@
+/**
+ * Rows of a CSV text or of an XLSX workbook's first visible sheet, each with the number a user
+ * finds it under (the line a CSV record starts on, the spreadsheet row of an XLSX row).
+ */
+import ExcelJS from 'exceljs';
+import { fail } from './common.js';
+
+export interface SheetCell { text: string; number?: number; date?: string }
+export interface SheetRow { at: number; cells: SheetCell[] }
+
+export const MAX_ROWS = 200_000;
+
+export type Delimiter = ',' | ';' | '\t' | '|';
+
+/** The most frequent of , ; tab | outside quotes on the first line that has any. */
+export function detectDelimiter(text: string): Delimiter {
+  const counts: Record<Delimiter, number> = { ',': 0, ';': 0, '\t': 0, '|': 0 };
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') quoted = !quoted;
+    else if (!quoted && (c === '\n' || c === '\r')) {
+      if (Object.values(counts).some((n) => n > 0)) break;
+    } else if (!quoted && c in counts) counts[c as Delimiter]++;
+  }
+  let best: Delimiter = ',';
+  for (const d of [';', '\t', '|'] as const) if (counts[d] > counts[best]) best = d;
+  return best;
+}
+
+/**
+ * RFC 4180 as spreadsheet programs write it: a quoted field may hold delimiters, line breaks and
+ * `""`; records end at CRLF, LF or CR. A quote left open is an error naming its line.
+ */
+export function csvRows(text: string, delimiter: Delimiter): SheetRow[] {
+  const rows: SheetRow[] = [];
+  let cells: string[] = [];
+  let field = '';
+  let line = 1;
+  let recordLine = 1;
+  let started = false;
+  const endField = () => { cells.push(field); field = ''; started = false; };
+  const endRecord = () => {
+    endField();
+    rows.push({ at: recordLine, cells: cells.map((c) => ({ text: c.trim() })) });
+    if (rows.length > MAX_ROWS) throw fail('', `the file has more than ${MAX_ROWS} rows; split it`);
+    cells = [];
+  };
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '"' && !started) {
+      const opened = line;
+      started = true;
+      i++;
+      for (;;) {
+        const q = text.indexOf('"', i);
+        if (q === -1) throw fail(`line ${opened}`, 'a quote opened here is never closed');
+        const part = text.slice(i, q);
+        line += (part.match(/\r\n|\n|\r/g) ?? []).length;
+        field += part;
+        if (text[q + 1] === '"') { field += '"'; i = q + 2; } else { i = q + 1; break; }
+      }
+    } else if (c === delimiter) {
+      endField();
+      i++;
+    } else if (c === '\n' || c === '\r') {
+      endRecord();
+      i += c === '\r' && text[i + 1] === '\n' ? 2 : 1;
+      line++;
+      recordLine = line;
+    } else {
+      let j = i + 1;
+      while (j < n && text[j] !== delimiter && text[j] !== '\n' && text[j] !== '\r') j++;
+      field += text.slice(i, j);
+      started = true;
+      i = j;
+    }
+  }
+  if (started || cells.length > 0) endRecord();
+  return rows;
+}
+
+function cellOf(value: ExcelJS.CellValue): SheetCell {
+  if (value === null || value === undefined) return { text: '' };
+  if (typeof value === 'number') return { text: String(value), number: value };
+  if (typeof value === 'string') return { text: value.trim() };
+  if (typeof value === 'boolean') return { text: String(value) };
+  // exceljs keeps date cells as UTC midnights: the calendar date is the UTC one.
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) return { text: '' };
+    const iso = value.toISOString().slice(0, 10);
+    return { text: iso, date: iso };
+  }
+  if ('richText' in value) return { text: value.richText.map((r) => r.text).join('').trim() };
+  if ('error' in value) return { text: String(value.error) };
+  if ('formula' in value || 'sharedFormula' in value) return cellOf((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
+  if ('text' in value) return cellOf((value as ExcelJS.CellHyperlinkValue).text as ExcelJS.CellValue);
+  return { text: String(value) };
+}
+
+const ZIP = [0x50, 0x4b, 0x03, 0x04];
+
+export async function xlsxRows(bytes: Uint8Array): Promise<SheetRow[]> {
+  if (!ZIP.every((b, i) => bytes[i] === b)) {
+    const xls = bytes[0] === 0xd0 && bytes[1] === 0xcf;
+    throw fail('', xls ? 'this is an Excel 97–2003 (.xls) workbook, which is not read; save it as .xlsx or CSV' : 'this is not an XLSX workbook (an .xlsx file is a zip archive)');
+  }
+  const workbook = new ExcelJS.Workbook();
+  try {
+    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
+  } catch (err) {
+    throw fail('', `the XLSX workbook cannot be read (${(err as Error).message})`);
+  }
+  const sheet = workbook.worksheets.find((w) => w.state === 'visible') ?? workbook.worksheets[0];
+  if (!sheet) throw fail('', 'the workbook has no worksheet');
+  const rows: SheetRow[] = [];
+  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
+    if (rows.length >= MAX_ROWS) return;
+    const values = row.values as ExcelJS.CellValue[];
+    const cells: SheetCell[] = [];
+    for (let c = 1; c < values.length; c++) cells.push(cellOf(values[c]));
+    rows.push({ at: rowNumber, cells });
+  });
+  return rows;
+}
