@@ -1,3 +1,4 @@
+import type { AuditEntry } from '../../core/audit.js';
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
@@ -42,6 +43,8 @@ async function activeProvider(books: Books): Promise<InstallmentProvider | null>
   return installmentProvider.provider;
 }
 
+type AuditInput = Omit<AuditEntry, 'module'>;
+
 export interface InvoiceInput {
   partner: string;
   date: string;
@@ -65,12 +68,14 @@ export interface InvoiceView {
   originInvoice: string | null; notes: string | null;
 }
 
-async function nextNumber(books: Books, series: string, year: number): Promise<number> {
-  const { rows } = await sql<{ n: number }>`
-    insert into ledger_sequence (tenant_id, series, year, next_number) values (${books.tenantId}, ${series}, ${year}, 2)
+/** Takes the next number of each (series, year) given, in one statement (rows locked in the order given). */
+async function nextNumbers(books: Books, keys: Array<[string, number]>): Promise<number[]> {
+  const { rows } = await sql<{ series: string; year: number; n: number }>`
+    insert into ledger_sequence (tenant_id, series, year, next_number)
+    select ${books.tenantId}, s, y, 2 from unnest(${keys.map((k) => k[0])}::text[], ${keys.map((k) => k[1])}::int[]) with ordinality as t(s, y, o) order by o
     on conflict (tenant_id, series, year) do update set next_number = ledger_sequence.next_number + 1
-    returning next_number - 1 as n`.execute(books.trx);
-  return rows[0].n;
+    returning series, year, next_number - 1 as n`.execute(books.trx);
+  return keys.map(([series, year]) => rows.find((r) => r.series === series && r.year === year)!.n);
 }
 
 export async function createInvoice(books: Books, input: InvoiceInput, kind: 'invoice' | 'credit_note' = 'invoice', originInvoiceId: string | null = null): Promise<InvoiceView> {
@@ -94,19 +99,23 @@ export async function createInvoice(books: Books, input: InvoiceInput, kind: 'in
   }
   if (paymentTerm !== undefined) await planInstallments(books, paymentTerm, input.date, total); // refuse a bad term now, not at posting
 
+  const requested = paymentTerm !== undefined ? { requested: paymentTerm } : null;
   const row = await books.trx.insertInto('ledger_invoice').values({
     tenant_id: books.tenantId, kind, number: null, partner_id: partner.id, date: input.date, due_date: input.dueDate ?? null,
     currency: books.currency, state: 'draft', payment_reference: null,
-    payment_term: JSON.stringify(paymentTerm !== undefined ? { requested: paymentTerm } : null), installments: JSON.stringify(null),
+    payment_term: JSON.stringify(requested), installments: JSON.stringify(null),
     einvoice_form: input.einvoice?.form ?? null, einvoice_series: input.einvoice?.series ?? null, einvoice_number: input.einvoice?.number ?? null,
     untaxed, tax, total, residual: total, move_id: null, origin_invoice_id: originInvoiceId, notes: input.notes ?? null, posted_at: null,
   }).returning('id').executeTakeFirstOrThrow();
-  await books.trx.insertInto('ledger_invoice_line').values(lines.map((l, i) => ({
+  const lineRows = lines.map((l, i) => ({
     tenant_id: books.tenantId, invoice_id: row.id, position: i + 1, description: l.description, quantity: l.quantity,
     unit_price: l.unitPrice, tax_rate: l.taxRate, subtotal: l.subtotal, tax: l.tax, account_code: books.settings.accounts.revenue,
-  }))).execute();
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: `${kind}.created`, entity: 'invoice', entityId: row.id, after: { partner: partner.ref, total: show(books, total) } });
-  if (input.post) return postInvoice(books, row.id);
+  }));
+  await books.trx.insertInto('ledger_invoice_line').values(lineRows).execute();
+  const created = { actor: books.actor, action: `${kind}.created`, entity: 'invoice', entityId: row.id, after: { partner: partner.ref, total: show(books, total) } };
+  // Created and posted at once: the draft just written is posted from memory (no second read).
+  if (input.post) return postDraft(books, { id: row.id, kind, partner_id: partner.id, date: input.date, due_date: input.dueDate ?? null, total, payment_term: requested }, lineRows, [created]);
+  await books.api.audit(books.trx, books.tenantId, created);
   return getInvoice(books, row.id);
 }
 
@@ -129,6 +138,13 @@ export async function postInvoice(books: Books, id: string): Promise<InvoiceView
   await resolvePartner(books, inv.partner_id);
   if (inv.state !== 'draft') throw conflict(`Invoice ${inv.number} is already posted.`, 'invoice-posted');
   const lines = await books.trx.selectFrom('ledger_invoice_line').selectAll().where('tenant_id', '=', books.tenantId).where('invoice_id', '=', id).orderBy('position').execute();
+  return postDraft(books, inv, lines, []);
+}
+
+interface Draft { id: string; kind: 'invoice' | 'credit_note'; partner_id: string; date: string; due_date: string | null; total: bigint; payment_term: unknown }
+
+async function postDraft(books: Books, inv: Draft, lines: Array<{ account_code: string; subtotal: bigint; tax: bigint }>, audits: AuditInput[]): Promise<InvoiceView> {
+  const id = inv.id;
   const isInvoice = inv.kind === 'invoice';
 
   const requestedTerm = (inv.payment_term as { requested?: string } | null)?.requested;
@@ -138,8 +154,9 @@ export async function postInvoice(books: Books, id: string): Promise<InvoiceView
 
   const year = Number(inv.date.slice(0, 4));
   const series = isInvoice ? books.settings.invoiceSeries : books.settings.creditNoteSeries;
-  const number = `${series}/${year}/${String(await nextNumber(books, series, year)).padStart(5, '0')}`;
-  const reference = isInvoice ? paymentReference(books.settings.paymentReferencePrefix, await nextNumber(books, 'PAYREF', 0)) : null;
+  const [n, refNumber] = await nextNumbers(books, isInvoice ? [[series, year], ['PAYREF', 0]] : [[series, year]]);
+  const number = `${series}/${year}/${String(n).padStart(5, '0')}`;
+  const reference = isInvoice ? paymentReference(books.settings.paymentReferencePrefix, refNumber) : null;
 
   const move = await books.trx.insertInto('ledger_move').values({
     tenant_id: books.tenantId, kind: inv.kind, journal: 'sales', date: inv.date, ref: number, partner_id: inv.partner_id, reversal_of: null,
@@ -167,7 +184,7 @@ export async function postInvoice(books: Books, id: string): Promise<InvoiceView
     due_date: plan.installments.at(-1)!.dueDate, installments: JSON.stringify(installments),
     payment_term: JSON.stringify(plan.term.id ? { ...plan.term, ...(plan.discount ? { discount: { until: plan.discount.until, amount: show(books, plan.discount.amount) } } : {}) } : null),
   }).where('tenant_id', '=', books.tenantId).where('id', '=', id).execute();
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: `${inv.kind}.posted`, entity: 'invoice', entityId: id, after: { number, total: show(books, inv.total), installments } });
+  await books.api.audit(books.trx, books.tenantId, [...audits, { actor: books.actor, action: `${inv.kind}.posted`, entity: 'invoice', entityId: id, after: { number, total: show(books, inv.total), installments } }]);
   await books.api.emit(books.trx, books.tenantId, 'invoice.posted', {
     invoiceId: id, number, partnerId: inv.partner_id, kind: inv.kind, date: inv.date, total: show(books, inv.total), installments,
   }, { actor: books.actor });
