@@ -6,7 +6,7 @@ import { seedChart } from './accounts.js';
 import { registerInstallmentProvider } from './invoices.js';
 import * as payments from './payments.js';
 import * as partners from './partners.js';
-import { findPaymentReferences } from './payment-reference.js';
+import { findPaymentReferences, nearPaymentReferences } from './payment-reference.js';
 
 export function setup(api: LedgerApi): void {
   api.onEnable(seedChart);
@@ -16,5 +16,5 @@ export function setup(api: LedgerApi): void {
   api.provide('books', { open: (trx: Trx, tenantId: string, actor: Actor) => openBooks(api, trx, tenantId, actor) });
   api.provide('payments', { register: payments.registerPayment, registerInBulk: registerPaymentsInBulk, unallocate: payments.unallocatePayment, reverse: payments.reversePayment, writeOff: payments.writeOff, get: payments.getPayment, setBankMatched: payments.setBankMatched, allocateCredit: payments.allocateCredit });
   api.provide('partners', { resolve: partners.resolvePartner, get: partners.getPartner, balances: partners.balances });
-  api.provide('paymentReferences', { find: findPaymentReferences });
+  api.provide('paymentReferences', { find: findPaymentReferences, near: nearPaymentReferences });
 }

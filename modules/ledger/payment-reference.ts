@@ -67,3 +67,47 @@ export function findPaymentReferences(text: string, prefix: string): string[] {
   }
   return [...found];
 }
+
+/** A character's part of the Luhn sum: its value times its factor, digits of the product in base 32 added. */
+const addend = (value: number, factor: number): number => { const x = value * factor; return Math.floor(x / 32) + (x % 32); };
+/** The value whose addend is a given number, per factor (both maps are one-to-one on 0..31). */
+const VALUE_OF_ADDEND = [1, 2].map((f) => { const m = new Array<number>(32); for (let v = 0; v < 32; v++) m[addend(v, f)] = v; return m; });
+
+/**
+ * Valid references one typing slip away from a code-like part of the text that fails its check
+ * character (one character changed, or two neighbours swapped): candidates for a suggestion,
+ * never for an automatic match. A whole reference (check character included) sums to 0 mod 32,
+ * so for each position exactly one value repairs it: found by arithmetic, not by trying all 32.
+ */
+export function nearPaymentReferences(text: string, prefix: string): string[] {
+  const clean = normalise(text);
+  const exact = new Set(findPaymentReferences(text, prefix));
+  const near = new Set<string>();
+  const prefixValues = [...prefix].map((c) => VALUE.get(c) ?? 0);
+  let at = clean.indexOf(prefix);
+  while (at >= 0) {
+    for (let len = prefix.length + 6; len <= prefix.length + 10 && at + len <= clean.length; len++) {
+      const token = clean.slice(at + prefix.length, at + len);
+      if ([...token].some((c) => !VALUE.has(c))) break;
+      const values = [...prefixValues, ...[...token].map((c) => VALUE.get(c)!)];
+      const factors = values.map((_, i) => ((values.length - 1 - i) % 2 === 0 ? 1 : 2));
+      const parts = values.map((v, i) => addend(v, factors[i]));
+      const sum = parts.reduce((a, b) => a + b, 0);
+      if (sum % 32 === 0) continue;
+      const add = (vs: number[]) => {
+        const candidate = prefix + vs.slice(prefix.length).map((v) => ALPHABET[v]).join('');
+        if (!exact.has(candidate)) near.add(candidate);
+      };
+      for (let i = prefix.length; i < values.length; i++) {
+        const want = (((parts[i] - sum) % 32) + 32) % 32;
+        add(values.map((v, j) => (j === i ? VALUE_OF_ADDEND[factors[i] - 1][want] : v)));
+        if (i + 1 < values.length && values[i] !== values[i + 1]) {
+          const swapped = sum - parts[i] - parts[i + 1] + addend(values[i + 1], factors[i]) + addend(values[i], factors[i + 1]);
+          if (swapped % 32 === 0) add(values.map((v, j) => (j === i ? values[i + 1] : j === i + 1 ? values[i] : v)));
+        }
+      }
+    }
+    at = clean.indexOf(prefix, at + 1);
+  }
+  return [...near];
+}

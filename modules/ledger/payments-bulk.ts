@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
-import { ProblemError, type ProblemFieldError } from '../../core/errors.js';
+import { ProblemError } from '../../core/errors.js';
 import { MoneyError, parseAmount } from '../../core/money.js';
 import { isIsoDate } from '../../core/dates.js';
 import { show, type Books } from './books.js';
@@ -9,53 +9,48 @@ import { applyEarlyDiscounts, type PaymentInput } from './payments.js';
 
 export interface BulkPaymentResult {
   created: number;
-  payments: Array<{ id: string; partner: string; amount: string; allocated: string; unallocated: string }>;
+  /** `invoices`: the invoices each payment was allocated to (not part of the route's answer). */
+  payments: Array<{ id: string; partner: string; amount: string; allocated: string; unallocated: string; invoices: string[] }>;
 }
 
+export interface BulkPaymentOptions {
+  /** Receipts already confirmed by bank statement lines: their invoices are `paid`, not `in_payment`. */
+  bankMatched?: boolean;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+interface InvoiceRow { id: string; number: string | null; partner_id: string; state: string; kind: string }
+
+/** An allocation asked for: `amount` of the invoice's open instalments, oldest due first. */
+interface Wanted { at: number; invoice: InvoiceRow; amount: bigint; given: string; field: string }
+
 interface Prepared {
-  id: string; moveId: string; lineId: string; partnerId: string; input: PaymentInput; amount: bigint; applied: bigint; journal: 'bank' | 'cash';
+  n: number; id: string; moveId: string; lineId: string; partnerId: string; input: PaymentInput; amount: bigint; journal: 'bank' | 'cash';
+  /** The invoices named, or null: oldest due first. */
+  wanted: Wanted[] | null;
+  applied: bigint;
+  invoices: string[];
 }
 
 interface Part { debit: OpenLine; payment: Prepared; amount: bigint; date: string }
 
+/** A problem with payment `n` (with its allocation `at`, -1 for the payment's own fields); `field` is relative to the payment. */
+interface Problem { n: number; at: number; field: string; message: string }
+
 /**
  * Registers up to 1,000 payments in one transaction with a handful of set-based statements,
- * each allocated oldest due first exactly as one payment at a time would be (in the order given,
- * so two payments of one customer settle its invoices one after the other). All are validated
- * first (every problem listed with its index). Explicit allocations are not taken here: name the
- * invoices through POST /payments.
+ * each allocated exactly as one payment at a time would be (in the order given, so two payments
+ * of one customer settle its invoices one after the other): to the invoices named, or oldest due
+ * first. All are validated first (every problem listed with its index), nothing is written unless
+ * all are good. With `bankMatched` the receipts are confirmed by the bank at once, as
+ * setBankMatched would confirm them one by one.
  */
-export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[]): Promise<BulkPaymentResult> {
-  const errors: ProblemFieldError[] = [];
-  const keys = [...new Set(inputs.map((i) => i.partner))];
-  const partnerRows = await sql<{ id: string; ref: string; salesperson_id: string | null }>`
-    select id, ref, salesperson_id from ledger_partner
-    where tenant_id = ${books.tenantId} and (ref = any(${keys}::text[]) or id::text = any(${keys}::text[]))`.execute(books.trx);
-  const partners = new Map<string, string>();
-  for (const p of partnerRows.rows) {
-    if (books.visibleSalespeople && !books.visibleSalespeople.includes(p.salesperson_id ?? '')) continue;
-    partners.set(p.ref, p.id);
-    partners.set(p.id, p.id);
-  }
-
-  const prepared: Prepared[] = [];
-  inputs.forEach((input, n) => {
-    try {
-      const partnerId = partners.get(input.partner);
-      if (!partnerId) throw new MoneyError(`no partner '${input.partner}'`, 'partner');
-      if (input.currency !== undefined && input.currency !== books.currency) throw new MoneyError(`currency '${input.currency}' is not ${books.currency}`, 'currency');
-      if (!isIsoDate(input.date)) throw new MoneyError(`date '${input.date}' is not a date (YYYY-MM-DD)`, 'date');
-      if (input.allocations !== undefined) throw new MoneyError('allocations are not taken in bulk (oldest due first only); name invoices through POST /payments', 'allocations');
-      const amount = parseAmount(input.amount, books.currency, { field: 'amount' });
-      prepared.push({ id: crypto.randomUUID(), moveId: crypto.randomUUID(), lineId: crypto.randomUUID(), partnerId, input, amount, applied: 0n, journal: input.journal ?? 'bank' });
-    } catch (err) {
-      if (!(err instanceof MoneyError)) throw err;
-      errors.push({ field: `payments[${n}].${err.field ?? ''}`.replace(/\.$/, ''), message: err.message });
-    }
-  });
-  if (errors.length > 0) {
-    throw new ProblemError(400, 'validation', 'The request is not valid', errors.slice(0, 20).map((e) => `${e.field}: ${e.message}`).join('; '), errors[0].field, errors);
-  }
+export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[], options: BulkPaymentOptions = {}): Promise<BulkPaymentResult> {
+  const problems: Problem[] = [];
+  const partners = await partnersNamed(books, inputs);
+  const invoiceOf = await invoicesNamed(books, inputs);
+  const prepared = inputs.map((input, n) => prepare(books, input, n, partners, invoiceOf, problems)).filter((p): p is Prepared => p !== null);
 
   // Every open instalment of these customers, locked in id order like a single payment locks
   // them: bulk and single payments of the same customer wait for each other, never deadlock.
@@ -68,40 +63,170 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
   const queues = new Map<string, OpenLine[]>();
   for (const line of open) queues.set(line.partner_id, [...(queues.get(line.partner_id) ?? []), line]);
   for (const q of queues.values()) q.sort(byOldestDue);
+  const discounts = await discountsOf(books, open);
 
-  // Early-payment discounts of these invoices: a payment that leaves exactly the discount open
-  // settles the invoice, so the next payment of the customer goes to the next invoice.
-  const { rows: discountRows } = await sql<{ id: string; until: string; amount: string }>`
+  // Payments with other problems are allocated too, as far as they can be, so that an allocation
+  // more than is open is reported in the same answer.
+  const parts: Part[] = [];
+  const discounted: Array<[string, string]> = [];
+  for (const p of prepared) {
+    const queue = queues.get(p.partnerId) ?? [];
+    const first = parts.length;
+    if (p.wanted === null) p.applied = settle(p, queue, p.amount, parts);
+    else for (const a of p.wanted) p.applied += settleInvoice(books, p, a, queue, parts, problems);
+    p.invoices = [...new Set(parts.slice(first).map((x) => x.debit.invoice_id).filter((x): x is string => x !== null))];
+    discounted.push(...settleDiscounts(p, queue, discounts));
+    queues.set(p.partnerId, queue.filter((l) => l.amount_residual > 0n));
+  }
+  if (problems.length > 0) throw refusal(problems);
+
+  await write(books, prepared, parts, options);
+  const touched = [...new Set(parts.map((x) => x.debit.invoice_id).filter((x): x is string => x !== null))];
+  await applyEarlyDiscounts(books, discounted);
+  await refreshInvoices(books, touched);
+  await announce(books, prepared, parts, options);
+  return {
+    created: prepared.length,
+    payments: prepared.map((p) => ({ id: p.id, partner: p.partnerId, amount: show(books, p.amount), allocated: show(books, p.applied), unallocated: show(books, p.amount - p.applied), invoices: p.invoices })),
+  };
+}
+
+/** The partners named (by ref or id) that this user may see. */
+async function partnersNamed(books: Books, inputs: PaymentInput[]): Promise<Map<string, string>> {
+  const keys = [...new Set(inputs.map((i) => i.partner))];
+  const { rows } = await sql<{ id: string; ref: string; salesperson_id: string | null }>`
+    select id, ref, salesperson_id from ledger_partner
+    where tenant_id = ${books.tenantId} and (ref = any(${keys}::text[]) or id::text = any(${keys}::text[]))`.execute(books.trx);
+  const partners = new Map<string, string>();
+  for (const p of rows) {
+    if (books.visibleSalespeople && !books.visibleSalespeople.includes(p.salesperson_id ?? '')) continue;
+    partners.set(p.ref, p.id);
+    partners.set(p.id, p.id);
+  }
+  return partners;
+}
+
+/** Every invoice the allocations name, by id or number (as a single payment reads them), in one query. */
+async function invoicesNamed(books: Books, inputs: PaymentInput[]): Promise<(idOrNumber: string) => InvoiceRow | undefined> {
+  const named = [...new Set(inputs.flatMap((i) => (i.allocations ?? []).map((a) => a.invoice)))];
+  const ids = named.filter((x) => UUID.test(x)).map((x) => x.toLowerCase());
+  const numbers = named.filter((x) => !UUID.test(x));
+  if (ids.length === 0 && numbers.length === 0) return () => undefined;
+  const { rows } = await sql<InvoiceRow>`
+    select id, number, partner_id, state, kind from ledger_invoice
+    where tenant_id = ${books.tenantId} and (id = any(${ids}::uuid[]) or number = any(${numbers}::text[]))`.execute(books.trx);
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const byNumber = new Map(rows.map((r) => [r.number, r]));
+  return (idOrNumber) => (UUID.test(idOrNumber) ? byId.get(idOrNumber.toLowerCase()) : byNumber.get(idOrNumber));
+}
+
+/** Checks one payment; returns it ready to allocate unless its partner is unknown. */
+function prepare(books: Books, input: PaymentInput, n: number, partners: Map<string, string>, invoiceOf: (idOrNumber: string) => InvoiceRow | undefined, problems: Problem[]): Prepared | null {
+  const attempt = <T>(check: () => T, at = -1): T | undefined => {
+    try {
+      return check();
+    } catch (err) {
+      if (!(err instanceof MoneyError)) throw err;
+      problems.push({ n, at, field: err.field ?? '', message: err.message });
+      return undefined;
+    }
+  };
+  const partnerId = partners.get(input.partner);
+  const amount = attempt(() => {
+    if (!partnerId) throw new MoneyError(`no partner '${input.partner}'`, 'partner');
+    if (input.currency !== undefined && input.currency !== books.currency) throw new MoneyError(`currency '${input.currency}' is not ${books.currency}`, 'currency');
+    if (!isIsoDate(input.date)) throw new MoneyError(`date '${input.date}' is not a date (YYYY-MM-DD)`, 'date');
+    return parseAmount(input.amount, books.currency, { field: 'amount' });
+  });
+  if (!partnerId) return null;
+
+  // No allocations, or an empty list: oldest due first, as a single payment reads it.
+  let wanted: Wanted[] | null = null;
+  if (input.allocations !== undefined && input.allocations.length > 0) {
+    wanted = [];
+    let total = 0n;
+    for (const [j, a] of input.allocations.entries()) {
+      const field = `allocations[${j}]`;
+      const invoice = attempt(() => invoiceFor(invoiceOf, partnerId, a.invoice, `${field}.invoice`), j);
+      const minor = attempt(() => parseAmount(a.amount, books.currency, { field: `${field}.amount` }), j);
+      total += minor ?? 0n;
+      if (minor !== undefined && invoice) wanted.push({ at: j, invoice, amount: minor, given: a.amount, field });
+    }
+    if (amount !== undefined && total > amount) problems.push({ n, at: input.allocations.length, field: 'allocations', message: `allocations total ${show(books, total)}, more than the payment's ${input.amount}` });
+  }
+  return {
+    n, id: crypto.randomUUID(), moveId: crypto.randomUUID(), lineId: crypto.randomUUID(), partnerId, input, amount: amount ?? 0n,
+    journal: input.journal ?? 'bank', wanted, applied: 0n, invoices: [],
+  };
+}
+
+function invoiceFor(invoiceOf: (idOrNumber: string) => InvoiceRow | undefined, partnerId: string, idOrNumber: string, field: string): InvoiceRow {
+  const inv = invoiceOf(idOrNumber);
+  if (!inv || inv.partner_id !== partnerId) throw new MoneyError(`no invoice '${idOrNumber}' of this partner`, field);
+  if (inv.state !== 'posted' || inv.kind !== 'invoice') throw new MoneyError(`'${idOrNumber}' is not a posted invoice`, field);
+  return inv;
+}
+
+/** Early-payment discounts of the invoices these instalments belong to. */
+async function discountsOf(books: Books, open: OpenLine[]): Promise<Map<string, { until: string; amount: bigint }>> {
+  const { rows } = await sql<{ id: string; until: string; amount: string }>`
     select id, payment_term->'discount'->>'until' as until, payment_term->'discount'->>'amount' as amount from ledger_invoice
     where tenant_id = ${books.tenantId} and id = any(${[...new Set(open.map((l) => l.invoice_id).filter((x): x is string => x !== null))]}::uuid[])
       and payment_term->'discount' is not null`.execute(books.trx);
-  const discounts = new Map(discountRows.map((d) => [d.id, { until: d.until, amount: parseAmount(d.amount, books.currency, { field: 'discount', allowZero: true }) }]));
-  const discounted: Array<[string, string]> = [];
+  return new Map(rows.map((d) => [d.id, { until: d.until, amount: parseAmount(d.amount, books.currency, { field: 'discount', allowZero: true }) }]));
+}
 
-  const parts: Part[] = [];
-  for (const p of prepared) {
-    const queue = queues.get(p.partnerId) ?? [];
-    const paid = new Set<string>();
-    while (p.applied < p.amount && queue.length > 0) {
-      const debit = queue[0];
-      const amount = debit.amount_residual < p.amount - p.applied ? debit.amount_residual : p.amount - p.applied;
-      parts.push({ debit, payment: p, amount, date: [p.input.date, debit.date].sort().at(-1)! });
-      if (debit.invoice_id) paid.add(debit.invoice_id);
-      debit.amount_residual -= amount;
-      p.applied += amount;
-      if (debit.amount_residual === 0n) queue.shift();
-    }
-    for (const invoiceId of paid) {
-      const discount = discounts.get(invoiceId);
-      if (!discount || discount.amount === 0n || p.input.date > discount.until) continue;
-      const lines = queue.filter((l) => l.invoice_id === invoiceId);
-      if (lines.reduce((a, l) => a + l.amount_residual, 0n) !== discount.amount) continue;
-      discounted.push([invoiceId, p.input.date]);
-      for (const l of lines) l.amount_residual = 0n;
-      queues.set(p.partnerId, queue.filter((l) => l.amount_residual > 0n));
-    }
+/** Applies the payment to open instalments in the order given, up to `limit`: allocateInOrder, in memory. */
+function settle(p: Prepared, debits: OpenLine[], limit: bigint, parts: Part[]): bigint {
+  let applied = 0n;
+  for (const debit of debits) {
+    if (applied === limit) break;
+    const amount = debit.amount_residual < limit - applied ? debit.amount_residual : limit - applied;
+    if (amount <= 0n) continue;
+    parts.push({ debit, payment: p, amount, date: [p.input.date, debit.date].sort().at(-1)! });
+    debit.amount_residual -= amount;
+    applied += amount;
   }
+  return applied;
+}
 
+/** One allocation named: never more than the invoice still has open, after the payments before it. */
+function settleInvoice(books: Books, p: Prepared, a: Wanted, queue: OpenLine[], parts: Part[], problems: Problem[]): bigint {
+  const debits = queue.filter((l) => l.invoice_id === a.invoice.id && l.amount_residual > 0n);
+  const open = debits.reduce((s, l) => s + l.amount_residual, 0n);
+  if (a.amount > open) {
+    problems.push({ n: p.n, at: a.at, field: `${a.field}.amount`, message: `${a.given} is more than the ${show(books, open)} open on invoice ${a.invoice.number}` });
+    return 0n;
+  }
+  return settle(p, debits, a.amount, parts);
+}
+
+/**
+ * A payment that leaves exactly an invoice's early-payment discount open, in time, settles it
+ * (applyEarlyDiscounts books it after the allocations), so the next payment of the customer goes
+ * to the next invoice. Returns the (invoice, payment date) pairs to book.
+ */
+function settleDiscounts(p: Prepared, queue: OpenLine[], discounts: Map<string, { until: string; amount: bigint }>): Array<[string, string]> {
+  const settled: Array<[string, string]> = [];
+  for (const invoiceId of p.invoices) {
+    const discount = discounts.get(invoiceId);
+    if (!discount || discount.amount === 0n || p.input.date > discount.until) continue;
+    const lines = queue.filter((l) => l.invoice_id === invoiceId);
+    if (lines.reduce((a, l) => a + l.amount_residual, 0n) !== discount.amount) continue;
+    settled.push([invoiceId, p.input.date]);
+    for (const l of lines) l.amount_residual = 0n;
+  }
+  return settled;
+}
+
+function refusal(problems: Problem[]): ProblemError {
+  // In the order of the request, though some are found only while allocating.
+  const errors = problems.sort((a, b) => a.n - b.n || a.at - b.at).map((p) => ({ field: `payments[${p.n}].${p.field}`.replace(/\.$/, ''), message: p.message }));
+  return new ProblemError(400, 'validation', 'The request is not valid', errors.slice(0, 20).map((e) => `${e.field}: ${e.message}`).join('; '), errors[0].field, errors);
+}
+
+/** The moves, payments, lines and partials, in a few multi-row statements. */
+async function write(books: Books, prepared: Prepared[], parts: Part[], options: BulkPaymentOptions): Promise<void> {
   const t = books.tenantId;
   const { accounts } = books.settings;
   await books.trx.insertInto('ledger_move').values(prepared.map((p) => ({
@@ -109,7 +234,7 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
   }))).execute();
   await books.trx.insertInto('ledger_payment').values(prepared.map((p) => ({
     tenant_id: t, id: p.id, partner_id: p.partnerId, date: p.input.date, amount: p.amount, currency: books.currency, reference: p.input.reference ?? null,
-    journal: p.journal, move_id: p.moveId, bank_matched: p.journal === 'cash',
+    journal: p.journal, move_id: p.moveId, bank_matched: p.journal === 'cash' || options.bankMatched === true,
   }))).execute();
   // The receivable line is written with what stays unallocated: the partials below account for the rest.
   await books.trx.insertInto('ledger_move_line').values(prepared.flatMap((p) => {
@@ -119,35 +244,36 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
       { ...base, account_code: p.journal === 'cash' ? accounts.cash : accounts.outstandingReceipts, date_maturity: null, debit: p.amount, credit: 0n, receivable: false, amount_residual: 0n },
     ];
   })).execute();
-  if (parts.length > 0) {
-    await sql`
-      with part as (
-        select * from unnest(${parts.map((x) => x.debit.id)}::uuid[], ${parts.map((x) => x.payment.lineId)}::uuid[], ${parts.map((x) => x.amount.toString())}::bigint[],
-                             ${parts.map((x) => x.date)}::date[], ${parts.map((x) => x.debit.partner_id)}::uuid[], ${parts.map((x) => x.debit.date)}::date[],
-                             ${parts.map((x) => x.debit.date_maturity)}::date[], ${parts.map((x) => x.payment.input.date)}::date[])
-          as t(debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date)
-      ), inserted as (
-        insert into ledger_partial (tenant_id, debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date, credit_due)
-        select ${t}, debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date, credit_date from part
-      )
-      update ledger_move_line l set amount_residual = l.amount_residual - s.amount
-      from (select debit_line_id, sum(amount) as amount from part group by debit_line_id) s
-      where l.tenant_id = ${t} and l.id = s.debit_line_id`.execute(books.trx);
-  }
+  if (parts.length === 0) return;
+  await sql`
+    with part as (
+      select * from unnest(${parts.map((x) => x.debit.id)}::uuid[], ${parts.map((x) => x.payment.lineId)}::uuid[], ${parts.map((x) => x.amount.toString())}::bigint[],
+                           ${parts.map((x) => x.date)}::date[], ${parts.map((x) => x.debit.partner_id)}::uuid[], ${parts.map((x) => x.debit.date)}::date[],
+                           ${parts.map((x) => x.debit.date_maturity)}::date[], ${parts.map((x) => x.payment.input.date)}::date[])
+        as t(debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date)
+    ), inserted as (
+      insert into ledger_partial (tenant_id, debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date, credit_due)
+      select ${t}, debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date, credit_date from part
+    )
+    update ledger_move_line l set amount_residual = l.amount_residual - s.amount
+    from (select debit_line_id, sum(amount) as amount from part group by debit_line_id) s
+    where l.tenant_id = ${t} and l.id = s.debit_line_id`.execute(books.trx);
+}
 
-  const touched = [...new Set(parts.map((x) => x.debit.invoice_id).filter((x): x is string => x !== null))];
-  await applyEarlyDiscounts(books, discounted);
-  await refreshInvoices(books, touched);
-
+/**
+ * Audit rows and events, as the single services write them. A cash receipt is matched when it is
+ * registered, so (as setBankMatched does for it) only bank receipts are reported as bank-matched.
+ */
+async function announce(books: Books, prepared: Prepared[], parts: Part[], options: BulkPaymentOptions): Promise<void> {
+  const t = books.tenantId;
   const allocated = parts.map((x) => ({ partnerId: x.debit.partner_id, debitLineId: x.debit.id, creditLineId: x.payment.lineId, invoiceId: x.debit.invoice_id, amount: show(books, x.amount), date: x.date }));
+  const confirmed = options.bankMatched ? prepared.filter((p) => p.journal === 'bank') : [];
   await books.api.audit(books.trx, t, [
     ...prepared.map((p) => ({ actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: p.id, after: { partner: p.input.partner, amount: p.input.amount, date: p.input.date, reference: p.input.reference ?? null, bulk: true } })),
     ...allocated.map((after) => ({ actor: books.actor, action: 'payment.allocated', entity: 'move_line', entityId: after.creditLineId, after })),
+    ...confirmed.map((p) => ({ actor: books.actor, action: 'payment.bank_matched', entity: 'payment', entityId: p.id })),
   ]);
   await books.api.emitMany(books.trx, t, 'payment.allocated', allocated, { actor: books.actor });
   await books.api.emitMany(books.trx, t, 'payment.registered', prepared.map((p) => ({ paymentId: p.id, partnerId: p.partnerId, date: p.input.date, amount: show(books, p.amount) })), { actor: books.actor });
-  return {
-    created: prepared.length,
-    payments: prepared.map((p) => ({ id: p.id, partner: p.partnerId, amount: show(books, p.amount), allocated: show(books, p.applied), unallocated: show(books, p.amount - p.applied) })),
-  };
+  await books.api.emitMany(books.trx, t, 'payment.reconciled', confirmed.map((p) => ({ paymentId: p.id, partnerId: p.partnerId, invoiceIds: p.invoices })), { actor: books.actor });
 }

@@ -162,6 +162,19 @@ function splitNumber(body: string, m: CsvMapping, exponent: number, where: strin
   return [whole, frac];
 }
 
+const marks = new Map<string, RegExp>();
+/** Currency codes and signs around an amount ("1.234.567 ₫", "VND 1,000"), one pattern per currency. */
+function currencyMarks(currency: string): RegExp {
+  let re = marks.get(currency);
+  if (!re) {
+    const codes = [currency, 'VND', 'VNĐ', '₫', 'đ'].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+    re = new RegExp(`^(?:${codes})\\s*|\\s*(?:${codes})$`, 'gi');
+    marks.set(currency, re);
+  }
+  re.lastIndex = 0;
+  return re;
+}
+
 function cellAmount(cell: SheetCell | undefined, m: CsvMapping, currency: string, where: string): bigint | undefined {
   if (!cell) return undefined;
   if (cell.number !== undefined) {
@@ -175,8 +188,7 @@ function cellAmount(cell: SheetCell | undefined, m: CsvMapping, currency: string
   const original = cell.text;
   let s = original.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
   if (s === '' || s === '-' || s === '–') return undefined;
-  const codes = [currency, 'VND', 'VNĐ', '₫', 'đ'].map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  s = s.replace(new RegExp(`^(?:${codes})\\s*|\\s*(?:${codes})$`, 'gi'), '').trim();
+  s = s.replace(currencyMarks(currency), '').trim();
   let negative = false;
   const paren = /^\((.*)\)$/.exec(s);
   if (paren) { negative = true; s = paren[1].trim(); }

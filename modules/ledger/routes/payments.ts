@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/payments/bulk', {
     config: WRITE,
     schema: {
-      tags, summary: 'Register up to 1,000 payments at once, each allocated oldest due first (all or none)',
+      tags, summary: 'Register up to 1,000 payments at once, each allocated as given or oldest due first (all or none)',
       body: Type.Object({ payments: Type.Array(NewPayment, { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
       response: {
         201: Type.Object({ created: Type.Integer(), payments: Type.Array(Type.Object({ id: Type.String(), partner: Type.String(), amount: Type.String(), allocated: Type.String(), unallocated: Type.String() })) }),

@@ -736,9 +736,9 @@ async function checkLedger(clients: pg.Client[], tenantId: string): Promise<Cons
 }
 
 /** A benchmark server with the ledger enabled and the size's books loaded (what every ledger workload starts from). */
-export async function ledgerServer(ctx: BenchContext): Promise<{ server: BenchServer; data: LedgerData; timings: LoadTimings; check: ConsistencyCheck }> {
+export async function ledgerServer(ctx: BenchContext, modules: string[] = ['ledger']): Promise<{ server: BenchServer; data: LedgerData; timings: LoadTimings; check: ConsistencyCheck }> {
   const data = await ensureLedgerDataset(ctx.size, ctx.log);
-  const server = await ctx.startServer({ modules: ['ledger'] });
+  const server = await ctx.startServer({ modules });
   const { timings, check } = await loadLedgerDataset(ctx.databaseUrl, server.tenant.id, data, ctx.log);
   ctx.log(`loaded the ${ctx.size} books in ${(timings.totalMs / 1000).toFixed(1)} s (copy ${(timings.copyMs / 1000).toFixed(1)} s, indexes ${(timings.indexMs / 1000).toFixed(1)} s, foreign keys ${(timings.foreignKeyMs / 1000).toFixed(1)} s, check ${(timings.checkMs / 1000).toFixed(1)} s)`);
   return { server, data, timings, check };

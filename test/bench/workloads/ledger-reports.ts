@@ -151,6 +151,9 @@ const ledgerReports: Workload = {
     }
     const mix = await ctx.load({ url: server.url, headers, requests: picked.map((id) => ({ path: statementPath(id) })) });
     rows.push(...loadRows(`W2 statement ${from}..${to}, ${picked.length} customers`, mix, { p50: 5, p99: 20 }));
+    // One client: what a statement costs on its own (at 50 clients, p50 ≈ 50 / throughput).
+    const alone = await ctx.load({ url: server.url, headers, connections: 1, requests: picked.map((id) => ({ path: statementPath(id) })) });
+    rows.push(...loadRows(`W2 statement ${from}..${to}, 1 client`, alone, {}));
     const largest = await ctx.load({ url: `${server.url}${statementPath(top.id)}`, headers });
     rows.push(...loadRows(`W2 statement of the largest customer (${top.ref}: ${top.invoices} invoices, ${body.lines.length} lines in the month)`, largest, {}));
     return rows;

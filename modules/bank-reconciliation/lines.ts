@@ -1,0 +1,89 @@
+import { sql } from 'kysely';
+import { notFound } from '../../core/errors.js';
+import { formatAmount } from '../../core/money.js';
+import type { Bank } from './context.js';
+import type { MatchState, Suggestion } from './schema.js';
+
+export interface LineView {
+  id: string; statementId: string; position: number; date: string; valueDate: string | null; amount: string;
+  reference: string | null; counterparty: string | null; counterpartyAccount: string | null; description: string;
+  matchState: MatchState; partner: { id: string; ref: string; name: string } | null; rule: string | null; reason: string | null; version: number;
+  matches: Array<{ payment: string; amount: string; invoices: Array<{ id: string; number: string; amount: string }> }>;
+  suggestions: Array<{ partner: string; rule: string; reason: string; invoices: Array<{ id: string; number: string; residual: string; dueDate: string }> }>;
+}
+
+interface Row {
+  id: string; statement_id: string; position: number; date: string; value_date: string | null; amount: bigint; reference: string | null;
+  counterparty: string | null; counterparty_account: string | null; description: string; match_state: MatchState; partner_id: string | null;
+  partner_ref: string | null; partner_name: string | null; match_rule: string | null; match_reason: string | null; suggestion: Suggestion[] | null; version: number;
+  matches: Array<{ payment: string; amount: string; invoices: Array<{ id: string; number: string; amount: string }> | null }>;
+}
+
+/**
+ * Lines with what they matched (payments and the invoices those settled) and, for suggested
+ * lines, the candidates. Reads the ledger's tables (a dependency) but never writes them.
+ */
+export async function listLines(bank: Bank, filter: { statementId?: string; lineId?: string; state?: MatchState; limit?: number; offset?: number }): Promise<LineView[]> {
+  const { rows } = await sql<Row>`
+    select l.id, l.statement_id, l.position, l.date, l.value_date, l.amount, l.reference, l.counterparty, l.counterparty_account, l.description,
+      l.match_state, l.partner_id, p.ref as partner_ref, p.name as partner_name, l.match_rule, l.match_reason, l.suggestion, l.version,
+      coalesce((
+        select json_agg(json_build_object('payment', m.payment_id, 'amount', m.amount::text, 'invoices', (
+          select json_agg(json_build_object('id', i.id, 'number', i.number, 'amount', a.amount::text) order by i.number)
+          from ledger_move_line c
+          join ledger_partial a on a.tenant_id = c.tenant_id and a.credit_line_id = c.id and a.undone_at is null
+          join ledger_move_line d on d.tenant_id = a.tenant_id and d.id = a.debit_line_id
+          join ledger_invoice i on i.tenant_id = d.tenant_id and i.id = d.invoice_id
+          where c.tenant_id = m.tenant_id and c.payment_id = m.payment_id and c.receivable and c.credit > 0)) order by m.matched_at)
+        from bank_reconciliation_match m where m.tenant_id = l.tenant_id and m.line_id = l.id and m.undone_at is null), '[]') as matches
+    from bank_reconciliation_line l
+    left join ledger_partner p on p.tenant_id = l.tenant_id and p.id = l.partner_id
+    where l.tenant_id = ${bank.tenantId}
+      ${filter.statementId ? sql`and l.statement_id = ${filter.statementId}` : sql``}
+      ${filter.lineId ? sql`and l.id = ${filter.lineId}` : sql``}
+      ${filter.state ? sql`and l.match_state = ${filter.state}` : sql``}
+    order by l.date, l.statement_id, l.position
+    limit ${filter.limit ?? 1000} offset ${filter.offset ?? 0}`.execute(bank.trx);
+  const suggested = [...new Set(rows.flatMap((r) => (r.suggestion ?? []).flatMap((s) => s.invoiceIds)))];
+  const invoices = new Map<string, { id: string; number: string; residual: bigint; due_date: string }>();
+  if (suggested.length > 0) {
+    const { rows: found } = await sql<{ id: string; number: string; residual: bigint; due_date: string }>`
+      select id, number, residual, due_date from ledger_invoice where tenant_id = ${bank.tenantId} and id = any(${suggested}::uuid[])`.execute(bank.trx);
+    for (const i of found) invoices.set(i.id, i);
+  }
+  const { currency } = bank.books;
+  return rows.map((r) => ({
+    id: r.id, statementId: r.statement_id, position: r.position, date: r.date, valueDate: r.value_date, amount: formatAmount(r.amount, currency),
+    reference: r.reference, counterparty: r.counterparty, counterpartyAccount: r.counterparty_account, description: r.description,
+    matchState: r.match_state, partner: r.partner_id ? { id: r.partner_id, ref: r.partner_ref!, name: r.partner_name! } : null,
+    rule: r.match_rule, reason: r.match_reason, version: r.version,
+    matches: r.matches.map((m) => ({ payment: m.payment, amount: formatAmount(BigInt(m.amount), currency), invoices: (m.invoices ?? []).map((i) => ({ ...i, amount: formatAmount(BigInt(i.amount), currency) })) })),
+    suggestions: (r.suggestion ?? []).map((s) => ({
+      partner: s.partnerId, rule: s.rule, reason: s.reason,
+      invoices: s.invoiceIds.map((id) => invoices.get(id)).filter((i) => i !== undefined).map((i) => ({ id: i.id, number: i.number, residual: formatAmount(i.residual, currency), dueDate: i.due_date })),
+    })),
+  }));
+}
+
+export async function getLine(bank: Bank, id: string): Promise<LineView> {
+  const [line] = await listLines(bank, { lineId: id, limit: 1 });
+  if (!line) throw notFound(`No bank statement line ${id}.`);
+  return line;
+}
+
+export interface AccountView {
+  id: string; number: string; currency: string; name: string | null;
+  /** Freshness: the newest statement's closing date and how many lines wait for a clerk. */
+  lastStatementDate: string | null; statements: number; unmatchedLines: number; suggestedLines: number;
+}
+
+export async function listAccounts(bank: Bank): Promise<AccountView[]> {
+  const { rows } = await sql<{ id: string; number: string; currency: string; name: string | null; last: string | null; statements: number; unmatched: number; suggested: number }>`
+    select a.id, a.number, a.currency, a.name,
+      (select max(coalesce(s.closing_date, s.opening_date)) from bank_reconciliation_statement s where s.tenant_id = a.tenant_id and s.bank_account_id = a.id) as last,
+      (select count(*)::int from bank_reconciliation_statement s where s.tenant_id = a.tenant_id and s.bank_account_id = a.id) as statements,
+      (select count(*)::int from bank_reconciliation_line l where l.tenant_id = a.tenant_id and l.bank_account_id = a.id and l.match_state = 'unmatched' and l.amount > 0) as unmatched,
+      (select count(*)::int from bank_reconciliation_line l where l.tenant_id = a.tenant_id and l.bank_account_id = a.id and l.match_state = 'suggested') as suggested
+    from bank_reconciliation_account a where a.tenant_id = ${bank.tenantId} order by a.number`.execute(bank.trx);
+  return rows.map((r) => ({ id: r.id, number: r.number, currency: r.currency.trim(), name: r.name, lastStatementDate: r.last, statements: r.statements, unmatchedLines: r.unmatched, suggestedLines: r.suggested }));
+}

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { matchLine, unmatchLine } from '../apply.js';
+import type { BankApi } from '../context.js';
+import { withBank } from '../http.js';
+import { getLine, listLines } from '../lines.js';
+import { IdParams, LineOut, LinesQuery, MatchBody, Problem } from '../schemas.js';
+
+const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const api = app.module as BankApi;
+  const tags = ['bank-reconciliation: matching'];
+
+  app.get('/lines', {
+    schema: { tags, summary: 'The worklist: lines by match state (suggested ones with their ranked candidates)', querystring: LinesQuery, response: { 200: Type.Array(LineOut) } },
+  }, async (request) => withBank(request, api, (b) => listLines(b, request.query)));
+
+  app.post('/lines/:id/match', {
+    config: WRITE,
+    schema: { tags, summary: 'Match a line to invoices (partially, with a write-off) or confirm a payment with it', params: IdParams, body: MatchBody, response: { 200: LineOut, 400: Problem, 404: Problem, 409: Problem } },
+  }, async (request) => withBank(request, api, async (b) => {
+    await matchLine(b, request.params.id, request.body);
+    return getLine(b, request.params.id);
+  }));
+
+  app.post('/lines/:id/unmatch', {
+    config: WRITE,
+    schema: { tags, summary: "Undo a line's match: payments it created are reversed, confirmed ones unconfirmed", params: IdParams, response: { 200: LineOut, 404: Problem, 409: Problem } },
+  }, async (request) => withBank(request, api, async (b) => {
+    await unmatchLine(b, request.params.id);
+    return getLine(b, request.params.id);
+  }));
+};
+
+export default routes;

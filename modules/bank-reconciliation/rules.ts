@@ -1,0 +1,50 @@
+import { sql } from 'kysely';
+import { badRequest, notFound } from '../../core/errors.js';
+import { MoneyError, parseAmount } from '../../core/money.js';
+import type { Bank } from './context.js';
+import type { RuleAction, RuleConditions } from './schema.js';
+
+export interface RuleInput { name: string; sequence?: number; conditions: RuleConditions; action: RuleAction }
+
+function amount(bank: Bank, value: string | undefined, field: string, allowZero = false): bigint | undefined {
+  if (value === undefined) return undefined;
+  try { return parseAmount(value, bank.books.currency, { field, allowZero }); } catch (err) {
+    if (err instanceof MoneyError) throw badRequest(err.message, field);
+    throw err;
+  }
+}
+
+/** A matching rule (Odoo's reconcile model): conditions on the line → the payer, a tolerance, auto or confirm. */
+export async function createRule(bank: Bank, input: RuleInput) {
+  const c = input.conditions;
+  if (!c.textContains && !c.textRegex && !c.counterpartyAccount && !c.amountMin && !c.amountMax) throw badRequest('a rule needs at least one condition', 'conditions');
+  if (c.textRegex) {
+    try { new RegExp(c.textRegex, 'i'); } catch (err) { throw badRequest(`not a regular expression: ${(err as Error).message}`, 'conditions.textRegex'); }
+  }
+  const min = amount(bank, c.amountMin, 'conditions.amountMin');
+  const max = amount(bank, c.amountMax, 'conditions.amountMax');
+  if (min !== undefined && max !== undefined && min > max) throw badRequest('amountMin is more than amountMax', 'conditions.amountMin');
+  const tolerance = amount(bank, input.action.toleranceAmount, 'action.toleranceAmount', true);
+  const limit = parseAmount(bank.books.settings.writeOffLimit, bank.books.currency, { field: 'writeOffLimit', allowZero: true });
+  if (tolerance !== undefined && tolerance > limit) throw badRequest(`the tolerance is more than the ledger's write-off limit of ${bank.books.settings.writeOffLimit} (ledger setting writeOffLimit)`, 'action.toleranceAmount');
+  const key = input.action.partner!;
+  const partner = await bank.trx.selectFrom('ledger_partner').select('id').where('tenant_id', '=', bank.tenantId)
+    .where(/^[0-9a-f-]{36}$/i.test(key) ? 'id' : 'ref', '=', key).executeTakeFirst();
+  if (!partner) throw badRequest(`no partner '${key}' (give its id or ref)`, 'action.partner');
+  const row = await bank.trx.insertInto('bank_reconciliation_rule').values({
+    tenant_id: bank.tenantId, name: input.name, sequence: input.sequence ?? 10, active: true,
+    conditions: JSON.stringify(c), action: JSON.stringify({ ...input.action, partner: partner.id }),
+  }).returning(['id', 'name', 'sequence', 'active', 'conditions', 'action']).executeTakeFirstOrThrow();
+  await bank.api.audit(bank.trx, bank.tenantId, { actor: bank.actor, action: 'bank.rule_created', entity: 'bank_reconciliation_rule', entityId: row.id, after: row });
+  return row;
+}
+
+export async function listRules(bank: Bank) {
+  return bank.trx.selectFrom('bank_reconciliation_rule').select(['id', 'name', 'sequence', 'active', 'conditions', 'action']).where('tenant_id', '=', bank.tenantId).orderBy('sequence').orderBy('created_at').execute();
+}
+
+export async function deleteRule(bank: Bank, id: string): Promise<void> {
+  const { rows } = await sql<{ id: string }>`delete from bank_reconciliation_rule where tenant_id = ${bank.tenantId} and id = ${id} returning id`.execute(bank.trx);
+  if (rows.length === 0) throw notFound(`No rule ${id}.`);
+  await bank.api.audit(bank.trx, bank.tenantId, { actor: bank.actor, action: 'bank.rule_deleted', entity: 'bank_reconciliation_rule', entityId: id });
+}

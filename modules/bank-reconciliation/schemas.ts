@@ -1,0 +1,84 @@
+import { Type } from 'typebox';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+const Uuid = Type.String({ format: 'uuid' });
+
+export const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
+export const IdParams = Type.Object({ id: Uuid });
+
+const Format = Type.Union(['mt940', 'camt053', 'camt054', 'ofx', 'csv', 'xlsx'].map((f) => Type.Literal(f)), { description: 'File format' });
+export const ParseQuery = Type.Object({
+  format: Format,
+  encoding: Type.Optional(Type.String({ description: 'Text encoding (default: detected)' })),
+  preset: Type.Optional(Type.String({ description: 'CSV/XLSX column layout (vietcombank, techcombank, vietinbank, bidv, mb, vn-generic)' })),
+}, { additionalProperties: false });
+export const ImportQuery = Type.Object({
+  format: Format,
+  journal: Type.Optional(Type.String({ description: 'Bank account id or number (default: found or created from the statement)' })),
+  force: Type.Optional(Type.Boolean({ description: 'Import a statement whose balances do not add up' })),
+  encoding: Type.Optional(Type.String()),
+  preset: Type.Optional(Type.String()),
+}, { additionalProperties: false });
+
+const BalanceOut = Type.Object({ date: Type.String(), amount: Type.String() });
+export const ParseOut = Type.Object({
+  statements: Type.Array(Type.Object({
+    account: Type.String(), currency: Type.String(), number: Type.Optional(Type.String()),
+    opening: Type.Optional(BalanceOut), closing: Type.Optional(BalanceOut),
+    lines: Type.Array(Type.Object({
+      date: Type.String(), valueDate: Type.Optional(Type.String()), amount: Type.String(), reference: Type.Optional(Type.String()),
+      counterparty: Type.Optional(Type.String()), counterpartyAccount: Type.Optional(Type.String()), description: Type.String(),
+    })),
+  })),
+  warnings: Type.Array(Type.String()),
+});
+export const ImportOut = Type.Object({
+  id: Type.String(), statements: Type.Array(Type.String()), imported: Type.Integer(), duplicatesSkipped: Type.Integer(),
+  autoMatched: Type.Integer(), suggested: Type.Integer(), warnings: Type.Array(Type.String()),
+});
+
+const State = Type.Union([Type.Literal('unmatched'), Type.Literal('suggested'), Type.Literal('matched')]);
+export const LinesQuery = Type.Object({
+  state: Type.Optional(State), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })), offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+}, { additionalProperties: false });
+export const LineOut = Type.Object({
+  id: Type.String(), statementId: Type.String(), position: Type.Integer(), date: Type.String(), valueDate: Nullable(Type.String()), amount: Type.String(),
+  reference: Nullable(Type.String()), counterparty: Nullable(Type.String()), counterpartyAccount: Nullable(Type.String()), description: Type.String(),
+  matchState: State, partner: Type.Union([Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() }), Type.Null()]),
+  rule: Nullable(Type.String()), reason: Nullable(Type.String()), version: Type.Integer(),
+  matches: Type.Array(Type.Object({ payment: Type.String(), amount: Type.String(), invoices: Type.Array(Type.Object({ id: Type.String(), number: Type.String(), amount: Type.String() })) })),
+  suggestions: Type.Array(Type.Object({ partner: Type.String(), rule: Type.String(), reason: Type.String(), invoices: Type.Array(Type.Object({ id: Type.String(), number: Type.String(), residual: Type.String(), dueDate: Type.String() })) })),
+});
+
+export const MatchBody = Type.Object({
+  invoices: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, description: 'Invoices the line pays, in the order its amount is applied' })),
+  payment: Type.Optional(Type.String({ format: 'uuid', description: 'A payment registered before, now confirmed by the bank (same amount)' })),
+  writeOff: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ amount: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) }, { additionalProperties: false })], { description: 'Write off what stays open on the last invoice' })),
+  saveRule: Type.Optional(Type.Boolean({ description: 'Remember the payer account for this customer' })),
+  version: Type.Optional(Type.Integer({ description: 'The line version you saw; a line changed since answers 409' })),
+}, { additionalProperties: false });
+
+export const AccountOut = Type.Object({
+  id: Type.String(), number: Type.String(), currency: Type.String(), name: Nullable(Type.String()),
+  lastStatementDate: Nullable(Type.String()), statements: Type.Integer(), unmatchedLines: Type.Integer(), suggestedLines: Type.Integer(),
+});
+export const AccountPatch = Type.Object({
+  name: Type.Optional(Type.String()),
+  csvPreset: Type.Optional(Type.String({ description: 'Column layout of this account\'s CSV/XLSX exports' })),
+  csvMapping: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Own column mapping (see the module README)' })),
+}, { additionalProperties: false });
+
+export const RuleBody = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  sequence: Type.Optional(Type.Integer({ default: 10 })),
+  conditions: Type.Object({
+    textContains: Type.Optional(Type.String({ minLength: 1 })), textRegex: Type.Optional(Type.String({ minLength: 1 })),
+    counterpartyAccount: Type.Optional(Type.String({ minLength: 1 })), amountMin: Type.Optional(Type.String()), amountMax: Type.Optional(Type.String()),
+  }, { additionalProperties: false }),
+  action: Type.Object({
+    partner: Type.String({ description: 'Partner id or ref the matching lines come from' }),
+    toleranceAmount: Type.Optional(Type.String({ description: 'Short payment written off (at most the ledger\'s writeOffLimit)' })),
+    autoValidate: Type.Optional(Type.Boolean({ default: true })),
+  }, { additionalProperties: false }),
+}, { additionalProperties: false });
+export const RuleOut = Type.Object({ id: Type.String(), name: Type.String(), sequence: Type.Integer(), active: Type.Boolean(), conditions: Type.Object({}, { additionalProperties: true }), action: Type.Object({}, { additionalProperties: true }) });
