@@ -229,21 +229,27 @@ function refusal(problems: Problem[]): ProblemError {
 async function write(books: Books, prepared: Prepared[], parts: Part[], options: BulkPaymentOptions): Promise<void> {
   const t = books.tenantId;
   const { accounts } = books.settings;
-  await books.trx.insertInto('ledger_move').values(prepared.map((p) => ({
-    tenant_id: t, id: p.moveId, kind: 'payment' as const, journal: p.journal, date: p.input.date, ref: p.input.reference ?? null, partner_id: p.partnerId, reversal_of: null,
-  }))).execute();
-  await books.trx.insertInto('ledger_payment').values(prepared.map((p) => ({
-    tenant_id: t, id: p.id, partner_id: p.partnerId, date: p.input.date, amount: p.amount, currency: books.currency, reference: p.input.reference ?? null,
-    journal: p.journal, move_id: p.moveId, bank_matched: p.journal === 'cash' || options.bankMatched === true,
-  }))).execute();
-  // The receivable line is written with what stays unallocated: the partials below account for the rest.
-  await books.trx.insertInto('ledger_move_line').values(prepared.flatMap((p) => {
-    const base = { tenant_id: t, move_id: p.moveId, partner_id: p.partnerId, date: p.input.date, invoice_id: null, payment_id: p.id, description: p.input.reference ?? 'Payment' };
-    return [
-      { ...base, id: p.lineId, account_code: accounts.receivable, date_maturity: p.input.date, debit: 0n, credit: p.amount, receivable: true, amount_residual: p.applied - p.amount },
-      { ...base, account_code: p.journal === 'cash' ? accounts.cash : accounts.outstandingReceipts, date_maturity: null, debit: p.amount, credit: 0n, receivable: false, amount_residual: 0n },
-    ];
-  })).execute();
+  // One array per column (unnest): the statements stay small whatever the number of payments.
+  const col = <T>(f: (p: Prepared) => T) => prepared.map(f);
+  await sql`
+    with payment as (
+      select * from unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.moveId)}::uuid[], ${col((p) => p.lineId)}::uuid[], ${col((p) => p.partnerId)}::uuid[],
+                           ${col((p) => p.input.date)}::date[], ${col((p) => p.amount.toString())}::bigint[], ${col((p) => (p.amount - p.applied).toString())}::bigint[],
+                           ${col((p) => p.input.reference ?? null)}::text[], ${col((p) => p.journal)}::text[])
+        as t(id, move_id, line_id, partner_id, date, amount, unallocated, reference, journal)
+    ), moves as (
+      insert into ledger_move (tenant_id, id, kind, journal, date, ref, partner_id)
+      select ${t}, move_id, 'payment', journal, date, reference, partner_id from payment
+    ), payments as (
+      insert into ledger_payment (tenant_id, id, partner_id, date, amount, currency, reference, journal, move_id, bank_matched)
+      select ${t}, id, partner_id, date, amount, ${books.currency}, reference, journal, move_id, journal = 'cash' or ${options.bankMatched === true} from payment
+    )
+    -- The receivable line is written with what stays unallocated: the partials below account for the rest.
+    insert into ledger_move_line (tenant_id, id, move_id, partner_id, date, invoice_id, payment_id, description, account_code, date_maturity, debit, credit, receivable, amount_residual)
+    select ${t}::uuid, line_id, move_id, partner_id, date, null::uuid, id, coalesce(reference, 'Payment'), ${accounts.receivable}, date, 0::bigint, amount, true, -unallocated from payment
+    union all
+    select ${t}::uuid, gen_random_uuid(), move_id, partner_id, date, null::uuid, id, coalesce(reference, 'Payment'),
+      case when journal = 'cash' then ${accounts.cash} else ${accounts.outstandingReceipts} end, null::date, amount, 0::bigint, false, 0::bigint from payment`.execute(books.trx);
   if (parts.length === 0) return;
   await sql`
     with part as (
