@@ -124,7 +124,10 @@ export async function refreshInvoices(books: Books, invoiceIds: string[]): Promi
       coalesce((select sum(l.amount_residual) from ledger_move_line l where l.tenant_id = i.tenant_id and l.invoice_id = i.id and l.receivable), 0)::bigint as residual,
       coalesce((select sum(c.total) from ledger_invoice c where c.tenant_id = i.tenant_id and c.origin_invoice_id = i.id and c.state = 'posted'), 0)::bigint as reversed_total
     from ledger_invoice i
-    where i.tenant_id = ${books.tenantId} and i.id = any(${ids}::uuid[]) and i.state = 'posted'`.execute(books.trx);
+    where i.tenant_id = ${books.tenantId} and i.id = any(${ids}::uuid[]) and i.state = 'posted'
+    order by i.id
+    for update of i`.execute(books.trx);
+  // Locked in id order above: two refreshes of the same invoices (a bank match and an unallocation) never deadlock.
   // Only a settled invoice can be in_payment; the join that tells is asked for those alone.
   const settled = rows.filter((r) => r.residual === 0n && !(r.kind === 'invoice' && r.reversed_total >= r.total)).map((r) => r.id);
   const unmatched = new Set(settled.length === 0 ? [] : (await sql<{ invoice_id: string }>`

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
-import { invoiceNow, newPartner, ok, postedInvoice } from '../modules/ledger/ledger-helpers.js';
+import { invoiceNow, newPartner, ok, onBooks, postedInvoice } from '../modules/ledger/ledger-helpers.js';
+import { setBankMatched } from '../../modules/ledger/payments.js';
 
 /** What the database says about an invoice: its open residual and what is allocated to it (partials still counting). */
 async function books(h: TestApp, invoiceId: string) {
@@ -130,4 +131,47 @@ t.test('50 drafts posted in parallel are numbered 1..50 without a gap or a dupli
   const numbers = responses.map((r) => r.json().number).sort();
   t.same(numbers, Array.from({ length: 50 }, (_, i) => `INV/2026/${String(i + 1).padStart(5, '0')}`));
   t.equal(new Set(responses.map((r) => r.json().paymentReference)).size, 50, 'payment references unique too');
+});
+
+t.test('allocating and unallocating the same payment at once: no deadlock, the books agree with what was answered', async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  await newPartner(h, 'KH001');
+  const invoices = [];
+  for (let i = 0; i < 6; i++) invoices.push(await postedInvoice(h, 'KH001', '100000', '2026-01-01', `2026-01-${String(10 + i).padStart(2, '0')}`));
+  const pay = ok(await h.request('POST', '/api/ledger/payments', { partner: 'KH001', date: '2026-01-15', amount: '900000', allocations: invoices.slice(0, 3).map((i) => ({ invoice: i.id, amount: '100000' })) }));
+  const responses = await Promise.all([
+    ...invoices.slice(3).map((i) => h.request('POST', '/api/ledger/allocations', { payment: pay.id, invoice: i.id })),
+    h.request('POST', `/api/ledger/payments/${pay.id}/unallocate`, {}),
+    h.request('POST', `/api/ledger/payments/${pay.id}/unallocate`, { invoice: invoices[4].id }),
+  ]);
+  t.notOk(responses.some((r) => r.statusCode >= 500), `no 500: ${responses.map((r) => r.statusCode).join(', ')}`);
+  const now = ok(await h.request('GET', `/api/ledger/payments/${pay.id}`));
+  const allocated = now.allocations.reduce((a: bigint, x: { amount: string }) => a + BigInt(x.amount), 0n);
+  t.equal(String(allocated), now.allocated, 'the payment view adds up');
+  t.equal(BigInt(now.allocated) + BigInt(now.unallocated), 900000n);
+  let open = 0n;
+  for (const inv of invoices) open += BigInt((await invoiceNow(h, inv.id)).residual);
+  t.equal(open, 600000n - BigInt(now.allocated), 'what the invoices have open is what the payment does not cover');
+  t.equal(ok(await h.request('GET', '/api/ledger/partners/KH001')).balance, String(600000n - 900000n));
+});
+
+t.test('confirming a payment by the bank while it is being unallocated: no deadlock, states agree', async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  await newPartner(h, 'KH001');
+  const invoices = [];
+  for (let i = 0; i < 4; i++) invoices.push(await postedInvoice(h, 'KH001', '250000', '2026-01-01', '2026-01-31'));
+  for (let round = 0; round < 5; round++) {
+    const pay = ok(await h.request('POST', '/api/ledger/payments', { partner: 'KH001', date: '2026-01-15', amount: '1000000', allocations: invoices.map((i) => ({ invoice: i.id, amount: '250000' })) }));
+    const [matched, undone] = await Promise.allSettled([
+      onBooks(h, (b) => setBankMatched(b, pay.id, true)),
+      h.request('POST', `/api/ledger/payments/${pay.id}/unallocate`, {}),
+    ]);
+    t.equal(matched.status, 'fulfilled', `round ${round + 1}: the bank match went through`);
+    t.equal(undone.status === 'fulfilled' ? undone.value.statusCode : 0, 200);
+    const states = new Set<string>();
+    for (const inv of invoices) states.add((await invoiceNow(h, inv.id)).paymentState);
+    t.same([...states], ['not_paid'], 'unallocated: every invoice open again, whatever order the two ran in');
+    t.equal(ok(await h.request('GET', `/api/ledger/payments/${pay.id}`)).bankMatched, true);
+    ok(await h.request('POST', `/api/ledger/payments/${pay.id}/reverse`, {}));
+  }
 });
