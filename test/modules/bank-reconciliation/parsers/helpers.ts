@@ -5,8 +5,8 @@ import fc from 'fast-check';
 import { ProblemError } from '../../../../core/errors.js';
 import { parseStatement, type ParseOptions } from '../../../../modules/bank-reconciliation/parsers/index.js';
 
-/** /work/shared/fixtures/statements beside the repository. */
-export const FIXTURES = path.resolve(import.meta.dirname, '../../../../../shared/fixtures/statements');
+/** Public sample statements (copied from shared/fixtures with their licences and expected results). */
+export const FIXTURES = path.resolve(import.meta.dirname, '../../../fixtures/statements');
 
 export const fixture = (rel: string): Buffer => readFileSync(path.join(FIXTURES, rel));
 export const fixtureJson = <T = any>(rel: string): T => JSON.parse(readFileSync(path.join(FIXTURES, rel), 'utf8')) as T;
