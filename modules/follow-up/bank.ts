@@ -1,0 +1,53 @@
+/**
+ * Before a run: are the bank statements fresh enough that a customer who paid is not chased? Only
+ * when the tenant has `bank-reconciliation` enabled (a soft dependency: its tables are read, never
+ * written, and not at all when it is off). Stale means a bank account without a statement ending
+ * within `bankFreshness.maxAgeDays` of the run date, or received money (credit lines) not yet
+ * matched to invoices. `onStale: 'warn'` reports it with the run; `'refuse'` refuses the run.
+ */
+import { sql } from 'kysely';
+import type { Trx } from '../../core/db/kysely.js';
+import { addDays } from '../../core/dates.js';
+import { formatAmount } from '../../core/money.js';
+import type { FollowUpApi, FollowUpSettings } from './context.js';
+
+export interface BankCheck {
+  stale: boolean;
+  refused: boolean;
+  accounts: Array<{ account: string; name: string | null; lastStatementDate: string | null }>;
+  unmatchedLines: number;
+  unmatchedAmount: string;
+  warnings: string[];
+}
+
+export async function checkBank(api: FollowUpApi, trx: Trx, tenantId: string, date: string, currency: string, settings: FollowUpSettings, dryRun: boolean): Promise<BankCheck | null> {
+  if (!(await api.isEnabled(trx, tenantId, 'bank-reconciliation'))) return null;
+  const { maxAgeDays, onStale } = settings.bankFreshness;
+  const since = addDays(date, -maxAgeDays);
+  const { rows: accounts } = await sql<{ number: string; name: string | null; last: string | null }>`
+    select a.number, a.name, max(coalesce(s.closing_date, s.opening_date)) as last
+    from bank_reconciliation_account a
+    left join bank_reconciliation_statement s on s.tenant_id = a.tenant_id and s.bank_account_id = a.id
+    where a.tenant_id = ${tenantId}
+    group by a.id, a.number, a.name
+    order by a.number`.execute(trx);
+  const { rows: [unmatched] } = await sql<{ n: number; amount: bigint }>`
+    select count(*)::integer as n, coalesce(sum(amount), 0)::bigint as amount
+    from bank_reconciliation_line
+    where tenant_id = ${tenantId} and amount > 0 and match_state <> 'matched' and date <= ${date}::date`.execute(trx);
+  const warnings: string[] = [];
+  if (accounts.length === 0) warnings.push('No bank statement has been imported: payments received by bank transfer may be missing, so customers who paid could be reminded.');
+  for (const a of accounts) {
+    if (a.last === null) warnings.push(`Bank account ${a.number}${a.name ? ` (${a.name})` : ''} has no statement: payments received there may be missing.`);
+    else if (a.last < since) warnings.push(`The last statement of bank account ${a.number}${a.name ? ` (${a.name})` : ''} ends on ${a.last}, more than ${maxAgeDays} days before ${date}: payments received since may be missing.`);
+  }
+  if (unmatched.n > 0) {
+    warnings.push(`${unmatched.n} bank line${unmatched.n === 1 ? '' : 's'} received (${formatAmount(BigInt(unmatched.amount), currency)} ${currency}) ${unmatched.n === 1 ? 'is' : 'are'} not matched to invoices yet: some customers may already have paid.`);
+  }
+  const stale = warnings.length > 0;
+  return {
+    stale, refused: stale && onStale === 'refuse' && !dryRun,
+    accounts: accounts.map((a) => ({ account: a.number, name: a.name, lastStatementDate: a.last })),
+    unmatchedLines: unmatched.n, unmatchedAmount: formatAmount(BigInt(unmatched.amount), currency), warnings,
+  };
+}

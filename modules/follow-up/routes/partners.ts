@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { tenantOf } from '../../../core/plugins/auth.js';
+import { visibleSalespeople } from '../../../core/scope.js';
+import { partnerOr404, type FollowUpApi } from '../context.js';
+import { partnerTimeline } from '../runs.js';
+import { PartnerBody, PartnerParams, PartnerStatusOut, Problem, StatusQuery, TimelineOut } from '../schemas.js';
+import { statementPdf } from '../statement.js';
+import { partnerStatus, setPartnerFollowUp } from '../status.js';
+import { localeOf } from '../templates.js';
+import { todayIn } from '../../../core/dates.js';
+import { Type } from 'typebox';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const api = app.module as FollowUpApi;
+  const tags = ['follow-up: partners'];
+
+  app.get('/partners/:id', {
+    schema: {
+      tags, summary: "A partner's follow-up status, level, next action date and the reasons, in words",
+      params: PartnerParams, querystring: StatusQuery, response: { 200: PartnerStatusOut, 404: Problem },
+    },
+  }, async (request) => {
+    const tenant = tenantOf(request);
+    return request.tx(async (trx) => partnerStatus(api, trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth), request.query.date));
+  });
+
+  app.put('/partners/:id', {
+    config: { roles: ['accountant', 'clerk'] },
+    schema: { tags, summary: "Set a partner's follow-up plan and responsible", params: PartnerParams, body: PartnerBody, response: { 200: PartnerStatusOut, 400: Problem, 404: Problem } },
+  }, async (request) => {
+    const tenant = tenantOf(request);
+    return request.tx((trx) => setPartnerFollowUp(api, trx, tenant.id, request.actor, request.params.id, request.body));
+  });
+
+  app.get('/partners/:id/statement', {
+    schema: {
+      tags, summary: "The partner's statement of open items as a PDF (the attachment of levels with attachStatement)",
+      params: PartnerParams, querystring: StatusQuery,
+      response: { 200: { description: 'PDF', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } }, 404: Problem },
+    },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const pdf = await request.tx(async (trx) => {
+      const partner = await partnerOr404(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
+      const contact = await trx.selectFrom('ledger_partner_contact').select('lang').where('tenant_id', '=', tenant.id).where('partner_id', '=', partner.id).where('kind', '=', 'followup').where('lang', 'is not', null).executeTakeFirst();
+      return statementPdf(trx, tenant.id, partner.id, request.query.date ?? todayIn(tenant.timezone), localeOf(contact?.lang ?? partner.lang, tenant.locale));
+    });
+    return reply.type('application/pdf').header('content-disposition', `attachment; filename="${pdf.filename}"`).send(pdf.content as never);
+  });
+
+  app.get('/partners/:id/timeline', {
+    schema: { tags, summary: 'Every reminder sent (or not, and why) to a partner and the activities, newest first', params: PartnerParams, response: { 200: TimelineOut, 404: Problem } },
+  }, async (request) => {
+    const tenant = tenantOf(request);
+    return request.tx(async (trx) => {
+      const partner = await partnerOr404(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
+      return partnerTimeline(trx, tenant.id, partner.id);
+    });
+  });
+};
+
+export default routes;

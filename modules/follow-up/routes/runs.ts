@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { tenantOf } from '../../../core/plugins/auth.js';
+import { bindDatabase, type FollowUpApi } from '../context.js';
+import { getRun, runFollowUp } from '../runs.js';
+import { IdParams, Problem, RunBody, RunDetailOut, RunOut } from '../schemas.js';
+
+const routes: FastifyPluginAsyncTypebox = async (app) => {
+  const api = app.module as FollowUpApi;
+  // The email sender commits its "handing over" mark in a transaction of its own (see email.ts).
+  bindDatabase(api, app.congno.db);
+  const tags = ['follow-up: runs'];
+
+  app.post('/runs', {
+    config: { roles: ['accountant', 'clerk'], idempotent: true },
+    schema: {
+      tags, summary: 'Run the follow-up for a date: decide every partner\'s level, record one action per (partner, level, channel), send after commit',
+      body: RunBody, response: { 200: RunOut, 400: Problem, 409: Problem },
+    },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const run = await request.tx((trx) => runFollowUp(api, trx, tenant.id, request.actor, { date: request.body.date, dryRun: request.body.dryRun, trigger: 'manual' }));
+    return reply.status(200).send(run);
+  });
+
+  app.get('/runs/:id', {
+    schema: { tags, summary: 'A run and its actions with their delivery results', params: IdParams, response: { 200: RunDetailOut, 404: Problem } },
+  }, async (request) => {
+    const tenant = tenantOf(request);
+    return request.tx((trx) => getRun(trx, tenant.id, request.params.id));
+  });
+};
+
+export default routes;
