@@ -12,6 +12,7 @@
  * Set-based: a handful of queries for the whole statement, whatever its size.
  */
 import { sql } from 'kysely';
+import { groupBy } from '../../core/collections.js';
 import { formatAmount, parseAmount } from '../../core/money.js';
 import type { Bank } from './context.js';
 import { applyMatches, type MatchDecision } from './apply.js';
@@ -125,10 +126,7 @@ export async function decide(bank: Bank, lines: Line[]): Promise<Map<string, Out
     const { rows } = await sql<{ id: string; account: string }>`
       select p.id, a.account from ledger_partner p, unnest(p.bank_accounts) as a(account)
       where p.tenant_id = ${bank.tenantId} and upper(regexp_replace(a.account, '[\\s.-]', '', 'g')) = any(${accounts}::text[])`.execute(bank.trx);
-    for (const r of rows) {
-      const key = normaliseAccount(r.account);
-      payersByAccount.set(key, [...new Set([...(payersByAccount.get(key) ?? []), r.id])]);
-    }
+    for (const [key, found] of groupBy(rows, (r) => normaliseAccount(r.account))) payersByAccount.set(key, [...new Set(found.map((r) => r.id))]);
   }
   const payer = new Map<string, { partnerId: string; rule: string; reason: string; tolerance: bigint; auto: boolean }>();
   for (const f of rest) {
@@ -146,7 +144,7 @@ export async function decide(bank: Bank, lines: Line[]): Promise<Map<string, Out
     const { rows } = await sql<OpenInvoice>`
       select id, number, payment_reference, partner_id, residual, due_date, date from ledger_invoice
       where tenant_id = ${bank.tenantId} and partner_id = any(${payerIds}::uuid[]) and kind = 'invoice' and state = 'posted' and residual > 0`.execute(bank.trx);
-    for (const r of remember(rows)) openByPartner.set(r.partner_id, [...(openByPartner.get(r.partner_id) ?? []), r]);
+    for (const [partnerId, open] of groupBy(remember(rows), (r) => r.partner_id)) openByPartner.set(partnerId, open);
   }
 
   const unknown: typeof found = [];
@@ -205,12 +203,11 @@ export async function decide(bank: Bank, lines: Line[]): Promise<Map<string, Out
     const { rows } = await sql<OpenInvoice>`
       select id, number, payment_reference, partner_id, residual, due_date, date from ledger_invoice
       where tenant_id = ${bank.tenantId} and kind = 'invoice' and state = 'posted' and residual = any(${amounts}::bigint[])`.execute(bank.trx);
-    // What is open now: lines matched earlier in this statement have paid some of these.
-    const byAmount = new Map<string, OpenInvoice[]>();
-    for (const r of remember(rows)) if (r.residual > 0n) byAmount.set(r.residual.toString(), [...(byAmount.get(r.residual.toString()) ?? []), r]);
-    for (const r of invoices.values()) {
-      if (r.residual > 0n && amounts.includes(r.residual.toString()) && !byAmount.get(r.residual.toString())?.includes(r)) byAmount.set(r.residual.toString(), [...(byAmount.get(r.residual.toString()) ?? []), r]);
-    }
+    // What is open now: lines matched earlier in this statement have paid some of these (the
+    // remembered invoices carry the residual left), and may have left others at exactly such an amount.
+    remember(rows);
+    const wanted = new Set(amounts);
+    const byAmount = groupBy([...invoices.values()].filter((r) => r.residual > 0n && wanted.has(r.residual.toString())), (r) => r.residual.toString());
     const unique = new Map([...byAmount].filter(([, list]) => list.length === 1).map(([amount, [r]]) => [amount, r]));
     for (const f of leftover) {
       const inv = unique.get(f.line.amount.toString());

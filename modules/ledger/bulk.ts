@@ -1,3 +1,4 @@
+import { groupBy } from '../../core/collections.js';
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { ProblemError, type ProblemFieldError } from '../../core/errors.js';
@@ -71,11 +72,7 @@ export async function postInvoicesInBulk(books: Books, inputs: InvoiceInput[]): 
   }
 
   // Numbers: one block per year, in the order given; payment references: one block.
-  const years = new Map<number, Prepared[]>();
-  for (const p of prepared) {
-    const y = Number(p.input.date.slice(0, 4));
-    years.set(y, [...(years.get(y) ?? []), p]);
-  }
+  const years = groupBy(prepared, (p) => Number(p.input.date.slice(0, 4)));
   const series = books.settings.invoiceSeries;
   for (const [year, list] of [...years].sort((a, b) => a[0] - b[0])) {
     const first = await reserveNumbers(books, series, year, list.length);

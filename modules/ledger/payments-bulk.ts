@@ -1,3 +1,4 @@
+import { groupBy } from '../../core/collections.js';
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { ProblemError } from '../../core/errors.js';
@@ -60,8 +61,7 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
     where tenant_id = ${books.tenantId} and partner_id = any(${[...new Set(prepared.map((p) => p.partnerId))]}::uuid[]) and receivable and amount_residual > 0
     order by id
     for update`.execute(books.trx);
-  const queues = new Map<string, OpenLine[]>();
-  for (const line of open) queues.set(line.partner_id, [...(queues.get(line.partner_id) ?? []), line]);
+  const queues = groupBy(open, (line) => line.partner_id);
   for (const q of queues.values()) q.sort(byOldestDue);
   const discounts = await discountsOf(books, open);
 
