@@ -75,8 +75,14 @@ function balanceProblem(statements: ParsedStatement[]): ProblemError | null {
  * auto-matched. One transaction.
  */
 export async function importStatements(bank: Bank, file: Buffer, format: string, options: ImportOptions): Promise<ImportResult> {
-  const given = options.journal ? await accountByKey(bank, options.journal) : undefined;
-  if (options.journal && !given) throw badRequest(`no bank account '${options.journal}' (give its id or number)`, 'query.journal');
+  let given = options.journal ? await accountByKey(bank, options.journal) : undefined;
+  if (options.journal && !given) {
+    // A number not seen before is the company's new account (CSV exports often do not name it).
+    if (UUID.test(options.journal)) throw badRequest(`no bank account ${options.journal}`, 'query.journal');
+    if (!/^[0-9A-Za-z][0-9A-Za-z .-]{2,33}$/.test(options.journal)) throw badRequest(`'${options.journal}' is not a bank account number`, 'query.journal');
+    given = await bank.trx.insertInto('bank_reconciliation_account').values({ tenant_id: bank.tenantId, number: options.journal, currency: bank.books.currency, name: null, csv_mapping: null })
+      .returning(['id', 'number', 'currency', 'csv_mapping']).executeTakeFirstOrThrow();
+  }
   const csv: CsvOptions = {};
   if (format === 'csv' || format === 'xlsx') {
     const saved = given?.csv_mapping as { preset?: string; mapping?: CsvOptions['mapping'] } | null | undefined;

@@ -275,7 +275,7 @@ export function statementFromRows(all: SheetRow[], unit: 'line' | 'row', options
   if (!account) {
     const found = labelled(above, ACCOUNT_LABELS);
     const digits = found?.value.match(/\d[\d .-]*\d|\d/)?.[0].replace(/[ .-]/g, '');
-    if (!found || !digits) throw fail('', 'the file does not name its account (no "Số tài khoản: …" line above the table); give the account', 'account');
+    if (!found || !digits) throw fail('', 'the file does not name its account (no "Số tài khoản: …" line above the table); give the account number (journal=… when importing)', 'account');
     if (found.cell.number !== undefined) warnings.push('the account number is a spreadsheet number, which drops leading zeros; give the account if it has any');
     account = digits;
   }
