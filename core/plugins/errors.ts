@@ -2,12 +2,13 @@ import fp from 'fastify-plugin';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ProblemError, problemType, type ProblemFieldError } from '../errors.js';
 import { MoneyError } from '../money.js';
+import { groupBy } from '../collections.js';
 
 interface ValidationItem { instancePath?: string; message?: string; params?: Record<string, unknown>; keyword?: string }
 
 /** Turns Ajv's findings into field names (`lines[0].unitPrice`, `query.limit`) and plain sentences. */
 export function validationErrors(items: ValidationItem[], part: string): ProblemFieldError[] {
-  return items.map((v) => {
+  return oneOfLiterals(items).map((v) => {
     const segments = (v.instancePath ?? '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (v.keyword === 'required' && v.params?.missingProperty) segments.push(String(v.params.missingProperty));
     if (v.keyword === 'additionalProperties' && v.params?.additionalProperty) segments.push(String(v.params.additionalProperty));
@@ -19,6 +20,20 @@ export function validationErrors(items: ValidationItem[], part: string): Problem
     if (v.keyword === 'additionalProperties') message = 'is not a known field';
     return { field, message };
   });
+}
+
+/**
+ * A union of literals (`Type.Union([Type.Literal('csv'), …])`) fails as one `const` finding per
+ * choice plus an `anyOf`: said once as "must be one of csv, xlsx, …".
+ */
+function oneOfLiterals(items: ValidationItem[]): ValidationItem[] {
+  const out: ValidationItem[] = [];
+  for (const [path, found] of groupBy(items, (v) => v.instancePath ?? '')) {
+    const choices = found.filter((v) => v.keyword === 'const').map((v) => String(v.params?.allowedValue));
+    if (choices.length > 0 && found.every((v) => v.keyword === 'const' || v.keyword === 'anyOf')) out.push({ instancePath: path, keyword: 'enum', message: `must be one of ${choices.join(', ')}` });
+    else out.push(...found);
+  }
+  return out;
 }
 
 function send(reply: FastifyReply, request: FastifyRequest, status: number, body: Record<string, unknown>): FastifyReply {

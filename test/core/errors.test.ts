@@ -90,3 +90,16 @@ t.test('an unexpected failure: 500 problem with a request id, nothing internal',
   t.match(problem.detail, /req-7f3a/, 'the request id to quote');
   t.notMatch(res.body, /hunter2|10\.0\.0\.7|refused/, "the error's own message stays in the log");
 });
+
+t.test('a value outside a list of choices is named once, with the choices', async (t) => {
+  const { validationErrors } = await import('../../core/plugins/errors.js');
+  const items = [
+    ...['csv', 'xlsx'].map((c) => ({ instancePath: '/format', keyword: 'const', message: 'must be equal to constant', params: { allowedValue: c } })),
+    { instancePath: '/format', keyword: 'anyOf', message: 'must match a schema in anyOf', params: {} },
+    { instancePath: '/limit', keyword: 'type', message: 'must be integer', params: {} },
+  ];
+  t.same(validationErrors(items, 'querystring'), [
+    { field: 'query.format', message: 'must be one of csv, xlsx' },
+    { field: 'query.limit', message: 'must be integer' },
+  ]);
+});
