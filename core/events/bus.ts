@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
 import type { Trx } from '../db/kysely.js';
-import type { EmitOptions, EventMap, EventName, HookHandler, SubscriberHandler } from './types.js';
+import type { BatchHookHandler, EmitOptions, EventMap, EventName, HookHandler, SubscriberHandler } from './types.js';
 import { SYSTEM_ACTOR } from './types.js';
 
-interface HookEntry { module: string; handler: HookHandler<any> }
+interface HookEntry { module: string; handler: HookHandler<any> | null; batch: BatchHookHandler<any> | null }
 export interface SubscriberEntry { id: string; module: string; event: EventName; handler: SubscriberHandler<any>; maxAttempts: number }
 
 export const OUTBOX_CHANNEL = 'congno_outbox';
@@ -22,8 +22,17 @@ export class EventBus {
   constructor(private log: FastifyBaseLogger) {}
 
   hook<E extends EventName>(module: string, event: E, handler: HookHandler<E>): void {
+    this.addHook(event, { module, handler, batch: null });
+  }
+
+  /** A hook called once per emit with all its payloads (set-based work for bulk emits). */
+  hookMany<E extends EventName>(module: string, event: E, handler: BatchHookHandler<E>): void {
+    this.addHook(event, { module, handler: null, batch: handler });
+  }
+
+  private addHook(event: EventName, entry: HookEntry): void {
     const list = this.hooks.get(event) ?? [];
-    list.push({ module, handler });
+    list.push(entry);
     this.hooks.set(event, list);
   }
 
@@ -67,7 +76,8 @@ export class EventBus {
     for (const h of hooks) {
       if (!enabled.has(h.module)) continue;
       const log = this.log.child({ module: h.module, tenantId, event });
-      for (const payload of payloads) await h.handler({ ...ctxBase, log }, payload);
+      if (h.batch) await h.batch({ ...ctxBase, log }, payloads);
+      else for (const payload of payloads) await h.handler!({ ...ctxBase, log }, payload);
     }
     const receivers = subs.filter((s) => enabled.has(s.module)).map((s) => s.id);
     if (receivers.length > 0) {

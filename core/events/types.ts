@@ -37,6 +37,8 @@ export const SYSTEM_ACTOR: Actor = { userId: null, tokenId: null, requestId: nul
 
 /** A synchronous hook: runs inside the emitting transaction; throwing vetoes (rolls back) it. */
 export type HookHandler<E extends EventName> = (ctx: HookContext, payload: EventMap[E]) => Promise<void>;
+/** The same, for bulk work: one call per emit with every payload of it (one for `emit`, all of them for `emitMany`). */
+export type BatchHookHandler<E extends EventName> = (ctx: HookContext, payloads: EventMap[E][]) => Promise<void>;
 
 export interface HookContext {
   trx: Trx;

@@ -3,7 +3,7 @@ import type { Static, TObject } from 'typebox';
 import type { Trx } from '../db/kysely.js';
 import { emitMany, enabledModules, type EventBus } from '../events/bus.js';
 import type { JobDefinition } from '../events/scheduler.js';
-import type { EmitOptions, EventMap, EventName, HookHandler, ScheduledPeriod, SubscriberHandler } from '../events/types.js';
+import type { BatchHookHandler, EmitOptions, EventMap, EventName, HookHandler, ScheduledPeriod, SubscriberHandler } from '../events/types.js';
 import { audit, type AuditEntry } from '../audit.js';
 import type { ModuleManifest } from './manifest.js';
 import type { Enablement } from './enablement.js';
@@ -24,6 +24,8 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   readonly log: FastifyBaseLogger;
   /** Synchronous hook inside the emitting transaction; throw to veto. Never touch the network here. */
   hook<E extends EventName>(event: E, handler: HookHandler<E>): void;
+  /** The same hook for events emitted in bulk (`emitMany`): called once with all the payloads, so it can work set-based. */
+  hookMany<E extends EventName>(event: E, handler: BatchHookHandler<E>): void;
   /**
    * After-commit subscriber, delivered at least once through the outbox; `name` makes the
    * subscriber id `<module>:<name>`. Database work done through `ctx.trx` commits exactly once.
@@ -71,6 +73,7 @@ export function createModuleApi(
     manifest,
     log,
     hook: (event, handler) => deps.bus.hook(name, event, handler),
+    hookMany: (event, handler) => deps.bus.hookMany(name, event, handler),
     subscribe: (event, subscriberName, handler, options) => deps.bus.subscribe(name, event, subscriberName, handler, options?.maxAttempts ?? 8),
     job: (jobName, cron, event) => { deps.jobs.push({ module: name, name: jobName, cron, event }); },
     emit: (trx, tenantId, event, payload, options) => deps.bus.emit(trx, tenantId, event, payload, name, options),

@@ -2,6 +2,7 @@ import t from 'tap';
 import { withTenant } from '../../core/db/kysely.js';
 import type { EmitOptions, EventMap } from '../../core/events/types.js';
 import { SYSTEM_ACTOR } from '../../core/events/types.js';
+import { emitMany } from '../../core/events/bus.js';
 import type { TestApp } from '../helpers/build-test-app.js';
 import { waitFor } from '../helpers/wait.js';
 import { addTenant, buildJournalApp } from '../fixtures/event-modules/app.js';
@@ -160,4 +161,16 @@ t.test('emitting twice with one dedupe key emits once', async (t) => {
   await emit(h, h.tenant.id, 'journal.posted', { ref: 'JE-0008' });
   await emit(h, h.tenant.id, 'journal.posted', { ref: 'JE-0008' });
   t.equal((await outbox(h, h.tenant.id)).length, 3);
+});
+
+t.test('a batch hook (hookMany) is called once per emit with every payload; a plain hook once per payload', async (t) => {
+  const h = await buildJournalApp(t, { enable: ['journal', 'reconcile'] });
+  const tenant = h.tenant.id;
+  events.hooks.journal = 0;
+  events.batches = [];
+  await withTenant(h.db, tenant, (trx) => emitMany(h.app.congno.bus, trx, tenant, 'journal.posted', [{ ref: 'JE-0101' }, { ref: 'JE-0102' }, { ref: 'JE-0103' }], 'journal'));
+  await emit(h, tenant, 'journal.posted', { ref: 'JE-0104' });
+  t.same(events.batches, [['JE-0101', 'JE-0102', 'JE-0103'], ['JE-0104']], 'one call for the bulk emit, one for the single one');
+  t.equal(events.hooks.journal, 4, 'the plain hook ran for each event');
+  t.same((await effects(h, tenant)).map((e) => e.ref), ['JE-0101', 'JE-0102', 'JE-0103', 'JE-0104'], "the plain hook's rows, in order");
 });
