@@ -53,12 +53,18 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
   const invoiceOf = await invoicesNamed(books, inputs);
   const prepared = inputs.map((input, n) => prepare(books, input, n, partners, invoiceOf, problems)).filter((p): p is Prepared => p !== null);
 
-  // Every open instalment of these customers, locked in id order like a single payment locks
-  // them: bulk and single payments of the same customer wait for each other, never deadlock.
+  // The open instalments these payments may settle, locked in id order like a single payment
+  // locks them (bulk and single payments of a customer wait for each other, never deadlock): every
+  // one of a customer paid oldest due first, only the named invoices' for explicit allocations (a
+  // bank statement names them; locking all of a large customer's open items would cost more than
+  // the payment).
+  const oldestFirstPartners = [...new Set(prepared.filter((p) => p.wanted === null).map((p) => p.partnerId))];
+  const namedInvoices = [...new Set(prepared.flatMap((p) => (p.wanted ?? []).map((a) => a.invoice.id)))];
   const { rows: open } = await sql<OpenLine>`
     select id, partner_id, date, date_maturity, amount_residual, invoice_id, payment_id
     from ledger_move_line
-    where tenant_id = ${books.tenantId} and partner_id = any(${[...new Set(prepared.map((p) => p.partnerId))]}::uuid[]) and receivable and amount_residual > 0
+    where tenant_id = ${books.tenantId} and receivable and amount_residual > 0
+      and (partner_id = any(${oldestFirstPartners}::uuid[]) or invoice_id = any(${namedInvoices}::uuid[]))
     order by id
     for update`.execute(books.trx);
   const queues = groupBy(open, (line) => line.partner_id);
