@@ -13,7 +13,7 @@ import { loadConfig } from '../../config/index.js';
 import { buildApp } from '../../core/app.js';
 import { createTenantToken } from '../../core/auth/tokens.js';
 import { SYSTEM_ACTOR } from '../../core/events/types.js';
-import { createTenant } from '../../core/tenants.js';
+import { createTenant, tenantBySlug } from '../../core/tenants.js';
 import { createRng } from './lib/dataset.js';
 import { freshDatabase, openCluster, type Cluster } from './lib/database.js';
 import { runAutocannon, type LoadResult } from './lib/load.js';
@@ -30,10 +30,12 @@ const USAGE = `npm run bench -- [options]
   --connections N            concurrent connections (default 50)
   --workload a,b             workloads to run (default all in test/bench/workloads/)
   --pool N                   the server's PostgreSQL pool size (default: the server's default)
-  --keep                     keep the congno_bench database afterwards`;
+  --keep                     keep the congno_bench database afterwards
+  --reuse                    reuse a kept congno_bench (its tenant and loaded books) instead of a fresh one;
+                             for trying changes at size L without reloading (figures to publish: fresh runs)`;
 
 interface Options {
-  size: Size; dbs: DbKind[]; duration: number; connections: number; workloads: string[] | null; pool: number | null; keep: boolean;
+  size: Size; dbs: DbKind[]; duration: number; connections: number; workloads: string[] | null; pool: number | null; keep: boolean; reuse: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -42,7 +44,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       size: { type: 'string', default: 'S' }, db: { type: 'string', default: 'embedded' },
       duration: { type: 'string' }, connections: { type: 'string', default: '50' },
-      workload: { type: 'string' }, pool: { type: 'string' }, keep: { type: 'boolean', default: false },
+      workload: { type: 'string' }, pool: { type: 'string' }, keep: { type: 'boolean', default: false }, reuse: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -67,7 +69,8 @@ function parseOptions(argv: string[]): Options {
     connections: positive('connections', values.connections)!,
     workloads: values.workload ? values.workload.split(',').map((s) => s.trim()).filter(Boolean) : null,
     pool: positive('pool', values.pool),
-    keep: values.keep!,
+    keep: values.keep! || values.reuse!,
+    reuse: values.reuse!,
   };
 }
 
@@ -97,11 +100,11 @@ interface Phase { workload: string; db: DbKind; target: string; connections: num
 async function runWorkload(workload: Workload, cluster: Cluster, options: Options, phases: Phase[]): Promise<RecordedRow[]> {
   const base = loadConfig({}, {});
   const poolSize = options.pool ?? base.poolSize;
-  const database = await freshDatabase(cluster, poolSize, options.keep);
+  const database = await freshDatabase(cluster, poolSize, options.keep, options.reuse);
   const servers: BenchServer[] = [];
   const meter = await postgresCpuMeter(database.db);
   const ctx: BenchContext = {
-    size: options.size, dbKind: cluster.kind, db: database.db, databaseUrl: database.url,
+    size: options.size, dbKind: cluster.kind, reused: database.reused, db: database.db, databaseUrl: database.url,
     duration: options.duration, connections: options.connections, log, rng: createRng,
     startServer: async ({ modules }) => {
       const config = loadConfig({ databaseUrl: database.url, host: '127.0.0.1', port: 0, logLevel: 'silent', modules, poolSize }, {});
@@ -110,7 +113,9 @@ async function runWorkload(workload: Workload, cluster: Cluster, options: Option
       servers.push(server);
       await app.listen({ host: '127.0.0.1', port: 0 });
       server.url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
-      const tenant = await createTenant(database.db, { slug: 'bench', name: 'Bench Trading Co., Ltd', currency: 'VND' });
+      const kept = options.reuse ? await tenantBySlug(database.db, 'bench') : undefined;
+      if (kept) log(`reusing the kept tenant 'bench' and its data`);
+      const tenant = kept ?? await createTenant(database.db, { slug: 'bench', name: 'Bench Trading Co., Ltd', currency: 'VND' });
       for (const m of modules) await app.congno.enablement.enable(tenant.id, m, SYSTEM_ACTOR);
       const clerk = await createTenantToken(database.db, tenant.id, 'Bench clerk', 'clerk');
       server.tenant = { id: tenant.id, slug: tenant.slug, token: clerk.token };

@@ -24,6 +24,8 @@ export interface Cluster {
 
 export interface BenchDatabase {
   url: string;
+  /** A kept database was reused (--reuse): its tenant and data are there already. */
+  reused: boolean;
   db: Db;
   close(): Promise<void>;
 }
@@ -63,12 +65,17 @@ export async function openCluster(kind: DbKind, log: (m: string) => void): Promi
 
 /**
  * A fresh `congno_bench` database, migrated with core and every module (a leftover of an
- * interrupted run is dropped first). `close` drops it again unless `keep`.
+ * interrupted run is dropped first; with `reuse` a kept one is migrated and used as it is).
+ * `close` drops it again unless `keep`.
  */
-export async function freshDatabase(cluster: Cluster, poolSize: number, keep: boolean): Promise<BenchDatabase> {
+export async function freshDatabase(cluster: Cluster, poolSize: number, keep: boolean, reuse = false): Promise<BenchDatabase> {
   const drop = (): Promise<void> => withAdmin(cluster.adminUrl, async (c) => { await c.query(`drop database if exists "${BENCH_DATABASE}" with (force)`); });
-  await drop();
-  await withAdmin(cluster.adminUrl, async (c) => { await c.query(`create database "${BENCH_DATABASE}"`); });
+  const exists = await withAdmin(cluster.adminUrl, async (c) => (await c.query('select 1 from pg_database where datname = $1', [BENCH_DATABASE])).rowCount === 1);
+  const reused = reuse && exists;
+  if (!reused) {
+    await drop();
+    await withAdmin(cluster.adminUrl, async (c) => { await c.query(`create database "${BENCH_DATABASE}"`); });
+  }
   const url = withDatabase(cluster.adminUrl, BENCH_DATABASE);
   const db = createDb(createPool(url, poolSize));
   try {
@@ -76,11 +83,11 @@ export async function freshDatabase(cluster: Cluster, poolSize: number, keep: bo
     await migrate(db, await loadRegistry(MODULES_DIR, every), PROJECT_ROOT);
   } catch (err) {
     await db.destroy();
-    await drop().catch(() => {});
+    if (!reused) await drop().catch(() => {});
     throw err;
   }
   return {
-    url, db,
+    url, db, reused,
     close: async () => {
       await db.destroy();
       if (!keep) await drop();

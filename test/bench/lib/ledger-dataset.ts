@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { PROJECT_ROOT } from '../../../core/app.js';
@@ -739,6 +740,14 @@ async function checkLedger(clients: pg.Client[], tenantId: string): Promise<Cons
 export async function ledgerServer(ctx: BenchContext, modules: string[] = ['ledger']): Promise<{ server: BenchServer; data: LedgerData; timings: LoadTimings; check: ConsistencyCheck }> {
   const data = await ensureLedgerDataset(ctx.size, ctx.log);
   const server = await ctx.startServer({ modules });
+  if (ctx.reused) {
+    const { rows: [{ n }] } = await sql<{ n: number }>`select count(*)::int as n from ledger_partner where tenant_id = ${server.tenant.id}`.execute(ctx.db);
+    if (n === data.manifest.rows.ledger_partner) {
+      ctx.log(`reusing the ${ctx.size} books loaded earlier (and whatever earlier runs did to them)`);
+      return { server, data, timings: null as unknown as LoadTimings, check: null as unknown as ConsistencyCheck }; // ledger-load refuses --reuse
+    }
+    throw new Error(`--reuse: the kept database holds ${n} partners, not the ${data.manifest.rows.ledger_partner} of size ${ctx.size}; run without --reuse`);
+  }
   const { timings, check } = await loadLedgerDataset(ctx.databaseUrl, server.tenant.id, data, ctx.log);
   ctx.log(`loaded the ${ctx.size} books in ${(timings.totalMs / 1000).toFixed(1)} s (copy ${(timings.copyMs / 1000).toFixed(1)} s, indexes ${(timings.indexMs / 1000).toFixed(1)} s, foreign keys ${(timings.foreignKeyMs / 1000).toFixed(1)} s, check ${(timings.checkMs / 1000).toFixed(1)} s)`);
   return { server, data, timings, check };

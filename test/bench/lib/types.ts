@@ -39,6 +39,8 @@ export interface BenchServer {
 export interface BenchContext {
   size: Size;
   dbKind: DbKind;
+  /** --reuse found a kept database: the tenant `bench` and what an earlier run loaded are there. */
+  reused: boolean;
   /** A fresh, migrated database of this workload's own (superuser connection). */
   db: Db;
   databaseUrl: string;

@@ -124,8 +124,10 @@ const bankImport: Workload = {
     ctx.log(`${openCount} open invoices; ${payers.length} payers with ${payerOpenRows.length} open invoices; a sample of ${sample.length} (1 in ${every}), ${uniqueAmounts.size} with an amount no other open invoice has`);
 
     // ---- The lines and their truth -----------------------------------------------------------
+    // Bank transaction ids differ from those of an earlier import into a reused database (else they would be duplicates).
+    const { rows: [{ n: earlier }] } = await sql<{ n: number }>`select count(*)::int as n from bank_reconciliation_statement where tenant_id = ${tenantId}`.execute(ctx.db);
     let ftNo = 0;
-    const ft = () => `FT${today.replace(/-/g, '').slice(2)}${String(++ftNo).padStart(7, '0')}`;
+    const ft = () => `FT${today.replace(/-/g, '').slice(2)}${earlier > 0 ? `R${earlier}` : ''}${String(++ftNo).padStart(7, '0')}`;
     const lines: Line[] = [];
     const take = (n: number) => pool.splice(0, Math.min(n, pool.length));
     for (const [i, inv] of take(count('reference')).entries()) {

@@ -10,6 +10,7 @@ const ledgerLoad: Workload = {
   name: 'ledger-load',
   describe: 'W8: loading the ledger books from COPY files (partners, invoices, journal entries and lines, payments, partial reconciliations), building keys, indexes and foreign keys, ANALYZE, and a consistency check in SQL (every entry balances; Σ residual = Σ debit − credit per partner; invoice residual = Σ its lines; every line residual = its history of allocations).',
   async run(ctx) {
+    if (ctx.reused) throw new Error('ledger-load measures the load itself: run it without --reuse');
     const { data, timings, check } = await ledgerServer(ctx);
     const m = data.manifest;
     const rows = Object.values(m.rows).reduce((a, b) => a + b, 0);
