@@ -17,7 +17,8 @@ export interface MatchDecision {
   reason: string;
 }
 
-const CHUNK = 1000;
+/** Payments per call of the ledger's bulk service (its per-call work — the lock of the open items — is then done a few times per statement, not once per thousand lines). */
+const CHUNK = 20_000;
 
 /**
  * Applies matches: one bank-matched ledger payment per line (through the ledger's bulk service,

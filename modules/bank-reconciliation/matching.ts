@@ -202,7 +202,7 @@ export async function decide(bank: Bank, lines: Line[]): Promise<Map<string, Out
   if (amounts.length > 0) {
     const { rows } = await sql<OpenInvoice>`
       select id, number, payment_reference, partner_id, residual, due_date, date from ledger_invoice
-      where tenant_id = ${bank.tenantId} and kind = 'invoice' and state = 'posted' and residual = any(${amounts}::bigint[])`.execute(bank.trx);
+      where tenant_id = ${bank.tenantId} and kind = 'invoice' and state = 'posted' and residual > 0 and residual = any(${amounts}::bigint[])`.execute(bank.trx);
     // What is open now: lines matched earlier in this statement have paid some of these (the
     // remembered invoices carry the residual left), and may have left others at exactly such an amount.
     remember(rows);

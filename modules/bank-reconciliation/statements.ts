@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { badRequest, ProblemError } from '../../core/errors.js';
+import { uuidv7 } from '../../core/ids.js';
 import { formatAmount } from '../../core/money.js';
 import type { Bank } from './context.js';
 import { autoMatch } from './matching.js';
@@ -119,13 +120,13 @@ export async function importStatements(bank: Bank, file: Buffer, format: string,
     const keys = dedupeKeys(s.lines);
     if (s.lines.length > 0) {
       const { rows } = await sql<{ id: string }>`
-        insert into bank_reconciliation_line (tenant_id, statement_id, bank_account_id, position, date, value_date, amount, reference, counterparty, counterparty_account, description, bank_transaction_id, dedupe_key)
-        select ${bank.tenantId}, ${statement.id}, ${account.id}, t.position, t.date, t.value_date, t.amount, t.reference, t.counterparty, t.counterparty_account, t.description, t.bank_transaction_id, t.dedupe_key
-        from unnest(${s.lines.map((_, i) => i + 1)}::int[], ${s.lines.map((l) => l.date)}::date[], ${s.lines.map((l) => l.valueDate ?? null)}::date[],
+        insert into bank_reconciliation_line (tenant_id, id, statement_id, bank_account_id, position, date, value_date, amount, reference, counterparty, counterparty_account, description, bank_transaction_id, dedupe_key)
+        select ${bank.tenantId}, t.id, ${statement.id}, ${account.id}, t.position, t.date, t.value_date, t.amount, t.reference, t.counterparty, t.counterparty_account, t.description, t.bank_transaction_id, t.dedupe_key
+        from unnest(${s.lines.map(() => uuidv7())}::uuid[], ${s.lines.map((_, i) => i + 1)}::int[], ${s.lines.map((l) => l.date)}::date[], ${s.lines.map((l) => l.valueDate ?? null)}::date[],
                     ${s.lines.map((l) => l.amount.toString())}::bigint[], ${s.lines.map((l) => l.reference ?? null)}::text[], ${s.lines.map((l) => l.counterparty ?? null)}::text[],
                     ${s.lines.map((l) => l.counterpartyAccount ?? null)}::text[], ${s.lines.map((l) => l.description)}::text[], ${s.lines.map((l) => l.bankTransactionId ?? null)}::text[],
                     ${keys}::text[])
-          as t(position, date, value_date, amount, reference, counterparty, counterparty_account, description, bank_transaction_id, dedupe_key)
+          as t(id, position, date, value_date, amount, reference, counterparty, counterparty_account, description, bank_transaction_id, dedupe_key)
         on conflict (tenant_id, bank_account_id, dedupe_key) do nothing
         returning id`.execute(bank.trx);
       newLines.push(...rows.map((r) => r.id));

@@ -1,7 +1,7 @@
 import { groupBy } from '../../core/collections.js';
-import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { ProblemError } from '../../core/errors.js';
+import { uuidv7 } from '../../core/ids.js';
 import { MoneyError, parseAmount } from '../../core/money.js';
 import { isIsoDate } from '../../core/dates.js';
 import { show, type Books } from './books.js';
@@ -27,7 +27,8 @@ interface InvoiceRow { id: string; number: string | null; partner_id: string; st
 interface Wanted { at: number; invoice: InvoiceRow; amount: bigint; given: string; field: string }
 
 interface Prepared {
-  n: number; id: string; moveId: string; lineId: string; partnerId: string; input: PaymentInput; amount: bigint; journal: 'bank' | 'cash';
+  /** New rows' ids: time-ordered (uuidv7), so thousands of them are appended to their indexes, not scattered. */
+  n: number; id: string; moveId: string; lineId: string; counterpartLineId: string; partnerId: string; input: PaymentInput; amount: bigint; journal: 'bank' | 'cash';
   /** The invoices named, or null: oldest due first. */
   wanted: Wanted[] | null;
   applied: bigint;
@@ -60,13 +61,18 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
   // the payment).
   const oldestFirstPartners = [...new Set(prepared.filter((p) => p.wanted === null).map((p) => p.partnerId))];
   const namedInvoices = [...new Set(prepared.flatMap((p) => (p.wanted ?? []).map((a) => a.invoice.id)))];
+  // (Joined from the lists so that each is looked up by index, however long the list.)
   const { rows: open } = await sql<OpenLine>`
-    select id, partner_id, date, date_maturity, amount_residual, invoice_id, payment_id
-    from ledger_move_line
-    where tenant_id = ${books.tenantId} and receivable and amount_residual > 0
-      and (partner_id = any(${oldestFirstPartners}::uuid[]) or invoice_id = any(${namedInvoices}::uuid[]))
-    order by id
-    for update`.execute(books.trx);
+    select l.id, l.partner_id, l.date, l.date_maturity, l.amount_residual, l.invoice_id, l.payment_id
+    from ledger_move_line l
+    where l.tenant_id = ${books.tenantId} and l.receivable and l.amount_residual > 0
+      and l.id in (select o.id from unnest(${oldestFirstPartners}::uuid[]) as p(id)
+                   join ledger_move_line o on o.tenant_id = ${books.tenantId} and o.partner_id = p.id and o.receivable and o.amount_residual > 0
+                   union
+                   select o.id from unnest(${namedInvoices}::uuid[]) as i(id)
+                   join ledger_move_line o on o.tenant_id = ${books.tenantId} and o.invoice_id = i.id and o.receivable and o.amount_residual > 0)
+    order by l.id
+    for update of l`.execute(books.trx);
   const queues = groupBy(open, (line) => line.partner_id);
   for (const q of queues.values()) q.sort(byOldestDue);
   const discounts = await discountsOf(books, open);
@@ -100,9 +106,11 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
 /** The partners named (by ref or id) that this user may see. */
 async function partnersNamed(books: Books, inputs: PaymentInput[]): Promise<Map<string, string>> {
   const keys = [...new Set(inputs.map((i) => i.partner))];
+  // Ids and refs apart, so both are looked up by index (id::text would read every partner).
+  const ids = keys.filter((k) => UUID.test(k)).map((k) => k.toLowerCase());
   const { rows } = await sql<{ id: string; ref: string; salesperson_id: string | null }>`
     select id, ref, salesperson_id from ledger_partner
-    where tenant_id = ${books.tenantId} and (ref = any(${keys}::text[]) or id::text = any(${keys}::text[]))`.execute(books.trx);
+    where tenant_id = ${books.tenantId} and (ref = any(${keys}::text[]) or id = any(${ids}::uuid[]))`.execute(books.trx);
   const partners = new Map<string, string>();
   for (const p of rows) {
     if (books.visibleSalespeople && !books.visibleSalespeople.includes(p.salesperson_id ?? '')) continue;
@@ -161,7 +169,7 @@ function prepare(books: Books, input: PaymentInput, n: number, partners: Map<str
     if (amount !== undefined && total > amount) problems.push({ n, at: input.allocations.length, field: 'allocations', message: `allocations total ${show(books, total)}, more than the payment's ${input.amount}` });
   }
   return {
-    n, id: crypto.randomUUID(), moveId: crypto.randomUUID(), lineId: crypto.randomUUID(), partnerId, input, amount: amount ?? 0n,
+    n, id: uuidv7(), moveId: uuidv7(), lineId: uuidv7(), counterpartLineId: uuidv7(), partnerId, input, amount: amount ?? 0n,
     journal: input.journal ?? 'bank', wanted, applied: 0n, invoices: [],
   };
 }
@@ -239,10 +247,10 @@ async function write(books: Books, prepared: Prepared[], parts: Part[], options:
   const col = <T>(f: (p: Prepared) => T) => prepared.map(f);
   await sql`
     with payment as (
-      select * from unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.moveId)}::uuid[], ${col((p) => p.lineId)}::uuid[], ${col((p) => p.partnerId)}::uuid[],
+      select * from unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.moveId)}::uuid[], ${col((p) => p.lineId)}::uuid[], ${col((p) => p.counterpartLineId)}::uuid[], ${col((p) => p.partnerId)}::uuid[],
                            ${col((p) => p.input.date)}::date[], ${col((p) => p.amount.toString())}::bigint[], ${col((p) => (p.amount - p.applied).toString())}::bigint[],
                            ${col((p) => p.input.reference ?? null)}::text[], ${col((p) => p.journal)}::text[])
-        as t(id, move_id, line_id, partner_id, date, amount, unallocated, reference, journal)
+        as t(id, move_id, line_id, counterpart_line_id, partner_id, date, amount, unallocated, reference, journal)
     ), moves as (
       insert into ledger_move (tenant_id, id, kind, journal, date, ref, partner_id)
       select ${t}, move_id, 'payment', journal, date, reference, partner_id from payment
@@ -254,7 +262,7 @@ async function write(books: Books, prepared: Prepared[], parts: Part[], options:
     insert into ledger_move_line (tenant_id, id, move_id, partner_id, date, invoice_id, payment_id, description, account_code, date_maturity, debit, credit, receivable, amount_residual)
     select ${t}::uuid, line_id, move_id, partner_id, date, null::uuid, id, coalesce(reference, 'Payment'), ${accounts.receivable}, date, 0::bigint, amount, true, -unallocated from payment
     union all
-    select ${t}::uuid, gen_random_uuid(), move_id, partner_id, date, null::uuid, id, coalesce(reference, 'Payment'),
+    select ${t}::uuid, counterpart_line_id, move_id, partner_id, date, null::uuid, id, coalesce(reference, 'Payment'),
       case when journal = 'cash' then ${accounts.cash} else ${accounts.outstandingReceipts} end, null::date, amount, 0::bigint, false, 0::bigint from payment`.execute(books.trx);
   if (parts.length === 0) return;
   await sql`
