@@ -4,7 +4,9 @@ import { SYSTEM_ACTOR } from '../../core/events/types.js';
 import type { FollowUpApi } from './context.js';
 import { emailSender } from './email.js';
 import { seedDefaultPlan } from './levels.js';
+import { noteChanged } from './repository.js';
 import { runFollowUp } from './runs.js';
+import type { Trx } from '../../core/db/kysely.js';
 
 /** The hour of an instant in a time zone (0–23). */
 function hourIn(instant: Date, timeZone: string): number {
@@ -33,17 +35,41 @@ export function setup(api: FollowUpApi): void {
   // Channels: email here; sms and letter modules subscribe to the same event.
   api.subscribe('followup.action_created', 'send-email', emailSender(api), { maxAttempts: 8 });
 
+  // Incremental runs: every ledger event that changes a partner's open items notes the partner as
+  // changed, in the same transaction (append-only rows, one per partner and transaction). `hookMany`
+  // gets all the payloads of an emit at once, so a bulk of 1,000 payments (`emitMany`) costs one
+  // insert, not 1,000. The follow-up module's own changes (exclusions, promises, plan, rescheduling,
+  // manual sends) note theirs where they are made. An opening-balance import emits no event: the
+  // daily (full) run sees it.
+  const changed = async ({ trx, tenantId }: { trx: Trx; tenantId: string }, payloads: Array<{ partnerId: string }>): Promise<void> => {
+    await noteChanged(trx, tenantId, payloads.map((p) => p.partnerId));
+  };
+  api.hookMany('invoice.posted', changed);
+  api.hookMany('invoice.payment_state_changed', changed);
+  api.hookMany('payment.registered', changed);
+  api.hookMany('payment.allocated', changed);
+  api.hookMany('payment.unallocated', changed);
+  api.hookMany('payment.reversed', changed);
+
   // A payment matched to the bank settles invoices: in the same transaction, reminders not yet
   // sent whose invoices are all settled now are cancelled (one still listing an open invoice goes
   // out, and lists only what is still open).
-  api.hook('payment.reconciled', async ({ trx, tenantId }, payment) => {
-    if (payment.invoiceIds.length === 0) return;
+  api.hookMany('payment.reconciled', async ({ trx, tenantId }, reconciled) => {
+    const payments = reconciled.filter((p) => p.invoiceIds.length > 0);
+    if (payments.length === 0) return;
+    // One statement for a whole bank statement's payments; an action settled by several names the first.
     await sql`
       update followup_action a
       set state = 'cancelled', done_at = now(),
-          result = jsonb_build_object('reason', 'paid: payment ' || ${payment.paymentId}::text || ' was reconciled before the reminder went out', 'payment', ${payment.paymentId}::text)
-      where a.tenant_id = ${tenantId} and a.partner_id = ${payment.partnerId} and a.state = 'pending'
-        and a.invoice_ids && ${payment.invoiceIds}::uuid[]
+          result = jsonb_build_object('reason', 'paid: payment ' || c.payment_id || ' was reconciled before the reminder went out', 'payment', c.payment_id)
+      from (
+        select distinct on (x.id) x.id, p.payment_id::text as payment_id
+        from unnest(${payments.map((p) => p.partnerId)}::uuid[], ${payments.map((p) => p.paymentId)}::uuid[], ${payments.map((p) => `{${p.invoiceIds.join(',')}}`)}::text[])
+          as p(partner_id, payment_id, invoice_ids)
+        join followup_action x on x.tenant_id = ${tenantId} and x.partner_id = p.partner_id and x.state = 'pending' and x.invoice_ids && p.invoice_ids::uuid[]
+        order by x.id, p.payment_id
+      ) c
+      where a.tenant_id = ${tenantId} and a.id = c.id
         and not exists (
           select 1 from ledger_move_line l
           where l.tenant_id = a.tenant_id and l.invoice_id = any(a.invoice_ids) and l.receivable and l.amount_residual > 0)`.execute(trx);

@@ -6,6 +6,7 @@ import type { Actor } from '../../core/events/types.js';
 import { MoneyError, formatAmount, parseAmount } from '../../core/money.js';
 import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
+import * as repo from './repository.js';
 import type { ExclusionReason, PromiseChannel } from './schema.js';
 
 interface LineRow { id: string; partner_id: string; invoice_id: string | null; residual: bigint; due: string; label: string }
@@ -72,6 +73,7 @@ export async function setExclusion(api: FollowUpApi, trx: Trx, tenantId: string,
     tenant_id: tenantId, line_id: line.id, partner_id: line.partner_id, excluded_reason: input.reason, excluded_note: note, excluded_at: new Date(),
     promise_amount: null, promise_date: null, promise_by: null, promise_channel: null, promise_note: null, promise_residual: null, promised_at: null,
   }).onConflict((oc) => oc.columns(['tenant_id', 'line_id']).doUpdateSet({ excluded_reason: input.reason, excluded_note: note, excluded_at: new Date(), updated_at: new Date() })).execute();
+  await repo.noteChanged(trx, tenantId, [line.partner_id]);
   await trx.insertInto('followup_note').values({ tenant_id: tenantId, partner_id: line.partner_id, kind: 'exclusion', outcome: null, text: `${line.label} excluded from follow-up: ${input.reason}${note ? ` (${note})` : ''}`, line_id: line.id, next_action_on: null, user_id: actor.userId }).execute();
   await api.audit(trx, tenantId, {
     actor, action: 'followup.item_excluded', entity: 'open_item', entityId: line.id,
@@ -87,6 +89,7 @@ export async function clearExclusion(api: FollowUpApi, trx: Trx, tenantId: strin
   if (before?.excluded_reason) {
     await trx.updateTable('followup_item').set({ excluded_reason: null, excluded_note: null, excluded_at: null, updated_at: new Date() })
       .where('tenant_id', '=', tenantId).where('line_id', '=', line.id).execute();
+    await repo.noteChanged(trx, tenantId, [line.partner_id]);
     await trx.insertInto('followup_note').values({ tenant_id: tenantId, partner_id: line.partner_id, kind: 'exclusion', outcome: null, text: `${line.label} followed up again (was: ${before.excluded_reason})`, line_id: line.id, next_action_on: null, user_id: actor.userId }).execute();
     await api.audit(trx, tenantId, { actor, action: 'followup.item_included', entity: 'open_item', entityId: line.id, before: { reason: before.excluded_reason, note: before.excluded_note } });
   }
@@ -118,6 +121,7 @@ export async function setPromise(api: FollowUpApi, trx: Trx, tenantId: string, a
   };
   await trx.insertInto('followup_item').values({ tenant_id: tenantId, line_id: line.id, partner_id: line.partner_id, excluded_reason: null, excluded_note: null, excluded_at: null, ...values })
     .onConflict((oc) => oc.columns(['tenant_id', 'line_id']).doUpdateSet({ ...values, updated_at: new Date() })).execute();
+  await repo.noteChanged(trx, tenantId, [line.partner_id]);
   await trx.insertInto('followup_note').values({ tenant_id: tenantId, partner_id: line.partner_id, kind: 'promise', outcome: null, text: `Promise to pay ${formatAmount(amount, currency)} ${currency} on ${line.label} by ${input.date} (${by}, ${input.channel})${note ? `: ${note}` : ''}`, line_id: line.id, next_action_on: null, user_id: actor.userId }).execute();
   await api.audit(trx, tenantId, {
     actor, action: 'followup.promise_recorded', entity: 'open_item', entityId: line.id,
@@ -134,6 +138,7 @@ export async function clearPromise(api: FollowUpApi, trx: Trx, tenantId: string,
   if (before?.promise_date) {
     await trx.updateTable('followup_item').set({ promise_amount: null, promise_date: null, promise_by: null, promise_channel: null, promise_note: null, promise_residual: null, promised_at: null, updated_at: new Date() })
       .where('tenant_id', '=', tenantId).where('line_id', '=', line.id).execute();
+    await repo.noteChanged(trx, tenantId, [line.partner_id]);
     await api.audit(trx, tenantId, { actor, action: 'followup.promise_withdrawn', entity: 'open_item', entityId: line.id, before: { amount: formatAmount(BigInt(before.promise_amount!), currency), date: before.promise_date, by: before.promise_by } });
   }
   return view(trx, tenantId, line, currency);

@@ -3,8 +3,33 @@
  * shared by the daily run (over aggregated open items, set-based) and the partner status (over
  * the partner's items, with reasons in words a clerk understands).
  */
-import { addDays, daysBetween } from '../../core/dates.js';
+import { addDays as addDaysChecked, daysBetween as daysBetweenChecked } from '../../core/dates.js';
 import type { Channel, ExclusionReason, LevelActivity } from './schema.js';
+
+// A run decides for every partner (100k at size L) with a few date sums each, over a few thousand
+// distinct dates: day numbers are cached, so a date is parsed once, not once per partner.
+const dayNumbers = new Map<string, number>();
+const dayTexts = new Map<number, string>();
+function dayNo(date: string): number {
+  let n = dayNumbers.get(date);
+  if (n === undefined) {
+    n = daysBetweenChecked('1970-01-01', date);
+    if (dayNumbers.size > 50_000) dayNumbers.clear();
+    dayNumbers.set(date, n);
+  }
+  return n;
+}
+function dayText(n: number): string {
+  let s = dayTexts.get(n);
+  if (s === undefined) {
+    s = addDaysChecked('1970-01-01', n);
+    if (dayTexts.size > 50_000) dayTexts.clear();
+    dayTexts.set(n, s);
+  }
+  return s;
+}
+const daysBetween = (a: string, b: string): number => dayNo(b) - dayNo(a);
+const addDays = (date: string, days: number): string => dayText(dayNo(date) + days);
 
 export interface PlanLevel {
   id: string;
@@ -26,6 +51,8 @@ export interface Facts {
   oldestRelevantDue: string | null;
   /** All open items, credits included. */
   balance: bigint;
+  /** The last day of the earliest promise to pay still running on `date` (on an open item not excluded): the day after, the item is followed up again. */
+  promiseRunsUntil?: string | null;
 }
 
 export interface PartnerState {
@@ -128,14 +155,42 @@ export const promiseRunning = (item: Item, date: string): boolean => item.promis
 export function factsOf(items: Item[], date: string): Facts {
   let oldestEligibleDue: string | null = null;
   let oldestRelevantDue: string | null = null;
+  let promiseRunsUntil: string | null = null;
   let balance = 0n;
   for (const i of items) {
     balance += i.residual;
     if (i.residual <= 0n || i.excluded) continue;
     if (oldestRelevantDue === null || i.dueDate < oldestRelevantDue) oldestRelevantDue = i.dueDate;
-    if (!promiseRunning(i, date) && (oldestEligibleDue === null || i.dueDate < oldestEligibleDue)) oldestEligibleDue = i.dueDate;
+    if (promiseRunning(i, date)) {
+      if (promiseRunsUntil === null || i.promise!.date < promiseRunsUntil) promiseRunsUntil = i.promise!.date;
+    } else if (oldestEligibleDue === null || i.dueDate < oldestEligibleDue) oldestEligibleDue = i.dueDate;
   }
-  return { oldestEligibleDue, oldestRelevantDue, balance };
+  return { oldestEligibleDue, oldestRelevantDue, balance, promiseRunsUntil };
+}
+
+/**
+ * The first date after `date` on which a run could act for the partner without any change to its
+ * books or follow-up facts (an incremental run leaves it alone until then). With its facts fixed,
+ * `decide` depends on the date only through: the oldest followed-up item reaching a level's delay,
+ * the first level coming within reach (the episode), the minimum interval since the last reminder
+ * ending, a clerk's rescheduled date — so `act` can only turn true on one of those dates, and each
+ * is tried in order — and a running promise ending (the day after, the item is followed up again
+ * and the facts change: the partner must be looked at then, whatever comes after). A reset (the
+ * episode over) never comes from time alone: it is done by the run that sees it. `state` is the
+ * partner's state after the run (a reminder sent today counts). null: never.
+ */
+export function nextCheckDate(levels: PlanLevel[], facts: Facts, state: PartnerState | null, date: string, minIntervalDays: number): string | null {
+  if (levels.length === 0) return null;
+  const promiseEnds = facts.promiseRunsUntil ? addDays(facts.promiseRunsUntil, 1) : null;
+  const candidates = new Set<string>();
+  if (facts.oldestEligibleDue !== null) for (const l of levels) candidates.add(addDays(facts.oldestEligibleDue, l.delay));
+  if (facts.oldestRelevantDue !== null) candidates.add(addDays(facts.oldestRelevantDue, levels[0].delay));
+  if (state?.lastReminderOn) candidates.add(addDays(state.lastReminderOn, minIntervalDays));
+  if (state?.nextActionOn) candidates.add(state.nextActionOn);
+  for (const d of [...candidates].filter((d) => d > date && (promiseEnds === null || d < promiseEnds)).sort()) {
+    if (decide(levels, facts, state, d, minIntervalDays).act) return d;
+  }
+  return promiseEnds !== null && promiseEnds > date ? promiseEnds : null;
 }
 
 export function statusOf(decision: Decision, items: Item[], date: string): Status {

@@ -11,24 +11,54 @@ export interface PartnerFacts extends Facts {
 }
 
 /**
- * The run's one pass over the open items (index `ledger_move_line_open`): per partner, the oldest
- * followed-up due date, the oldest not-excluded one, the overdue amount followed up and the
- * balance. Partners without open items do not appear.
+ * The run's pass over the open items: per partner, the oldest followed-up due date, the oldest
+ * not-excluded one, the overdue amount followed up, the balance and the end of the earliest running
+ * promise. Partners without open items do not appear.
+ *
+ * Two statements: the aggregate of every partner reads only the columns of the index
+ * `ledger_move_line_open` (an index-only scan: at size M 28 ms where the join with the follow-up
+ * facts of each line, which needs the line's id from the table, took 250 ms); then the partners with
+ * an exclusion or a promise on some item — few — are aggregated again with those facts, and their
+ * rows replace the first ones.
  */
-export async function openItemFacts(trx: Trx, tenantId: string, date: string): Promise<PartnerFacts[]> {
-  const { rows } = await sql<{ partner_id: string; balance: bigint; overdue: bigint; oldest_eligible: string | null; oldest_relevant: string | null }>`
+export async function openItemFacts(trx: Trx, tenantId: string, date: string, partnerIds?: string[]): Promise<PartnerFacts[]> {
+  if (partnerIds && partnerIds.length === 0) return [];
+  const only = partnerIds ? sql`and l.partner_id = any(${partnerIds}::uuid[])` : sql``;
+  const { rows: plain } = await sql<{ partner_id: string; balance: bigint; overdue: bigint; oldest: string | null }>`
+    select l.partner_id,
+           sum(l.amount_residual)::bigint as balance,
+           coalesce(sum(l.amount_residual) filter (where l.amount_residual > 0 and l.date_maturity < ${date}::date), 0)::bigint as overdue,
+           min(l.date_maturity) filter (where l.amount_residual > 0) as oldest
+    from ledger_move_line l
+    where l.tenant_id = ${tenantId} and l.receivable and l.amount_residual <> 0 ${only}
+    group by l.partner_id`.execute(trx);
+  const { rows: special } = await sql<{ partner_id: string; balance: bigint; overdue: bigint; oldest_eligible: string | null; oldest_relevant: string | null; promise_until: string | null }>`
+    with marked as (
+      select distinct x.partner_id from followup_item x
+      where x.tenant_id = ${tenantId} and (x.excluded_reason is not null or x.promise_date is not null)
+        ${partnerIds ? sql`and x.partner_id = any(${partnerIds}::uuid[])` : sql``}
+    )
     select l.partner_id,
            sum(l.amount_residual)::bigint as balance,
            coalesce(sum(l.amount_residual) filter (where l.amount_residual > 0 and x.excluded_reason is null and (x.promise_date is null or x.promise_date < ${date}::date) and l.date_maturity < ${date}::date), 0)::bigint as overdue,
            min(l.date_maturity) filter (where l.amount_residual > 0 and x.excluded_reason is null and (x.promise_date is null or x.promise_date < ${date}::date)) as oldest_eligible,
-           min(l.date_maturity) filter (where l.amount_residual > 0 and x.excluded_reason is null) as oldest_relevant
-    from ledger_move_line l
+           min(l.date_maturity) filter (where l.amount_residual > 0 and x.excluded_reason is null) as oldest_relevant,
+           min(x.promise_date) filter (where l.amount_residual > 0 and x.excluded_reason is null and x.promise_date >= ${date}::date) as promise_until
+    from marked m
+    join ledger_move_line l on l.tenant_id = ${tenantId} and l.partner_id = m.partner_id and l.receivable and l.amount_residual <> 0
     left join followup_item x on x.tenant_id = l.tenant_id and x.line_id = l.id
-    where l.tenant_id = ${tenantId} and l.receivable and l.amount_residual <> 0
     group by l.partner_id`.execute(trx);
-  return rows.map((r) => ({
-    partnerId: r.partner_id, balance: BigInt(r.balance), overdue: BigInt(r.overdue), oldestEligibleDue: r.oldest_eligible, oldestRelevantDue: r.oldest_relevant,
-  }));
+  const marked = new Map(special.map((r) => [r.partner_id, r]));
+  return plain.map((p) => {
+    const r = marked.get(p.partner_id);
+    if (r) {
+      return {
+        partnerId: r.partner_id, balance: BigInt(r.balance), overdue: BigInt(r.overdue), oldestEligibleDue: r.oldest_eligible, oldestRelevantDue: r.oldest_relevant,
+        promiseRunsUntil: r.promise_until,
+      };
+    }
+    return { partnerId: p.partner_id, balance: BigInt(p.balance), overdue: BigInt(p.overdue), oldestEligibleDue: p.oldest, oldestRelevantDue: p.oldest, promiseRunsUntil: null };
+  });
 }
 
 /** For the partners a run acts on: the invoices of their open items followed up and due by `date + lead` (what the reminder is about). */
@@ -47,20 +77,44 @@ export async function reminderInvoices(trx: Trx, tenantId: string, partnerIds: s
   return out;
 }
 
-export interface StoredState extends PartnerState { plan: string | null; responsibleUserId: string | null }
+export interface StoredState extends PartnerState { plan: string | null; responsibleUserId: string | null; nextCheckOn: string | null }
 
-export async function partnerStates(trx: Trx, tenantId: string, partnerId?: string): Promise<Map<string, StoredState>> {
-  let q = trx.selectFrom('followup_partner').select(['partner_id', 'plan', 'responsible_user_id', 'episode', 'last_level_id', 'last_level_delay', 'last_reminder_on', 'next_action_on'])
+/** The partners' follow-up state: one partner, the partners listed, or all of the tenant. */
+export async function partnerStates(trx: Trx, tenantId: string, partner?: string | string[]): Promise<Map<string, StoredState>> {
+  let q = trx.selectFrom('followup_partner').select(['partner_id', 'plan', 'responsible_user_id', 'episode', 'last_level_id', 'last_level_delay', 'last_reminder_on', 'next_action_on', 'next_check_on'])
     .where('tenant_id', '=', tenantId);
-  if (partnerId) q = q.where('partner_id', '=', partnerId);
+  if (typeof partner === 'string') q = q.where('partner_id', '=', partner);
+  else if (partner) q = q.where('partner_id', '=', sql<string>`any(${partner}::uuid[])`);
   const out = new Map<string, StoredState>();
+  if (Array.isArray(partner) && partner.length === 0) return out;
   for (const r of await q.execute()) {
     out.set(r.partner_id, {
       plan: r.plan, responsibleUserId: r.responsible_user_id, episode: r.episode, lastLevelId: r.last_level_id,
-      lastLevelDelay: r.last_level_delay, lastReminderOn: r.last_reminder_on, nextActionOn: r.next_action_on,
+      lastLevelDelay: r.last_level_delay, lastReminderOn: r.last_reminder_on, nextActionOn: r.next_action_on, nextCheckOn: r.next_check_on,
     });
   }
   return out;
+}
+
+/**
+ * Notes that a partner's open items or follow-up facts changed, for the next incremental run: an
+ * append-only row in the changing transaction (no key, so concurrent writers never wait for each
+ * other). Once per partner and transaction: a bulk of events for one partner writes one row. (The
+ * set assumes no savepoint is rolled back before the transaction goes on changing the same partner:
+ * nothing does so today — the relay's savepoint around a subscriber ends its transaction's work.)
+ */
+const noted = new WeakMap<object, Set<string>>();
+export async function noteChanged(trx: Trx, tenantId: string, partnerIds: Iterable<string | null | undefined>): Promise<void> {
+  let seen = noted.get(trx);
+  if (!seen) noted.set(trx, (seen = new Set()));
+  const fresh: string[] = [];
+  for (const id of partnerIds) {
+    if (!id || seen.has(id)) continue;
+    seen.add(id);
+    fresh.push(id);
+  }
+  if (fresh.length === 0) return;
+  await sql`insert into followup_change (tenant_id, partner_id) select ${tenantId}, p from unnest(${fresh}::uuid[]) as p`.execute(trx);
 }
 
 /** A partner's open items (debits and credits) with their follow-up facts, oldest due first. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { addDays, isIsoDate, todayIn } from '../../core/dates.js';
@@ -7,11 +8,15 @@ import type { Actor } from '../../core/events/types.js';
 import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
 import { levelsByPlan } from './levels.js';
-import { decide, type PlanLevel } from './policy.js';
+import { decide, nextCheckDate, type PartnerState, type PlanLevel } from './policy.js';
 import * as repo from './repository.js';
 import type { Channel } from './schema.js';
 
-export interface RunOptions { date?: string; dryRun?: boolean; trigger: 'manual' | 'scheduled' }
+export interface RunOptions {
+  date?: string; dryRun?: boolean; trigger: 'manual' | 'scheduled';
+  /** Look only at the partners that changed since the last run and those whose next check date has come (see README). */
+  incremental?: boolean;
+}
 
 export interface MissingContact { partner: string; ref: string; name: string; channel: Channel; missing: string }
 export interface RunAction {
@@ -24,6 +29,10 @@ export interface RunAction {
 }
 export interface RunView {
   id: string; date: string; dryRun: boolean; trigger: 'manual' | 'scheduled';
+  /** full: every partner with open items was looked at; incremental: only those changed or due for a check. */
+  mode: 'full' | 'incremental';
+  /** Why an incremental run was asked for but a full run was done (null otherwise). */
+  fallback: string | null;
   /** Partners with open items that were looked at. */
   partners: number;
   actions: RunAction[];
@@ -54,12 +63,39 @@ function addressText(address: unknown): string | null {
   return [a.street, a.ward, a.district, a.province, a.country].filter((p) => p && p.trim()).join(', ');
 }
 
+/** What the decisions rest on besides the partners' facts: the levels of every plan and the settings used. */
+function basisOf(plans: Map<string, PlanLevel[]>, settings: { minIntervalDays: number; defaultPlan: string }): string {
+  const levels = [...plans.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([plan, ls]) => [plan, ls.map((l) => [l.id, l.delay, l.auto])]);
+  return createHash('sha256').update(JSON.stringify({ levels, minIntervalDays: settings.minIntervalDays, defaultPlan: settings.defaultPlan })).digest('hex').slice(0, 32);
+}
+
+/**
+ * Whether an incremental run can stand for a full one: there must be a full run whose stored next
+ * dates were computed with the same levels and settings, and no later run for a later date.
+ */
+async function incrementalBaseline(trx: Trx, tenantId: string, date: string, basis: string): Promise<string | null> {
+  const full = await trx.selectFrom('followup_run').select(['date', 'basis']).where('tenant_id', '=', tenantId).where('dry_run', '=', false).where('mode', '=', 'full')
+    .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  if (!full) return 'there was no full run yet: this run looked at every partner';
+  if (full.basis !== basis) return 'the levels or the settings changed since the last full run: this run looked at every partner';
+  const last = await trx.selectFrom('followup_run').select('date').where('tenant_id', '=', tenantId).where('dry_run', '=', false).where('mode', 'in', ['full', 'incremental'])
+    .orderBy('date', 'desc').limit(1).executeTakeFirstOrThrow();
+  if (date < last.date) return `a run for the later date ${last.date} was done already: this run for ${date} looked at every partner`;
+  return null;
+}
+
 /**
  * The follow-up run of one tenant for one date: one pass over the open items decides, for every
  * partner, whether a level is due; each (partner, level, channel) becomes one action row whose
  * unique key makes it happen once per follow-up episode, however often the run is repeated or by
  * how many servers at once (runs of a tenant are serialised by an advisory lock too). Nothing
  * leaves the process here: each action is an event whose channel sender runs after commit.
+ *
+ * Incremental (`options.incremental`): the same decisions, over only the partners noted as changed
+ * since the last run (`followup_change`) and those whose next check date (stored by every run, see
+ * policy.nextCheckDate) has come; every other partner's decision is the same as at its last run,
+ * when nothing was due for it. Without a full run to rest on, it is a full run (`fallback` says why).
  */
 export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, options: RunOptions): Promise<RunView> {
   const started = performance.now();
@@ -75,24 +111,41 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
   if (bank?.refused) {
     const detail = `The follow-up run of ${date} is refused (setting bankFreshness.onStale = 'refuse'): ${bank.warnings.join(' ')} Import the latest statements and match them first.`;
     if (options.trigger === 'manual') throw new ProblemError(409, 'bank-not-fresh', 'Bank statements are not up to date', detail);
-    const refused = await trx.insertInto('followup_run').values({ tenant_id: tenantId, date, dry_run: false, trigger: options.trigger, actor_user_id: actor.userId, partners: 0, actions: 0, bank: JSON.stringify(bank) })
+    const refused = await trx.insertInto('followup_run').values({ tenant_id: tenantId, date, dry_run: false, trigger: options.trigger, actor_user_id: actor.userId, partners: 0, actions: 0, bank: JSON.stringify(bank), mode: 'refused' })
       .returning('id').executeTakeFirstOrThrow();
     await api.audit(trx, tenantId, { actor, action: 'followup.run_refused', entity: 'followup_run', entityId: refused.id, after: { date, reason: detail } });
-    return { id: refused.id, date, dryRun, trigger: options.trigger, partners: 0, actions: [], missingContactData: [], waiting: { interval: 0, manual: 0 }, bank };
+    return { id: refused.id, date, dryRun, trigger: options.trigger, mode: 'full', fallback: null, partners: 0, actions: [], missingContactData: [], waiting: { interval: 0, manual: 0 }, bank };
   }
 
   const plans = await levelsByPlan(trx, tenantId);
+  const basis = basisOf(plans, settings);
   let lead = 0;
   for (const levels of plans.values()) lead = Math.max(lead, -levels[0].delay);
+  const fallback = options.incremental ? await incrementalBaseline(trx, tenantId, date, basis) : null;
+  const mode: 'full' | 'incremental' = options.incremental && fallback === null ? 'incremental' : 'full';
+  // The partners noted as changed: a real run consumes the rows it sees (rows of transactions not yet
+  // committed stay for the next run, which sees their changes); a dry run only reads them.
+  let scope: string[] | undefined;
+  if (mode === 'incremental') {
+    const { rows: changed } = dryRun
+      ? await sql<{ partner_id: string }>`select distinct partner_id from followup_change where tenant_id = ${tenantId}`.execute(trx)
+      : await sql<{ partner_id: string }>`delete from followup_change where tenant_id = ${tenantId} returning partner_id`.execute(trx);
+    const { rows: due } = await sql<{ partner_id: string }>`
+      select partner_id from followup_partner where tenant_id = ${tenantId} and next_check_on <= ${date}::date`.execute(trx);
+    scope = [...new Set([...changed.map((r) => r.partner_id), ...due.map((r) => r.partner_id)])];
+  } else if (!dryRun) {
+    await sql`delete from followup_change where tenant_id = ${tenantId}`.execute(trx);
+  }
   lap('lockAndBank');
-  const facts = await repo.openItemFacts(trx, tenantId, date);
+  const facts = await repo.openItemFacts(trx, tenantId, date, scope);
   lap('openItems');
-  const states = await repo.partnerStates(trx, tenantId);
+  const states = await repo.partnerStates(trx, tenantId, scope);
 
   const planned: Planned[] = [];
   const resets: string[] = [];
   const waiting = { interval: 0, manual: 0 };
   const seen = new Set<string>();
+  const checks: Array<{ partnerId: string; next: string | null }> = [];
   for (const f of facts) {
     seen.add(f.partnerId);
     const state = states.get(f.partnerId) ?? null;
@@ -107,8 +160,18 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
       });
     } else if (decision.dueLevel && decision.heldUntil) waiting.interval++;
     else if (decision.manual) waiting.manual++;
+    // The state this run leaves (record() and the resets below write it): what the next check date counts from.
+    const after: PartnerState | null = decision.act
+      ? { episode: state?.episode ?? 1, lastLevelId: decision.dueLevel!.id, lastLevelDelay: decision.dueLevel!.delay, lastReminderOn: date, nextActionOn: state?.nextActionOn ?? null }
+      : decision.episodeOver && state?.lastLevelId ? { ...state, episode: state.episode + 1, lastLevelId: null, lastLevelDelay: null } : state;
+    const next = nextCheckDate(levels, f, after, date, settings.minIntervalDays);
+    if (next !== (state?.nextCheckOn ?? null)) checks.push({ partnerId: f.partnerId, next });
   }
-  for (const [partnerId, state] of states) if (!seen.has(partnerId) && state.lastLevelId) resets.push(partnerId);
+  for (const [partnerId, state] of states) {
+    if (seen.has(partnerId)) continue;
+    if (state.lastLevelId) resets.push(partnerId);
+    if (state.nextCheckOn !== null) checks.push({ partnerId, next: null });
+  }
 
   lap('decide');
   const invoices = await repo.reminderInvoices(trx, tenantId, planned.map((p) => p.partnerId), date, lead);
@@ -116,12 +179,17 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
   const prepared = await prepare(trx, tenantId, planned);
   const run = await trx.insertInto('followup_run').values({
     tenant_id: tenantId, date, dry_run: dryRun, trigger: options.trigger, actor_user_id: actor.userId, partners: facts.length, actions: dryRun ? 0 : prepared.rows.length,
-    bank: bank ? JSON.stringify(bank) : null,
+    bank: bank ? JSON.stringify(bank) : null, mode, basis,
   }).returning('id').executeTakeFirstOrThrow();
-  const view: RunView = { id: run.id, date, dryRun, trigger: options.trigger, partners: facts.length, actions: prepared.actions, missingContactData: prepared.missingContactData, waiting, bank };
+  const view: RunView = { id: run.id, date, dryRun, trigger: options.trigger, mode, fallback, partners: facts.length, actions: prepared.actions, missingContactData: prepared.missingContactData, waiting, bank };
   lap('prepare');
   if (dryRun) {
-    api.log.info({ tenantId, runId: run.id, date, dryRun, partners: facts.length, actions: prepared.rows.length, ms }, 'follow-up dry run');
+    // What a real run would do: an action whose (partner, episode, level, channel) row exists already is not done again.
+    const done = await alreadyDone(trx, tenantId, planned);
+    const fresh = new Set(prepared.rows.filter((r) => !done.has(`${r.partnerId}/${r.episode}/${r.levelId}/${r.channel}`)).map((r) => r.partnerId));
+    view.actions = prepared.actions.filter((a) => fresh.has(a.partner));
+    view.missingContactData = prepared.missingContactData.filter((m) => fresh.has(m.partner));
+    api.log.info({ tenantId, runId: run.id, date, dryRun, mode, partners: facts.length, actions: prepared.rows.length, ms }, 'follow-up dry run');
     return view;
   }
 
@@ -130,14 +198,28 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
       update followup_partner set episode = episode + 1, last_level_id = null, last_level_delay = null, updated_at = now()
       where tenant_id = ${tenantId} and partner_id = any(${resets}::uuid[]) and last_level_id is not null`.execute(trx);
   }
-  if (planned.length === 0) return view;
-  const acted = await record(api, trx, tenantId, actor, run.id, date, planned, prepared, states);
+  let acted = { count: 0, partners: new Set<string>() };
+  if (planned.length > 0) acted = await record(api, trx, tenantId, actor, run.id, date, planned, prepared, states);
+  // The next check dates that changed (a partner without a row and without a date needs none).
+  const writes = checks.filter((c) => c.next !== null || states.has(c.partnerId) || acted.partners.has(c.partnerId));
+  if (writes.length > 0) {
+    await sql`
+      insert into followup_partner (tenant_id, partner_id, episode, next_check_on)
+      select ${tenantId}, p, 1, n from unnest(${writes.map((c) => c.partnerId)}::uuid[], ${writes.map((c) => c.next)}::date[]) as t(p, n)
+      on conflict (tenant_id, partner_id) do update set next_check_on = excluded.next_check_on
+        where followup_partner.next_check_on is distinct from excluded.next_check_on`.execute(trx);
+  }
+  lap('write');
+  if (planned.length === 0) {
+    api.log.info({ tenantId, runId: run.id, date, mode, partners: facts.length, actions: 0, checks: writes.length, ms }, 'follow-up run');
+    return view;
+  }
   await trx.updateTable('followup_run').set({ actions: acted.count }).where('tenant_id', '=', tenantId).where('id', '=', run.id).execute();
-  await api.audit(trx, tenantId, { actor, action: 'followup.run_executed', entity: 'followup_run', entityId: run.id, after: { date, trigger: options.trigger, partners: facts.length, actions: acted.count } });
+  await api.audit(trx, tenantId, { actor, action: 'followup.run_executed', entity: 'followup_run', entityId: run.id, after: { date, trigger: options.trigger, mode, partners: facts.length, actions: acted.count } });
   view.actions = prepared.actions.filter((a) => acted.partners.has(a.partner));
   view.missingContactData = prepared.missingContactData.filter((m) => acted.partners.has(m.partner));
-  lap('write');
-  api.log.info({ tenantId, runId: run.id, date, partners: facts.length, actions: acted.count, ms }, 'follow-up run');
+  lap('audit');
+  api.log.info({ tenantId, runId: run.id, date, mode, partners: facts.length, actions: acted.count, checks: writes.length, ms }, 'follow-up run');
   return view;
 }
 
@@ -233,6 +315,17 @@ export async function record(api: FollowUpApi, trx: Trx, tenantId: string, actor
   lap('audit');
   if (planned.length >= 1000) api.log.info({ tenantId, runId, partners: planned.length, actions: inserted.length, ms }, 'follow-up run writes');
   return { count: inserted.length, partners: new Set(inserted.map((a) => a.partner_id)) };
+}
+
+/** The action keys (partner/episode/level/channel) the planned partners already have. */
+async function alreadyDone(trx: Trx, tenantId: string, planned: Planned[]): Promise<Set<string>> {
+  if (planned.length === 0) return new Set();
+  const { rows } = await sql<{ k: string }>`
+    select a.partner_id || '/' || a.episode || '/' || a.level_id || '/' || a.channel as k
+    from followup_action a join unnest(${planned.map((p) => p.partnerId)}::uuid[], ${planned.map((p) => p.episode)}::integer[]) as t(p, e)
+      on a.partner_id = t.p and a.episode = t.e
+    where a.tenant_id = ${tenantId}`.execute(trx);
+  return new Set(rows.map((r) => r.k));
 }
 
 async function partnerNames(trx: Trx, tenantId: string, ids: string[]): Promise<Map<string, { ref: string; name: string }>> {

@@ -59,8 +59,19 @@ export interface FollowupPartnerTable {
   last_reminder_on: string | null;
   /** A clerk rescheduled the follow-up: nothing is due before this date. */
   next_action_on: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The next date on which time alone can change the partner's decision (incremental runs look at it then); null: none. */
+  next_check_on: ColumnType<string | null, string | null | undefined, string | null>;
   updated_at: Timestamp;
 }
+
+/** A partner whose open items or follow-up facts changed since the last run (append-only; a run consumes the rows it saw). */
+export interface FollowupChangeTable {
+  tenant_id: string;
+  partner_id: string;
+  created_at: Timestamp;
+}
+
+export type RunMode = 'full' | 'incremental' | 'send' | 'refused';
 
 /** Follow-up facts about one open item (a receivable line, i.e. an instalment). */
 export interface FollowupItemTable {
@@ -91,6 +102,10 @@ export interface FollowupRunTable {
   partners: number;
   actions: number;
   bank: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  /** full | incremental: a run; send: a level sent by hand; refused: the bank was not fresh. */
+  mode: ColumnType<RunMode, RunMode | undefined, RunMode>;
+  /** Fingerprint of the levels and settings the run decided with (an incremental run needs the last full run's). */
+  basis: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Timestamp;
 }
 
@@ -160,6 +175,7 @@ declare module '../../core/db/schema.js' {
   interface Tables {
     followup_level: FollowupLevelTable;
     followup_partner: FollowupPartnerTable;
+    followup_change: FollowupChangeTable;
     followup_item: FollowupItemTable;
     followup_run: FollowupRunTable;
     followup_action: FollowupActionTable;

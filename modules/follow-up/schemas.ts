@@ -82,10 +82,14 @@ export const ItemOut = Type.Object({
 export const RunBody = Type.Object({
   date: Type.Optional(Day('Run as of this date (default today in the company time zone)')),
   dryRun: Type.Optional(Type.Boolean({ description: 'Show what would happen; record and send nothing' })),
+  incremental: Type.Optional(Type.Boolean({ description: 'Look only at the partners changed since the last run and those whose next check date has come (a full run when there is no full run to rest on)' })),
 }, { additionalProperties: false });
 const Missing = Type.Object({ channel: Type.String(), missing: Type.String() });
 export const RunOut = Type.Object({
-  id: Type.String(), date: Type.String(), dryRun: Type.Boolean(), trigger: Type.String(), partners: Type.Integer(),
+  id: Type.String(), date: Type.String(), dryRun: Type.Boolean(), trigger: Type.String(),
+  mode: Type.Union([Type.Literal('full'), Type.Literal('incremental')], { description: 'full: every partner with open items was looked at; incremental: those changed since the last run or due for a check' }),
+  fallback: Nullable(Type.String({ description: 'Why an incremental run was asked for but every partner was looked at' })),
+  partners: Type.Integer(),
   actions: Type.Array(Type.Object({
     partner: Type.String(), ref: Type.String(), name: Type.String(), level: Type.String(), levelName: Type.String(), delay: Type.Integer(),
     channels: Type.Array(Type.String()), missingContactData: Type.Array(Missing), activity: Nullable(Type.String()),

@@ -186,6 +186,7 @@ export async function setPartnerFollowUp(api: FollowUpApi, trx: Trx, tenantId: s
   }
   await trx.insertInto('followup_partner').values({ tenant_id: tenantId, partner_id: partner.id, plan, responsible_user_id: responsible, episode: 1, last_level_id: null, last_level_delay: null, last_reminder_on: null })
     .onConflict((oc) => oc.columns(['tenant_id', 'partner_id']).doUpdateSet({ plan, responsible_user_id: responsible, updated_at: new Date() })).execute();
+  if (plan !== (before?.plan ?? null)) await repo.noteChanged(trx, tenantId, [partner.id]);
   await api.audit(trx, tenantId, {
     actor, action: 'followup.partner_changed', entity: 'partner', entityId: partner.id,
     before: { plan: before?.plan ?? null, responsible: before?.responsibleUserId ?? null }, after: { plan, responsible },

@@ -120,6 +120,7 @@ export async function logCall(api: FollowUpApi, trx: Trx, tenantId: string, acto
     .where('tenant_id', '=', tenantId).where('partner_id', '=', partner.id).where('state', '=', 'open').where('type', '=', 'call').where('due_on', '<=', today)
     .returning('id').execute();
   if (input.nextActionDate) {
+    await repo.noteChanged(trx, tenantId, [partner.id]);
     await trx.insertInto('followup_partner').values({ tenant_id: tenantId, partner_id: partner.id, plan: null, responsible_user_id: null, episode: 1, last_level_id: null, last_level_delay: null, last_reminder_on: null, next_action_on: input.nextActionDate })
       .onConflict((oc) => oc.columns(['tenant_id', 'partner_id']).doUpdateSet({ next_action_on: input.nextActionDate!, updated_at: new Date() })).execute();
   }
@@ -171,7 +172,7 @@ export async function sendNow(api: FollowUpApi, trx: Trx, tenantId: string, acto
   const open = items.filter((i) => i.residual > 0n && !i.excluded && i.invoiceId);
   const planned = [{ partnerId: partner.id, episode, level, invoiceIds: [...new Set(open.map((i) => i.invoiceId!))], before: { level: state?.lastLevelId ?? null, delay: state?.lastLevelDelay ?? null } }];
   const prepared = await prepare(trx, tenantId, planned);
-  const run = await trx.insertInto('followup_run').values({ tenant_id: tenantId, date: today, dry_run: false, trigger: 'manual', actor_user_id: actor.userId, partners: 1, actions: prepared.rows.length })
+  const run = await trx.insertInto('followup_run').values({ tenant_id: tenantId, date: today, dry_run: false, trigger: 'manual', actor_user_id: actor.userId, partners: 1, actions: prepared.rows.length, mode: 'send' })
     .returning('id').executeTakeFirstOrThrow();
   // The level sent by hand is the partner's level now (never lower than what was reached).
   const keep = state?.lastLevelDelay !== null && state?.lastLevelDelay !== undefined && state.lastLevelDelay > level.delay && !decision.episodeOver;
@@ -180,6 +181,7 @@ export async function sendNow(api: FollowUpApi, trx: Trx, tenantId: string, acto
     await trx.updateTable('followup_partner').set({ last_level_id: state!.lastLevelId, last_level_delay: state!.lastLevelDelay })
       .where('tenant_id', '=', tenantId).where('partner_id', '=', partner.id).execute();
   }
+  await repo.noteChanged(trx, tenantId, [partner.id]);
   await trx.insertInto('followup_note').values({ tenant_id: tenantId, partner_id: partner.id, kind: 'manual_send', outcome: null, text: `Level '${level.name}' sent by hand (${level.channels.join(' + ')})${input.force ? ', despite the minimum interval' : ''}`, line_id: null, next_action_on: null, user_id: actor.userId }).execute();
   return { run: run.id, actions: prepared.actions, missingContactData: prepared.missingContactData };
 }

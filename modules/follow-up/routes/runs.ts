@@ -18,7 +18,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => {
     const tenant = tenantOf(request);
-    const run = await request.tx((trx) => runFollowUp(api, trx, tenant.id, request.actor, { date: request.body.date, dryRun: request.body.dryRun, trigger: 'manual' }));
+    const run = await request.tx((trx) => runFollowUp(api, trx, tenant.id, request.actor, { date: request.body.date, dryRun: request.body.dryRun, incremental: request.body.incremental, trigger: 'manual' }));
     return reply.status(200).send(run);
   });
 
