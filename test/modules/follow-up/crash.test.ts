@@ -1,11 +1,17 @@
 /**
  * A server dying in the middle of a run (its transaction had written the partners' levels, the
- * actions and their events, not yet committed; its database connection ends as when the process is
- * killed): nothing of it remains, the next run does the work, and each customer receives their
- * reminder exactly once, even when every delivery is redelivered.
+ * actions and their events, not yet committed): nothing of it remains, the next run does the work,
+ * and each customer receives their reminder exactly once.
+ *
+ * - A real server process (`npm start`'s core/server.ts, relay and scheduler on) SIGKILLed while its
+ *   run waits mid-transaction; a new process started on the same database runs again and sends
+ *   through a real SMTP server on 127.0.0.1.
+ * - In-process: the run's database connection terminated, then every delivery redelivered.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import t from 'tap';
 import pg from 'pg';
+import { PROJECT_ROOT } from '../../../core/app.js';
 import { sql } from 'kysely';
 import { loadConfig } from '../../../config/index.js';
 import { buildApp } from '../../../core/app.js';
@@ -15,7 +21,109 @@ import { followUpApp, invoice, partner, run, smtpServer, useSmtp } from './helpe
 
 const PARTNERS = 30;
 
-t.test('a server dies during a run: after restart each reminder is sent once', async (t) => {
+interface ServerProcess { child: ChildProcess; url: string; output: string[]; exited: Promise<number | null> }
+
+/** `npm start` in a child process on the test database (random port); resolves once it listens. */
+async function startServerProcess(databaseUrl: string): Promise<ServerProcess> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!/^(NODE_OPTIONS|TAP|_TAP)/.test(k)) env[k] = v;
+  Object.assign(env, { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', CONGNO_MODULES: 'ledger,follow-up', CONGNO_POOL_SIZE: '4' });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'core/server.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the server did not start within 60 s:\n${output.join('')}`)), 60_000);
+    const onData = (chunk: Buffer) => {
+      output.push(chunk.toString());
+      const m = /congno listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
+      if (m) { clearTimeout(timer); resolve(m[1]); }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    void exited.then((code) => { clearTimeout(timer); reject(new Error(`the server exited (${code}) before listening:\n${output.join('')}`)); });
+  });
+  return { child, url, output, exited };
+}
+
+async function stopServerProcess(p: ServerProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
+  const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+t.test('the server process is killed during a run: after a restart each reminder is sent once', async (t) => {
+  const h = await followUpApp(t);
+  const box = await smtpServer(t);
+  await useSmtp(h, box);
+  for (let i = 1; i <= PARTNERS; i++) {
+    const ref = `KH${String(i).padStart(3, '0')}`;
+    await partner(h, ref);
+    await invoice(h, ref, String(100000 * i), '2026-03-01', '2026-03-31');
+  }
+  const processes: ServerProcess[] = [];
+  t.teardown(async () => { for (const p of processes) await stopServerProcess(p, 'SIGKILL'); });
+
+  // Hold any run back at its last writes (the activities of the 15-day level).
+  const blocker = new pg.Client({ connectionString: h.databaseUrl });
+  await blocker.connect();
+  t.teardown(() => blocker.end().catch(() => {}));
+  await blocker.query('begin');
+  await blocker.query('lock table followup_activity in share row exclusive mode');
+
+  const first = await startServerProcess(h.databaseUrl);
+  processes.push(first);
+  const answer = fetch(`${first.url}/api/follow-up/runs`, {
+    method: 'POST', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ date: '2026-04-20' }),
+  }).then((r) => r.status, (err: Error) => err);
+  const waiting = await waitFor(async () => {
+    const r = await blocker.query(`select pid from pg_locks where relation = 'followup_activity'::regclass and not granted`);
+    return r.rows[0]?.pid as number | undefined;
+  }, 60_000, 50);
+  const inFlight = await blocker.query(`select count(*)::int as n from pg_locks where pid = $1 and relation = 'followup_action'::regclass`, [waiting]);
+  t.ok(inFlight.rows[0].n > 0, 'the run had written its actions, uncommitted');
+
+  // kill -9: no shutdown, no rollback sent; PostgreSQL is left with the dead client's open transaction.
+  first.child.kill('SIGKILL');
+  await first.exited;
+  t.equal(first.child.signalCode, 'SIGKILL', 'the server process was killed');
+  t.type(await answer, Error, 'the killed server never answered');
+  await blocker.query('rollback');
+  // Its backend gets the lock, finds the client gone and aborts the transaction.
+  await waitFor(async () => {
+    const r = await blocker.query('select count(*)::int as n from pg_stat_activity where pid = $1', [waiting]);
+    return r.rows[0].n === 0;
+  }, 30_000, 50);
+  t.equal(Number((await sql<{ n: string }>`select count(*) as n from followup_action`.execute(h.db)).rows[0].n), 0, 'no action of the killed run remains');
+  t.equal(Number((await sql<{ n: string }>`select count(*) as n from core_event_outbox where name = 'followup.action_created'`.execute(h.db)).rows[0].n), 0, 'nor any event');
+  t.equal(Number((await sql<{ n: string }>`select count(*) as n from followup_partner where last_level_id is not null`.execute(h.db)).rows[0].n), 0, 'nor any level');
+  t.equal(box.messages.length, 0, 'nothing was sent');
+
+  // Restarted: a new process runs the follow-up again; its relay sends each reminder once.
+  const second = await startServerProcess(h.databaseUrl);
+  processes.push(second);
+  const run = async (): Promise<any> => {
+    const res = await fetch(`${second.url}/api/follow-up/runs`, { method: 'POST', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ date: '2026-04-20' }) });
+    t.equal(res.status, 200);
+    return res.json();
+  };
+  t.equal((await run()).actions.length, PARTNERS);
+  await waitFor(async () => {
+    const r = await sql<{ n: string }>`select count(*) as n from core_event_delivery where subscriber = 'follow-up:send-email' and state <> 'done'`.execute(h.db);
+    return box.messages.length >= PARTNERS && Number(r.rows[0].n) === 0;
+  }, 60_000, 100);
+  t.same((await run()).actions, [], 'a second run adds nothing');
+  await new Promise((r) => setTimeout(r, 500));
+  await stopServerProcess(second);
+  t.equal(second.child.exitCode, 0, 'the second server stopped cleanly');
+  const recipients = box.messages.map((m) => m.to[0]).sort();
+  t.equal(recipients.length, PARTNERS, 'one email per customer');
+  t.equal(new Set(recipients).size, PARTNERS, 'nobody twice');
+  const states = await sql<{ state: string; n: string }>`select state, count(*) as n from followup_action where channel = 'email' group by state`.execute(h.db);
+  t.same(states.rows.map((r) => [r.state, Number(r.n)]), [['sent', PARTNERS]]);
+});
+
+t.test('a server\'s connection dies during a run: after restart each reminder is sent once, even redelivered', async (t) => {
   const h = await followUpApp(t);
   const box = await smtpServer(t);
   await useSmtp(h, box);
