@@ -95,7 +95,12 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
   await write(books, prepared, parts, options);
   const touched = [...new Set(parts.map((x) => x.debit.invoice_id).filter((x): x is string => x !== null))];
   await applyEarlyDiscounts(books, discounted);
-  await refreshInvoices(books, touched);
+  // What matched payments (bank confirmed, or cash) settled per invoice: an invoice settled by them alone is paid.
+  const settledNow = new Map<string, bigint>();
+  for (const x of parts) {
+    if (x.debit.invoice_id && (options.bankMatched || x.payment.journal === 'cash')) settledNow.set(x.debit.invoice_id, (settledNow.get(x.debit.invoice_id) ?? 0n) + x.amount);
+  }
+  await refreshInvoices(books, touched, settledNow);
   await announce(books, prepared, parts, options);
   return {
     created: prepared.length,

@@ -116,20 +116,29 @@ export async function unallocate(books: Books, creditLineId: string, onlyInvoice
  * not_paid → partial → in_payment (settled, but by a payment not yet matched to a bank line) →
  * paid; `reversed` when credit notes of its own cancelled it. Emits the changes.
  */
-export async function refreshInvoices(books: Books, invoiceIds: string[]): Promise<void> {
+/**
+ * `settledNow`: per invoice, what this very change allocated to it from matched payments (bank
+ * confirmed, or cash). An invoice whose whole receivable amount is that is paid, not in_payment,
+ * without looking at its allocation history — which on large books is what a bank statement's
+ * refresh mostly costs.
+ */
+export async function refreshInvoices(books: Books, invoiceIds: string[], settledNow?: Map<string, bigint>): Promise<void> {
   const ids = [...new Set(invoiceIds)];
   if (ids.length === 0) return;
-  const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; reversed_total: bigint }>`
-    select i.id, i.kind, i.partner_id, i.total, i.payment_state,
-      coalesce((select sum(l.amount_residual) from ledger_move_line l where l.tenant_id = i.tenant_id and l.invoice_id = i.id and l.receivable), 0)::bigint as residual,
+  const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; receivable: bigint; reversed_total: bigint }>`
+    select i.id, i.kind, i.partner_id, i.total, i.payment_state, r.residual, r.receivable,
       coalesce((select sum(c.total) from ledger_invoice c where c.tenant_id = i.tenant_id and c.origin_invoice_id = i.id and c.state = 'posted'), 0)::bigint as reversed_total
     from ledger_invoice i
+    cross join lateral (
+      select coalesce(sum(l.amount_residual), 0)::bigint as residual, coalesce(sum(l.debit - l.credit), 0)::bigint as receivable
+      from ledger_move_line l where l.tenant_id = i.tenant_id and l.invoice_id = i.id and l.receivable) r
     where i.tenant_id = ${books.tenantId} and i.id = any(${ids}::uuid[]) and i.state = 'posted'
     order by i.id
     for update of i`.execute(books.trx);
   // Locked in id order above: two refreshes of the same invoices (a bank match and an unallocation) never deadlock.
   // Only a settled invoice can be in_payment; the join that tells is asked for those alone.
-  const settled = rows.filter((r) => r.residual === 0n && !(r.kind === 'invoice' && r.reversed_total >= r.total)).map((r) => r.id);
+  const settled = rows.filter((r) => r.residual === 0n && !(r.kind === 'invoice' && r.reversed_total >= r.total)
+    && !(r.kind === 'invoice' && r.receivable > 0n && settledNow?.get(r.id) === r.receivable)).map((r) => r.id);
   const unmatched = new Set(settled.length === 0 ? [] : (await sql<{ invoice_id: string }>`
     select distinct d.invoice_id from ledger_move_line d
     join ledger_partial p on p.tenant_id = d.tenant_id and p.debit_line_id = d.id and p.undone_at is null

@@ -257,3 +257,20 @@ t.test('bank-matched bulk payments: paid at once, reconciled as setBankMatched r
   t.equal(await actions(bulk, 'payment.bank_matched'), '4');
   t.same(await paymentEvents(bulk), await paymentEvents(one), 'the same events');
 });
+
+t.test('bank-matched bulk payment finishing an invoice part-paid by an unconfirmed receipt: in_payment until that one is confirmed', async (t) => {
+  const h = await books(t);
+  const inv = await invoicesOf(h);
+  const [a, b] = [inv('KH01', 0), inv('KH01', 1)];
+  // a: half paid by a transfer the bank has not shown yet; b: nothing paid before.
+  const early = ok(await h.request('POST', '/api/ledger/payments', { partner: 'KH01', date: '2026-04-02', amount: half(a.total), allocations: [{ invoice: a.id, amount: half(a.total) }] }));
+  await onBooks(h, (books) => registerPaymentsInBulk(books, [
+    { partner: 'KH01', date: '2026-04-05', amount: String(BigInt(a.total) - BigInt(half(a.total))), allocations: [{ invoice: a.id, amount: String(BigInt(a.total) - BigInt(half(a.total))) }] },
+    { partner: 'KH01', date: '2026-04-05', amount: b.total, allocations: [{ invoice: b.id, amount: b.total }] },
+  ], { bankMatched: true }));
+  const state = async (id: string) => ok(await h.request('GET', `/api/ledger/invoices/${id}`)).paymentState;
+  t.equal(await state(a.id), 'in_payment', 'settled, but one of its receipts is not on a bank statement yet');
+  t.equal(await state(b.id), 'paid', 'settled by a bank-matched receipt alone');
+  await onBooks(h, (books) => setBankMatched(books, early.id, true));
+  t.equal(await state(a.id), 'paid', 'paid once the bank shows the earlier receipt too');
+});
