@@ -9,7 +9,7 @@
  * - In-process: the run's database connection terminated, then every delivery redelivered.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import pg from 'pg';
 import { PROJECT_ROOT } from '../../../core/app.js';
 import { sql } from 'kysely';
@@ -52,7 +52,8 @@ async function stopServerProcess(p: ServerProcess, signal: NodeJS.Signals = 'SIG
   clearTimeout(timer);
 }
 
-t.test('the server process is killed during a run: after a restart each reminder is sent once', async (t) => {
+/** The follow-up app with an SMTP server and PARTNERS customers, each with an invoice overdue by the run date. */
+async function overdueCustomers(t: Test) {
   const h = await followUpApp(t);
   const box = await smtpServer(t);
   await useSmtp(h, box);
@@ -61,6 +62,11 @@ t.test('the server process is killed during a run: after a restart each reminder
     await partner(h, ref);
     await invoice(h, ref, String(100000 * i), '2026-03-01', '2026-03-31');
   }
+  return { h, box };
+}
+
+t.test('the server process is killed during a run: after a restart each reminder is sent once', async (t) => {
+  const { h, box } = await overdueCustomers(t);
   const processes: ServerProcess[] = [];
   t.teardown(async () => { for (const p of processes) await stopServerProcess(p, 'SIGKILL'); });
 
@@ -124,14 +130,7 @@ t.test('the server process is killed during a run: after a restart each reminder
 });
 
 t.test('a server\'s connection dies during a run: after restart each reminder is sent once, even redelivered', async (t) => {
-  const h = await followUpApp(t);
-  const box = await smtpServer(t);
-  await useSmtp(h, box);
-  for (let i = 1; i <= PARTNERS; i++) {
-    const ref = `KH${String(i).padStart(3, '0')}`;
-    await partner(h, ref);
-    await invoice(h, ref, String(100000 * i), '2026-03-01', '2026-03-31');
-  }
+  const { h, box } = await overdueCustomers(t);
 
   // Hold the run back at its last writes (the activities of the 15-day level) so the process dies mid-transaction.
   const blocker = new pg.Client({ connectionString: h.databaseUrl });

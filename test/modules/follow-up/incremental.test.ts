@@ -9,22 +9,10 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { addDays } from '../../../core/dates.js';
 import type { TestApp } from '../../helpers/build-test-app.js';
+import { createRng } from '../../bench/lib/dataset.js';
 import { BASE, followUpApp, invoice, ok, partner, pay, run } from './helpers.js';
 
 const D1 = '2026-03-20';
-
-/** A small deterministic random source (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]): T => xs[Math.floor(next() * xs.length)] };
-}
 
 async function incremental(h: TestApp, date: string, dryRun = false): Promise<any> {
   return ok(await h.request('POST', `${BASE}/runs`, { date, dryRun, incremental: true }));
@@ -76,7 +64,7 @@ t.test('without a full run to rest on, an incremental run is a full run and says
 for (const [seed, interval] of [[20260320, 5], [7, 0], [12, 3], [16, 10]]) t.test(`an incremental run decides exactly what a full run of the same date decides (seed ${seed}, minimum interval ${interval})`, async (t) => {
   const h = await followUpApp(t);
   ok(await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/follow-up`, { settings: { minIntervalDays: interval } }, { token: h.adminToken }));
-  const r = rng(seed);
+  const r = createRng(seed);
   for (let i = 1; i <= 14; i++) {
     const ref = `KH${String(i).padStart(2, '0')}`;
     await partner(h, ref, i % 5 === 0 ? { email: null } : {});
