@@ -30,6 +30,11 @@ export const ConfigSchema = Type.Object({
     /** How long a verified token stays cached in the process (revocation takes at most this long). */
     cacheMs: Type.Integer({ minimum: 0, default: 5000 }),
   }, { default: {} }),
+  /**
+   * How long an Idempotency-Key reservation lasts without renewal. A running request renews it;
+   * after a crash a retry with the same key runs once this has passed.
+   */
+  idempotencyLeaseMs: Type.Integer({ minimum: 100, default: 20_000 }),
 });
 export type Config = Static<typeof ConfigSchema>;
 
@@ -44,6 +49,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CONGNO_MODULES) out.modules = env.CONGNO_MODULES.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.CONGNO_POOL_SIZE) out.poolSize = Number(env.CONGNO_POOL_SIZE);
+  if (env.CONGNO_IDEMPOTENCY_LEASE_MS) out.idempotencyLeaseMs = Number(env.CONGNO_IDEMPOTENCY_LEASE_MS);
   return out;
 }
 

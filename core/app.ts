@@ -80,7 +80,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   await app.register(openapiPlugin);
   await app.register(authPlugin, { db, maxFailuresPerMinute: config.auth.maxFailuresPerMinute, cacheMs: config.auth.cacheMs });
   await app.register(tenancyPlugin, { db });
-  await app.register(idempotencyPlugin, { db });
+  await app.register(idempotencyPlugin, { db, leaseMs: config.idempotencyLeaseMs });
 
   app.get('/health', {
     schema: { tags: ['health'], summary: 'Liveness and database reachability', security: [], response: { 200: Type.Object({ status: Type.Literal('ok') }) } },

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Insertable, RawBuilder, Selectable } from 'kysely';
 
 /**
  * The typed database. Core declares its own tables here; every module adds its tables by
@@ -87,11 +87,14 @@ export interface CoreEventDeliveryTable {
 
 export interface CoreIdempotencyTable {
   tenant_id: string;
+  token_id: string;
   key: string;
   request_hash: string;
   state: 'in_progress' | 'committed' | 'completed';
   status_code: number | null;
   response: ColumnType<unknown, string | null, string | null>;
+  attempt: string | null;
+  reserved_until: ColumnType<Date | null, Date | string | RawBuilder<Date> | null | undefined, Date | string | RawBuilder<Date> | null>;
   created_at: Timestamp;
 }
 

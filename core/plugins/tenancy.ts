@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { withTenant, type Db, type Trx } from '../db/kysely.js';
 import type { Actor } from '../events/types.js';
 import { tenantOf } from './auth.js';
+import { commitIdempotency, type IdempotencyReservation } from './idempotency.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,21 +15,18 @@ declare module 'fastify' {
     /** Who is acting, for the audit log and events. */
     readonly actor: Actor;
     /** Set by the idempotency plugin while a keyed POST runs. */
-    idempotencyKey: string | null;
+    idempotency: IdempotencyReservation | null;
   }
 }
 
 export default fp<{ db: Db }>(async (app, { db }) => {
-  app.decorateRequest('idempotencyKey', null);
+  app.decorateRequest('idempotency', null);
   app.decorateRequest('tx', function tx<T>(this: FastifyRequest, fn: (trx: Trx) => Promise<T>): Promise<T> {
     const tenant = tenantOf(this);
-    const key = this.idempotencyKey;
+    const reservation = this.idempotency;
     return withTenant(db, tenant.id, async (trx) => {
       const result = await fn(trx);
-      if (key) {
-        await trx.updateTable('core_idempotency').set({ state: 'committed' })
-          .where('tenant_id', '=', tenant.id).where('key', '=', key).execute();
-      }
+      if (reservation) await commitIdempotency(trx, reservation);
       return result;
     });
   });

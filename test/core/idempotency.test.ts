@@ -115,3 +115,20 @@ t.test('keys belong to one tenant', async (t) => {
   const bRetry = await post(h, 'shared-key', body, b);
   t.same(bRetry.json(), b1.json(), "B's retry replays B's note");
 });
+
+t.test("keys belong to one token: another user's request with the same key runs as its own", async (t) => {
+  const h = await buildTestApp(t, { modules: ['example'] });
+  const accountant = await h.tokenFor('accountant');
+  const body = { text: 'Đối chiếu công nợ quý 3' };
+  const theirs = await post(h, 'same-key', body, accountant.token);
+  t.equal(theirs.statusCode, 201);
+  const mine = await post(h, 'same-key', body);
+  t.equal(mine.statusCode, 201);
+  t.notOk(mine.headers['idempotent-replayed'], "the accountant's answer is not replayed to the clerk");
+  t.not(mine.json().id, theirs.json().id);
+  const other = await post(h, 'same-key', { text: 'khác' });
+  t.equal(other.statusCode, 422, "the clerk's key is now the clerk's, with the clerk's body");
+  const retry = await post(h, 'same-key', body, accountant.token);
+  t.same(retry.json(), theirs.json(), "the accountant's retry still replays the accountant's note");
+  t.equal(await noteCount(h), 2);
+});

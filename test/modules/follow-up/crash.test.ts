@@ -8,49 +8,17 @@
  *   through a real SMTP server on 127.0.0.1.
  * - In-process: the run's database connection terminated, then every delivery redelivered.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import t, { type Test } from 'tap';
 import pg from 'pg';
-import { PROJECT_ROOT } from '../../../core/app.js';
 import { sql } from 'kysely';
 import { loadConfig } from '../../../config/index.js';
 import { buildApp } from '../../../core/app.js';
 import { createDb, createPool } from '../../../core/db/kysely.js';
 import { waitFor } from '../../helpers/wait.js';
+import { startServerProcess, stopServerProcess, type ServerProcess } from '../../helpers/server-process.js';
 import { followUpApp, invoice, partner, run, smtpServer, useSmtp } from './helpers.js';
 
 const PARTNERS = 30;
-
-interface ServerProcess { child: ChildProcess; url: string; output: string[]; exited: Promise<number | null> }
-
-/** `npm start` in a child process on the test database (random port); resolves once it listens. */
-async function startServerProcess(databaseUrl: string): Promise<ServerProcess> {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^(NODE_OPTIONS|TAP|_TAP)/.test(k)) env[k] = v;
-  Object.assign(env, { DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', CONGNO_MODULES: 'ledger,follow-up', CONGNO_POOL_SIZE: '4' });
-  const child = spawn(process.execPath, ['--import', 'tsx', 'core/server.ts'], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the server did not start within 60 s:\n${output.join('')}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output.push(chunk.toString());
-      const m = /congno listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.join(''));
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exited.then((code) => { clearTimeout(timer); reject(new Error(`the server exited (${code}) before listening:\n${output.join('')}`)); });
-  });
-  return { child, url, output, exited };
-}
-
-async function stopServerProcess(p: ServerProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill(signal);
-  const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
-  await p.exited;
-  clearTimeout(timer);
-}
 
 /** The follow-up app with an SMTP server and PARTNERS customers, each with an invoice overdue by the run date. */
 async function overdueCustomers(t: Test) {
@@ -77,7 +45,7 @@ t.test('the server process is killed during a run: after a restart each reminder
   await blocker.query('begin');
   await blocker.query('lock table followup_activity in share row exclusive mode');
 
-  const first = await startServerProcess(h.databaseUrl);
+  const first = await startServerProcess(h.databaseUrl, { CONGNO_MODULES: 'ledger,follow-up' });
   processes.push(first);
   const answer = fetch(`${first.url}/api/follow-up/runs`, {
     method: 'POST', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ date: '2026-04-20' }),
@@ -106,7 +74,7 @@ t.test('the server process is killed during a run: after a restart each reminder
   t.equal(box.messages.length, 0, 'nothing was sent');
 
   // Restarted: a new process runs the follow-up again; its relay sends each reminder once.
-  const second = await startServerProcess(h.databaseUrl);
+  const second = await startServerProcess(h.databaseUrl, { CONGNO_MODULES: 'ledger,follow-up' });
   processes.push(second);
   const run = async (): Promise<any> => {
     const res = await fetch(`${second.url}/api/follow-up/runs`, { method: 'POST', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ date: '2026-04-20' }) });
