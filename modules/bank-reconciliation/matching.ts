@@ -17,6 +17,7 @@ import { formatAmount, parseAmount } from '../../core/money.js';
 import type { Bank } from './context.js';
 import { applyMatches, type MatchDecision } from './apply.js';
 import type { RuleAction, RuleConditions, Suggestion } from './schema.js';
+import { compileTextPattern, type TextPattern } from './text-pattern.js';
 
 interface Line {
   id: string; date: string; amount: bigint; reference: string | null; counterparty: string | null;
@@ -25,7 +26,7 @@ interface Line {
 
 export interface OpenInvoice { id: string; number: string; payment_reference: string | null; partner_id: string; residual: bigint; due_date: string; date: string }
 
-interface Rule { id: string; name: string; conditions: RuleConditions; action: RuleAction }
+interface Rule { id: string; name: string; conditions: RuleConditions; action: RuleAction; pattern?: TextPattern | null }
 
 export type Outcome =
   | { kind: 'match'; decision: MatchDecision }
@@ -48,9 +49,8 @@ export function normaliseAccount(account: string): string {
 function ruleApplies(rule: Rule, line: Line, text: string, currency: string): boolean {
   const c = rule.conditions;
   if (c.textContains && !text.toLowerCase().includes(c.textContains.toLowerCase())) return false;
-  if (c.textRegex) {
-    try { if (!new RegExp(c.textRegex, 'i').test(text)) return false; } catch { return false; }
-  }
+  // A stored pattern that no longer compiles (saved before patterns were checked) never applies.
+  if (c.textRegex && !rule.pattern?.test(text)) return false;
   if (c.counterpartyAccount && normaliseAccount(line.counterparty_account ?? '') !== normaliseAccount(c.counterpartyAccount)) return false;
   if (c.amountMin && line.amount < parseAmount(c.amountMin, currency, { field: 'amountMin' })) return false;
   if (c.amountMax && line.amount > parseAmount(c.amountMax, currency, { field: 'amountMax' })) return false;
@@ -120,6 +120,11 @@ export async function decide(bank: Bank, lines: Line[]): Promise<Map<string, Out
   // Who paid: a saved rule, else the payer's account known on exactly one partner.
   const rules = (await bank.trx.selectFrom('bank_reconciliation_rule').select(['id', 'name', 'conditions', 'action']).where('tenant_id', '=', bank.tenantId).where('active', '=', true)
     .orderBy('sequence').orderBy('created_at').execute()) as unknown as Rule[];
+  for (const r of rules) {
+    if (!r.conditions.textRegex) continue;
+    const pattern = compileTextPattern(r.conditions.textRegex);
+    r.pattern = 'problem' in pattern ? null : pattern;
+  }
   const accounts = [...new Set(rest.map((f) => f.line.counterparty_account).filter((a): a is string => !!a).map(normaliseAccount))];
   const payersByAccount = new Map<string, string[]>();
   if (accounts.length > 0) {

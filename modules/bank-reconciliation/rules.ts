@@ -3,6 +3,7 @@ import { badRequest, notFound } from '../../core/errors.js';
 import { MoneyError, parseAmount } from '../../core/money.js';
 import type { Bank } from './context.js';
 import type { RuleAction, RuleConditions } from './schema.js';
+import { compileTextPattern } from './text-pattern.js';
 
 export interface RuleInput { name: string; sequence?: number; conditions: RuleConditions; action: RuleAction }
 
@@ -19,7 +20,8 @@ export async function createRule(bank: Bank, input: RuleInput) {
   const c = input.conditions;
   if (!c.textContains && !c.textRegex && !c.counterpartyAccount && !c.amountMin && !c.amountMax) throw badRequest('a rule needs at least one condition', 'conditions');
   if (c.textRegex) {
-    try { new RegExp(c.textRegex, 'i'); } catch (err) { throw badRequest(`not a regular expression: ${(err as Error).message}`, 'conditions.textRegex'); }
+    const pattern = compileTextPattern(c.textRegex);
+    if ('problem' in pattern) throw badRequest(pattern.problem, 'conditions.textRegex');
   }
   const min = amount(bank, c.amountMin, 'conditions.amountMin');
   const max = amount(bank, c.amountMax, 'conditions.amountMax');

@@ -72,7 +72,7 @@ export const RuleBody = Type.Object({
   name: Type.String({ minLength: 1 }),
   sequence: Type.Optional(Type.Integer({ default: 10 })),
   conditions: Type.Object({
-    textContains: Type.Optional(Type.String({ minLength: 1 })), textRegex: Type.Optional(Type.String({ minLength: 1 })),
+    textContains: Type.Optional(Type.String({ minLength: 1 })), textRegex: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'case-insensitive regular expression in RE2 syntax (linear-time matching: no look-around, no back-references)' })),
     counterpartyAccount: Type.Optional(Type.String({ minLength: 1 })), amountMin: Type.Optional(Type.String()), amountMax: Type.Optional(Type.String()),
   }, { additionalProperties: false }),
   action: Type.Object({

@@ -1,0 +1,65 @@
+/**
+ * A tenant's matching rule runs on a linear-time engine: a pattern that would make a
+ * backtracking engine run for ages costs no more than any other, and the server keeps answering
+ * other tenants; patterns the engine cannot run are refused when the rule is saved.
+ */
+import t from 'tap';
+import { buildTestApp, type TestApp } from '../../helpers/build-test-app.js';
+
+const BASE = '/api/bank-reconciliation';
+
+function csv(lines: Array<[string, string, string, string, string, string]>): Buffer {
+  const rows = [
+    'Số tài khoản: 0071000123456,,,,,,',
+    'STT,Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Số dư,Số tài khoản đối ứng,Nội dung',
+    ...lines.map((l, i) => [String(i + 1), l[0], l[1], '', l[2], l[3], l[4], l[5]].map((c) => `"${c}"`).join(',')),
+  ];
+  return Buffer.from(rows.join('\r\n'), 'utf8');
+}
+
+const importCsv = (h: TestApp, file: Buffer) =>
+  h.app.inject({ method: 'POST', url: `${BASE}/statements?format=csv`, payload: file, headers: { authorization: `Bearer ${h.token}`, 'content-type': 'text/csv' } });
+
+t.test('a catastrophic-backtracking pattern is matched in linear time; a real pattern finds its payer', async (t) => {
+  const h = await buildTestApp(t, { modules: ['bank-reconciliation'] });
+  t.equal((await h.request('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Công ty Minh Phát' })).statusCode, 201);
+  const inv = (await h.request('POST', '/api/ledger/invoices', { partner: 'KH01', date: '2026-03-01', dueDate: '2026-03-31', post: true, lines: [{ description: 'Hàng', quantity: '1', unitPrice: '750000' }] })).json();
+
+  const evil = await h.request('POST', `${BASE}/rules`, { name: 'evil', conditions: { textRegex: '^(a+)+$' }, action: { partner: 'KH01' } });
+  t.equal(evil.statusCode, 201, 'RE2 runs it in linear time, so it may be saved');
+  const real = await h.request('POST', `${BASE}/rules`, { name: 'Minh Phát', sequence: 20, conditions: { textRegex: 'minh\\s*phat' }, action: { partner: 'KH01' } });
+  t.equal(real.statusCode, 201);
+
+  // 'a' × 30,000 then '!': a backtracking engine would need about 2^30000 steps for `^(a+)+$`.
+  const started = Date.now();
+  const res = await importCsv(h, csv([
+    ['05/03/2026', 'FT1', '10.000', '1.010.000', '', 'a'.repeat(30_000) + '!'],
+    ['06/03/2026', 'FT2', '750.000', '1.760.000', '', 'CTY MINH PHAT TT TIEN HANG'],
+  ]));
+  t.equal(res.statusCode, 201, res.body);
+  t.ok(Date.now() - started < 60_000, 'the import finished (a backtracking engine would never finish)');
+  const lines = (await h.request('GET', `${BASE}/statements/${res.json().id}/lines`)).json();
+  const byRef = new Map(lines.map((l: any) => [l.reference, l]));
+  t.equal((byRef.get('FT1') as any).matchState, 'unmatched', 'the evil pattern matches nothing there');
+  t.equal((byRef.get('FT2') as any).rule, 'rule:Minh Phát', 'the saved pattern, case-insensitive, found the payer');
+  t.equal((await h.request('GET', `/api/ledger/invoices/${inv.id}`)).json().paymentState, 'paid');
+});
+
+t.test('patterns the engine cannot run are refused with the reason, naming the field', async (t) => {
+  const h = await buildTestApp(t, { modules: ['bank-reconciliation'] });
+  await h.request('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Công ty Minh Phát' });
+  for (const [pattern, why] of [
+    ['(?<=HD)\\d+', /look-around/],
+    ['(a)\\1', /back-references/],
+    ['(unclosed', /missing closing \)/],
+    ['x'.repeat(501), /500 characters/],
+    ['(a{100}){100}', /invalid repeat count/],
+  ] as const) {
+    const res = await h.request('POST', `${BASE}/rules`, { name: 'r', conditions: { textRegex: pattern }, action: { partner: 'KH01' } });
+    t.equal(res.statusCode, 400, pattern.slice(0, 20));
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.equal(res.json().field, 'conditions.textRegex');
+    t.match(res.json().detail, why);
+  }
+  t.same((await h.request('GET', `${BASE}/rules`)).json(), [], 'no rule saved');
+});
