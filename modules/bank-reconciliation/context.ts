@@ -38,6 +38,11 @@ export interface Bank {
   settings: BankSettings;
   ledger: LedgerServices;
   books: LedgerBooks;
+  /**
+   * For a salesperson: the salespeople whose partners they see (core/scope.ts). Lines and rules
+   * then show only what is matched to, suggested for or about those partners. null: everything.
+   */
+  visibleSalespeople: string[] | null;
 }
 
 export function ledgerServices(api: BankApi): LedgerServices {
@@ -50,5 +55,5 @@ export function ledgerServices(api: BankApi): LedgerServices {
 
 export async function openBank(api: BankApi, trx: Trx, tenantId: string, actor: Actor): Promise<Bank> {
   const ledger = ledgerServices(api);
-  return { api, trx, tenantId, actor, settings: await api.settings(trx, tenantId), ledger, books: await ledger.books.open(trx, tenantId, actor) };
+  return { api, trx, tenantId, actor, settings: await api.settings(trx, tenantId), ledger, books: await ledger.books.open(trx, tenantId, actor), visibleSalespeople: null };
 }

@@ -1,12 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { badRequest } from '../../core/errors.js';
 import { tenantOf } from '../../core/plugins/auth.js';
+import { visibleSalespeople } from '../../core/scope.js';
 import { openBank, type Bank, type BankApi } from './context.js';
 
 /** Runs `fn` on the request tenant's bank books, in the request's one transaction. */
 export function withBank<T>(request: FastifyRequest, api: BankApi, fn: (bank: Bank) => Promise<T>): Promise<T> {
   const tenant = tenantOf(request);
-  return request.tx(async (trx) => fn(await openBank(api, trx, tenant.id, request.actor)));
+  return request.tx(async (trx) => fn({ ...(await openBank(api, trx, tenant.id, request.actor)), visibleSalespeople: await visibleSalespeople(trx, tenant.id, request.auth) }));
 }
 
 export const FILE_TYPES = ['application/octet-stream', 'text/plain', 'text/csv', 'application/xml', 'text/xml', 'application/x-ofx', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/vnd.ms-excel'];

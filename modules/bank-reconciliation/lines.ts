@@ -42,8 +42,10 @@ export async function listLines(bank: Bank, filter: { statementId?: string; line
       ${filter.statementId ? sql`and l.statement_id = ${filter.statementId}` : sql``}
       ${filter.lineId ? sql`and l.id = ${filter.lineId}` : sql``}
       ${filter.state ? sql`and l.match_state = ${filter.state}` : sql``}
+      ${bank.visibleSalespeople ? sql`and p.salesperson_id = any(${bank.visibleSalespeople}::uuid[])` : sql``}
     order by l.date, l.statement_id, l.position
     limit ${filter.limit ?? 1000} offset ${filter.offset ?? 0}`.execute(bank.trx);
+  if (bank.visibleSalespeople) await keepVisibleSuggestions(bank, rows, bank.visibleSalespeople);
   const suggested = [...new Set(rows.flatMap((r) => (r.suggestion ?? []).flatMap((s) => s.invoiceIds)))];
   const invoices = new Map<string, { id: string; number: string; residual: bigint; due_date: string }>();
   if (suggested.length > 0) {
@@ -63,6 +65,16 @@ export async function listLines(bank: Bank, filter: { statementId?: string; line
       invoices: s.invoiceIds.map((id) => invoices.get(id)).filter((i) => i !== undefined).map((i) => ({ id: i.id, number: i.number, residual: formatAmount(i.residual, currency), dueDate: i.due_date })),
     })),
   }));
+}
+
+/** A salesperson sees no suggestion that names another salesperson's partner. */
+async function keepVisibleSuggestions(bank: Bank, rows: Row[], salespeople: string[]): Promise<void> {
+  const named = [...new Set(rows.flatMap((r) => (r.suggestion ?? []).map((s) => s.partnerId)))];
+  if (named.length === 0) return;
+  const { rows: visible } = await sql<{ id: string }>`
+    select id from ledger_partner where tenant_id = ${bank.tenantId} and id = any(${named}::uuid[]) and salesperson_id = any(${salespeople}::uuid[])`.execute(bank.trx);
+  const ids = new Set(visible.map((p) => p.id));
+  for (const r of rows) if (r.suggestion) r.suggestion = r.suggestion.filter((s) => ids.has(s.partnerId));
 }
 
 export async function getLine(bank: Bank, id: string): Promise<LineView> {

@@ -41,8 +41,14 @@ export async function createRule(bank: Bank, input: RuleInput) {
   return row;
 }
 
+/** The rules in the order they are tried; a salesperson sees those whose payer is one of their partners. */
 export async function listRules(bank: Bank) {
-  return bank.trx.selectFrom('bank_reconciliation_rule').select(['id', 'name', 'sequence', 'active', 'conditions', 'action']).where('tenant_id', '=', bank.tenantId).orderBy('sequence').orderBy('created_at').execute();
+  let q = bank.trx.selectFrom('bank_reconciliation_rule').select(['id', 'name', 'sequence', 'active', 'conditions', 'action']).where('tenant_id', '=', bank.tenantId);
+  const salespeople = bank.visibleSalespeople;
+  if (salespeople) {
+    q = q.where(sql<boolean>`(action->>'partner')::uuid in (select id from ledger_partner where tenant_id = ${bank.tenantId} and salesperson_id = any(${salespeople}::uuid[]))`);
+  }
+  return q.orderBy('sequence').orderBy('created_at').execute();
 }
 
 export async function deleteRule(bank: Bank, id: string): Promise<void> {

@@ -58,9 +58,15 @@ async function snapshot(trx: Trx, tenantId: string, lineId: string) {
   return trx.selectFrom('followup_item').selectAll().where('tenant_id', '=', tenantId).where('line_id', '=', lineId).executeTakeFirst();
 }
 
-export async function getItem(trx: Trx, tenantId: string, id: string): Promise<ItemFollowUpView> {
+/** An open item's follow-up state; a salesperson sees only their partners' items (404 otherwise). */
+export async function getItem(trx: Trx, tenantId: string, id: string, visible: string[] | null = null): Promise<ItemFollowUpView> {
   const { currency } = await getTenant(trx, tenantId);
-  return view(trx, tenantId, await openItem(trx, tenantId, id), currency);
+  const line = await openItem(trx, tenantId, id);
+  if (visible) {
+    const partner = await trx.selectFrom('ledger_partner').select('salesperson_id').where('tenant_id', '=', tenantId).where('id', '=', line.partner_id).executeTakeFirst();
+    if (!visible.includes(partner?.salesperson_id ?? '')) throw notFound(`No open item ${id}.`);
+  }
+  return view(trx, tenantId, line, currency);
 }
 
 export async function setExclusion(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, id: string, input: { reason: ExclusionReason; note?: string }): Promise<ItemFollowUpView> {

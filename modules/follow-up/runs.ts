@@ -341,13 +341,18 @@ export interface ActionView {
   recipient: string | null; invoices: string[]; result: Record<string, unknown> | null; createdAt: string; doneAt: string | null;
 }
 
-async function actionViews(trx: Trx, tenantId: string, where: { runId?: string; partnerId?: string }, limit = 1000): Promise<ActionView[]> {
+async function actionViews(trx: Trx, tenantId: string, where: { runId?: string; partnerId?: string; visible?: string[] | null }, limit = 1000): Promise<ActionView[]> {
   let q = trx.selectFrom('followup_action as a')
     .innerJoin('followup_level as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.id', '=', 'a.level_id'))
     .select(['a.id', 'a.run_id', 'a.date', 'a.partner_id', 'a.level_id', 'l.name', 'l.delay', 'a.channel', 'a.state', 'a.recipient', 'a.invoice_ids', 'a.result', 'a.created_at', 'a.done_at'])
     .where('a.tenant_id', '=', tenantId);
   if (where.runId) q = q.where('a.run_id', '=', where.runId);
   if (where.partnerId) q = q.where('a.partner_id', '=', where.partnerId);
+  const visible = where.visible;
+  if (visible) {
+    q = q.where('a.partner_id', 'in', (eb) => eb.selectFrom('ledger_partner').select('id').where('tenant_id', '=', tenantId)
+      .where('salesperson_id', 'in', visible.length ? visible : ['00000000-0000-0000-0000-000000000000']));
+  }
   const rows = await q.orderBy('a.created_at', 'desc').orderBy('l.delay', 'desc').orderBy('a.channel').limit(limit).execute();
   return rows.map((r) => ({
     id: r.id, run: r.run_id, date: r.date, partner: r.partner_id, level: { id: r.level_id, name: r.name, delay: r.delay }, channel: r.channel, state: r.state,
@@ -355,12 +360,13 @@ async function actionViews(trx: Trx, tenantId: string, where: { runId?: string; 
   }));
 }
 
-export async function getRun(trx: Trx, tenantId: string, id: string) {
+/** A run with its actions; a salesperson sees only the actions for their partners. */
+export async function getRun(trx: Trx, tenantId: string, id: string, visible: string[] | null = null) {
   const run = UUID.test(id) ? await trx.selectFrom('followup_run').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst() : undefined;
   if (!run) throw notFound(`No follow-up run ${id}.`);
   return {
     id: run.id, date: run.date, dryRun: run.dry_run, trigger: run.trigger, partners: run.partners, createdAt: run.created_at.toISOString(),
-    actions: await actionViews(trx, tenantId, { runId: id }, 100_000),
+    actions: await actionViews(trx, tenantId, { runId: id, visible }, 100_000),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { visibleSalespeople } from '../../../core/scope.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import type { FollowUpApi } from '../context.js';
 import { clearExclusion, clearPromise, getItem, setExclusion, setPromise } from '../items.js';
@@ -14,7 +15,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: "An open item's exclusion and promise to pay", params: ItemParams, response: { 200: ItemOut, 400: Problem, 404: Problem } },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx((trx) => getItem(trx, tenant.id, request.params.id));
+    return request.tx(async (trx) => getItem(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth)));
   });
 
   app.put('/items/:id/exclusion', {

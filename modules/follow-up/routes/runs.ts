@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { visibleSalespeople } from '../../../core/scope.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { bindDatabase, type FollowUpApi } from '../context.js';
 import { getRun, runFollowUp } from '../runs.js';
@@ -26,7 +27,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'A run and its actions with their delivery results', params: IdParams, response: { 200: RunDetailOut, 404: Problem } },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx((trx) => getRun(trx, tenant.id, request.params.id));
+    return request.tx(async (trx) => getRun(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth)));
   });
 };
 
