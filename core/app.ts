@@ -13,8 +13,9 @@ import { Enablement } from './modules/enablement.js';
 import { registerModuleRoutes, setupModules } from './modules/loader.js';
 import { loadRegistry, type InstalledModule } from './modules/registry.js';
 import authPlugin from './plugins/auth.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
+import textInputPlugin from './plugins/text-input.js';
 import openapiPlugin from './plugins/openapi.js';
 import tenancyPlugin from './plugins/tenancy.js';
 import { installValidators } from './plugins/validation.js';
@@ -63,6 +64,8 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     // Per-request log lines only at debug level: at thousands of requests a second they cost more than they tell.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     return503OnClosing: true,
+    clientErrorHandler,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
   installValidators(app);
 
@@ -77,6 +80,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.decorate('congno', { config, db, modules, bus, enablement, relay, scheduler });
 
   await app.register(errorsPlugin);
+  await app.register(textInputPlugin);
   await app.register(openapiPlugin);
   await app.register(authPlugin, { db, maxFailuresPerMinute: config.auth.maxFailuresPerMinute, cacheMs: config.auth.cacheMs });
   await app.register(tenancyPlugin, { db });

@@ -40,6 +40,34 @@ function send(reply: FastifyReply, request: FastifyRequest, status: number, body
   return reply.status(status).type('application/problem+json').send({ ...body, status, instance: request.url });
 }
 
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a NUL or line break in a header,
+ * a malformed request line, headers over the size limit): answered as a problem document too,
+ * on the raw socket, then the connection is closed as Node does.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: import('node:stream').Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, slug, title, detail] = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+    ? [408, 'request-timeout', 'Request timeout', 'The request was not received in time.']
+    : err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'headers-too-large', 'Request headers too large', 'The request headers are larger than the server accepts.']
+      : [400, 'bad-request', 'The request could not be processed',
+        err.code === 'HPE_INVALID_HEADER_TOKEN' || err.code === 'HPE_INVALID_HEADER_VALUE' || err.code === 'HPE_INVALID_HEADER'
+          ? 'A request header holds a character HTTP does not allow (a control character such as NUL or a line break).'
+          : 'The request is not valid HTTP.'];
+  const body = JSON.stringify({ type: problemType(slug), title, detail, status, ...(status === 400 && /HEADER/.test(err.code ?? '') ? { field: 'header' } : {}) });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${title}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/problem+json\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
+
+/** Errors Fastify raises before routing (a URL that is not valid percent-encoding, a too long parameter). */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+  send(reply, request, status, { type: problemType('bad-request'), title: 'The request could not be processed', detail: error.message, field: 'url' });
+}
+
 export default fp(async (app) => {
   app.setErrorHandler((error: FastifyError & { validation?: ValidationItem[]; validationContext?: string }, request, reply) => {
     if (error instanceof ProblemError) {

@@ -4,6 +4,32 @@ import type { FastifyInstance } from 'fastify';
 
 const base: Options = { allErrors: true, useDefaults: true, strict: false };
 
+/** PostgreSQL's `integer`: where a schema gives an integer no bounds of its own, these apply. */
+export const INTEGER_MIN = -2_147_483_648;
+export const INTEGER_MAX = 2_147_483_647;
+
+/**
+ * Gives every integer in a schema without its own bounds those of PostgreSQL's `integer` (in
+ * place, so the OpenAPI document shows them too): `1e308` is an integer to JSON Schema and would
+ * otherwise reach a query and fail there.
+ */
+export function boundIntegers(schema: unknown): void {
+  const stack: unknown[] = [schema];
+  const seen = new Set<object>();
+  while (stack.length > 0) {
+    const s = stack.pop();
+    if (s === null || typeof s !== 'object' || seen.has(s)) continue;
+    seen.add(s);
+    const node = s as Record<string, unknown>;
+    const types = Array.isArray(node.type) ? node.type : [node.type];
+    if (types.includes('integer')) {
+      if (node.minimum === undefined && node.exclusiveMinimum === undefined) node.minimum = INTEGER_MIN;
+      if (node.maximum === undefined && node.exclusiveMaximum === undefined) node.maximum = INTEGER_MAX;
+    }
+    for (const v of Object.values(node)) if (v !== null && typeof v === 'object') stack.push(v);
+  }
+}
+
 /**
  * Bodies are validated as sent: no type coercion ("1234" stays a string, 1234 is refused where a
  * string is wanted) and unknown fields are errors, never silently dropped. Path parameters,
@@ -14,5 +40,10 @@ export function installValidators(app: FastifyInstance): void {
   const coercing = new Ajv({ ...base, coerceTypes: 'array', removeAdditional: false });
   addFormats.default(strict);
   addFormats.default(coercing);
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema as Record<string, unknown> | undefined;
+    if (!schema) return;
+    for (const part of ['body', 'querystring', 'params', 'headers']) boundIntegers(schema[part]);
+  });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
 }
