@@ -71,6 +71,38 @@ function balanceProblem(statements: ParsedStatement[]): ProblemError | null {
 }
 
 /**
+ * A statement already stored, sent again with lines it does not have (another export of the same
+ * statement number, dates and closing balance, whose entries differ): adding them would break the
+ * stored statement's opening + lines = closing. Null when the file adds no line to it.
+ */
+async function linesAddedToStored(bank: Bank, statementId: string, accountId: string, s: ParsedStatement, keys: string[]): Promise<{ problem: ProblemError; difference: bigint } | null> {
+  const known = new Set((await bank.trx.selectFrom('bank_reconciliation_line').select('dedupe_key')
+    .where('tenant_id', '=', bank.tenantId).where('bank_account_id', '=', accountId).where('dedupe_key', 'in', keys.length ? keys : ['']).execute()).map((r) => r.dedupe_key));
+  const added = s.lines.filter((_, i) => !known.has(keys[i]));
+  if (added.length === 0) return null;
+  const stored = await sql<{ n: bigint; total: bigint | null; opening: bigint | null; closing: bigint | null }>`
+    select count(l.id) as n, sum(l.amount) as total, st.opening_amount as opening, st.closing_amount as closing
+    from bank_reconciliation_statement st left join bank_reconciliation_line l on l.tenant_id = st.tenant_id and l.statement_id = st.id
+    where st.tenant_id = ${bank.tenantId} and st.id = ${statementId} group by st.tenant_id, st.id`.execute(bank.trx);
+  const { n, total, opening, closing } = stored.rows[0];
+  const addedTotal = added.reduce((sum, l) => sum + l.amount, 0n);
+  const c = s.currency;
+  const label = `statement${s.number ? ` ${s.number}` : ''} of account ${s.account}${s.closing ? ` closing ${s.closing.date}` : ''}`;
+  if (opening === null || closing === null) {
+    const problem = new ProblemError(422, 'statement-conflict', 'The statement was already imported with other lines',
+      `The ${label} was already imported with ${n} lines; this file has ${added.length} lines that are not among them. Nothing was imported; send force=true to add them to the stored statement.`, 'file');
+    return { problem, difference: 0n };
+  }
+  const after = BigInt(opening) + BigInt(total ?? 0n) + addedTotal;
+  const difference = after - BigInt(closing);
+  const problem = new ProblemError(422, 'statement-conflict', 'The statement was already imported with other lines',
+    `The ${label} was already imported with ${n} lines; this file has ${added.length} lines that are not among them (total ${formatAmount(addedTotal, c)}). ` +
+    `Stored: opening ${formatAmount(BigInt(opening), c)} + movements ${formatAmount(BigInt(total ?? 0n), c)} = closing ${formatAmount(BigInt(closing), c)}; ` +
+    `with these lines it would be ${formatAmount(after, c)} (difference ${formatAmount(difference, c)}). Nothing was imported; send force=true to add them to the stored statement.`, 'file');
+  return { problem, difference };
+}
+
+/**
  * Imports a statement file: parsed and checked whole before anything is written (a malformed
  * file or one that does not add up stores nothing), lines already imported skipped, new lines
  * auto-matched. One transaction.
@@ -110,6 +142,16 @@ export async function importStatements(bank: Bank, file: Buffer, format: string,
       .where('number', 'is not distinct from', s.number ?? null).where('opening_date', 'is not distinct from', s.opening?.date ?? null)
       .where('closing_date', 'is not distinct from', s.closing?.date ?? null).where('closing_amount', 'is not distinct from', s.closing?.amount ?? null)
       .executeTakeFirst();
+    const keys = dedupeKeys(s.lines);
+    if (again) {
+      const conflict = await linesAddedToStored(bank, again.id, account.id, s, keys);
+      if (conflict && !options.force) throw conflict.problem;
+      if (conflict) {
+        result.warnings.push(`${conflict.problem.detail} Imported anyway (force=true): the statement keeps the difference.`);
+        await bank.trx.updateTable('bank_reconciliation_statement').set({ balance_difference: conflict.difference === 0n ? null : conflict.difference })
+          .where('tenant_id', '=', bank.tenantId).where('id', '=', again.id).execute();
+      }
+    }
     const statement = again ?? await bank.trx.insertInto('bank_reconciliation_statement').values({
       tenant_id: bank.tenantId, bank_account_id: account.id, number: s.number ?? null, format,
       opening_date: s.opening?.date ?? null, opening_amount: s.opening?.amount ?? null, closing_date: s.closing?.date ?? null, closing_amount: s.closing?.amount ?? null,
@@ -117,7 +159,6 @@ export async function importStatements(bank: Bank, file: Buffer, format: string,
       file_hash: fileHash, imported_by: bank.actor.userId,
     }).returning('id').executeTakeFirstOrThrow();
     result.statements.push(statement.id);
-    const keys = dedupeKeys(s.lines);
     if (s.lines.length > 0) {
       const { rows } = await sql<{ id: string }>`
         insert into bank_reconciliation_line (tenant_id, id, statement_id, bank_account_id, position, date, value_date, amount, reference, counterparty, counterparty_account, description, bank_transaction_id, dedupe_key)
