@@ -9,11 +9,12 @@ export const INTEGER_MIN = -2_147_483_648;
 export const INTEGER_MAX = 2_147_483_647;
 
 /**
- * Gives every integer in a schema without its own bounds those of PostgreSQL's `integer` (in
- * place, so the OpenAPI document shows them too): `1e308` is an integer to JSON Schema and would
- * otherwise reach a query and fail there.
+ * Adjusts a route's input schema in place (so the OpenAPI document says the same):
+ * - every integer without bounds of its own gets those of PostgreSQL's `integer`: `1e308` is an
+ *   integer to JSON Schema and would otherwise reach a query and fail there;
+ * - a property with a default is not required of the client (validation fills it in).
  */
-export function boundIntegers(schema: unknown): void {
+export function prepareInputSchema(schema: unknown): void {
   const stack: unknown[] = [schema];
   const seen = new Set<object>();
   while (stack.length > 0) {
@@ -25,6 +26,10 @@ export function boundIntegers(schema: unknown): void {
     if (types.includes('integer')) {
       if (node.minimum === undefined && node.exclusiveMinimum === undefined) node.minimum = INTEGER_MIN;
       if (node.maximum === undefined && node.exclusiveMaximum === undefined) node.maximum = INTEGER_MAX;
+    }
+    if (Array.isArray(node.required) && node.properties && typeof node.properties === 'object') {
+      const properties = node.properties as Record<string, { default?: unknown }>;
+      node.required = node.required.filter((name: string) => properties[name]?.default === undefined);
     }
     for (const v of Object.values(node)) if (v !== null && typeof v === 'object') stack.push(v);
   }
@@ -43,7 +48,7 @@ export function installValidators(app: FastifyInstance): void {
   app.addHook('onRoute', (route) => {
     const schema = route.schema as Record<string, unknown> | undefined;
     if (!schema) return;
-    for (const part of ['body', 'querystring', 'params', 'headers']) boundIntegers(schema[part]);
+    for (const part of ['body', 'querystring', 'params', 'headers']) prepareInputSchema(schema[part]);
   });
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
 }

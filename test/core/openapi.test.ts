@@ -62,3 +62,12 @@ t.test('GET /docs: the interactive reference page', async (t) => {
   t.equal(spec.statusCode, 200, 'the document the page reads is served');
   t.match(spec.json(), { openapi: /^3\./ });
 });
+
+t.test('a parameter with a default is not required in the document, and still gets its default', async (t) => {
+  const h = await buildTestApp(t, { modules: ['example'] });
+  const doc = (await h.request('GET', '/openapi.json', undefined, { token: null })).json();
+  const params = doc.paths['/api/admin/events/deliveries'].get.parameters as Array<{ name: string; required?: boolean }>;
+  for (const name of ['state', 'limit']) t.notOk(params.find((p) => p.name === name)?.required, `${name} has a default: not required`);
+  const res = await h.request('GET', '/api/admin/events/deliveries', undefined, { token: h.adminToken });
+  t.equal(res.statusCode, 200, 'called without them, the defaults apply');
+});
