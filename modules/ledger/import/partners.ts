@@ -75,20 +75,23 @@ export async function importPartners(books: Books, body: Buffer, format: ImportF
   const firstRowOf = new Map<string, number>();
   const planned: Array<{ row: number; ref: string; values: Values; old?: Existing }> = [];
   for (const r of rows) {
+    // Every problem of a row is reported, so an empty ref does not hide the others.
     const ref = r.text('ref');
-    if (!ref) { r.error('ref', 'ref is empty: every row needs the partner\'s ref'); continue; }
-    if (ref.length > 64 || /[\u0000-\u001f]/.test(ref)) r.error('ref', 'ref must be 1–64 characters on one line');
-    const seen = firstRowOf.get(ref);
-    if (seen !== undefined) r.error('ref', `ref '${ref}' is already on row ${seen}`);
-    else firstRowOf.set(ref, r.row.row);
-    const old = existing.get(ref);
+    if (!ref) r.error('ref', 'ref is empty: every row needs the partner\'s ref');
+    else {
+      if (ref.length > 64 || /[\u0000-\u001f]/.test(ref)) r.error('ref', 'ref must be 1–64 characters on one line');
+      const seen = firstRowOf.get(ref);
+      if (seen !== undefined) r.error('ref', `ref '${ref}' is already on row ${seen}`);
+      else firstRowOf.set(ref, r.row.row);
+    }
+    const old = ref ? existing.get(ref) : undefined;
 
     const values: Values = {};
     const name = r.text('name');
     if (name !== undefined) {
       if (name.length > 300) r.error('name', 'name is longer than 300 characters');
       values.name = name;
-    } else if (!old) r.error('name', `name is required for a new partner (no partner '${ref}' exists yet)`);
+    } else if (!old) r.error('name', ref ? `name is required for a new partner (no partner '${ref}' exists yet)` : 'name is required for a new partner');
     const email = r.text('email');
     if (email !== undefined) {
       if (!EMAIL.test(email)) r.error('email', `'${email}' is not an email address`);
@@ -122,7 +125,7 @@ export async function importPartners(books: Books, body: Buffer, format: ImportF
       if (!t) r.error('trust', `'${trust}' is not a trust level (good, normal or bad; tốt, bình thường, xấu)`);
       else values.trust = t;
     }
-    planned.push({ row: r.row.row, ref, values, old });
+    if (ref) planned.push({ row: r.row.row, ref, values, old });
   }
   if (errors.any) throw errors.problem();
 

@@ -105,12 +105,13 @@ t.test('partner rows with errors: every error listed by row and column, nothing 
     'KH010,Trùng,,,,',
     'KH014,Tin cậy,,-5,rất tốt,nobody@acme.vn',
     'KH001,,,,,',
+    ',Không mã,sai@,,,',
   ].join('\n');
   const res = await upload(h, '/api/ledger/import/partners', file);
   t.equal(res.statusCode, 400, res.body);
   const body = res.json();
   t.equal(body.type, 'urn:congno:problem:import-rejected');
-  t.match(body.detail, /7 errors in 5 rows; nothing was imported/);
+  t.match(body.detail, /9 errors in 6 rows; nothing was imported/);
   t.same(body.errors.map((e: { row: number; column: string; value: string | null }) => [e.row, e.column, e.value]), [
     [3, 'Tên KH', null],
     [4, 'Email', 'ketoan-at-x.vn'],
@@ -119,7 +120,11 @@ t.test('partner rows with errors: every error listed by row and column, nothing 
     [7, 'Hạn mức nợ', '-5'],
     [7, 'Tín nhiệm', 'rất tốt'],
     [7, 'Salesperson', 'nobody@acme.vn'],
+    [9, 'Mã KH', null],
+    [9, 'Email', 'sai@'],
   ]);
+  t.match(body.errors[7].message, /ref is empty/);
+  t.match(body.errors[8].message, /not an email address/, 'an empty ref does not hide the row\'s other errors');
   t.match(body.errors[0].message, /name is required for a new partner/);
   t.match(body.errors[2].message, /has decimals; VND amounts are whole numbers/);
   t.match(body.errors[3].message, /already on row 2/);
