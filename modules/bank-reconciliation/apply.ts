@@ -73,7 +73,7 @@ export interface ManualMatch {
   invoices?: string[];
   payment?: string;
   /** Write off what stays open on the last invoice (within the ledger's write-off limit). */
-  writeOff?: boolean | { amount?: string; reason?: string };
+  writeOff?: boolean | { amount?: string | number; reason?: string };
   /** Remember the payer: a rule mapping this line's counterparty account to the partner. */
   saveRule?: boolean;
   /** The line's version the clerk saw: a line changed since answers 409. */
@@ -85,7 +85,7 @@ export interface ManualMatch {
  * partially when it is less than what is open), or to a payment registered before (which is then
  * confirmed by the bank). A line matched meanwhile by someone else answers 409.
  */
-export async function matchLine(bank: Bank, lineId: string, input: ManualMatch): Promise<void> {
+export async function matchLine(bank: Bank, lineId: string, input: ManualMatch): Promise<{ warnings: string[] }> {
   const line = await lockLine(bank, lineId);
   if (line.match_state === 'matched') throw conflict(`Line ${lineId} is already matched; unmatch it first.`, 'line-matched');
   if (input.version !== undefined && input.version !== line.version) throw conflict(`Line ${lineId} changed since version ${input.version} (now ${line.version}).`, 'line-changed');
@@ -106,8 +106,7 @@ export async function matchLine(bank: Bank, lineId: string, input: ManualMatch):
       where tenant_id = ${bank.tenantId} and id = ${lineId}`.execute(bank.trx);
     await bank.api.audit(bank.trx, bank.tenantId, { actor: bank.actor, action: 'bank.line_matched', entity: 'bank_reconciliation_line', entityId: lineId, after: { payment: input.payment, rule: 'manual' } });
     await bank.api.emit(bank.trx, bank.tenantId, 'bank.line_matched', { lineId, paymentIds: [input.payment], invoiceIds: payment.allocations.map((a) => a.invoice).filter((x): x is string => !!x), rule: 'manual' }, { actor: bank.actor });
-    if (input.saveRule) await savePayerRule(bank, line, payment.partner.id);
-    return;
+    return { warnings: input.saveRule ? await savePayerRule(bank, line, payment.partner.id) : [] };
   }
 
   const ids = input.invoices!;
@@ -142,15 +141,17 @@ export async function matchLine(bank: Bank, lineId: string, input: ManualMatch):
     lineId, partnerId: last.partner_id, date: line.date, amount: line.amount, allocations, writeOff, rule: 'manual',
     reason: `matched by a clerk to ${invoices.map((i) => i.number).join(', ')}${left > 0n ? `; ${formatAmount(left, currency)} kept as the customer's credit` : ''}`,
   }]);
-  if (input.saveRule) await savePayerRule(bank, line, last.partner_id);
+  return { warnings: input.saveRule ? await savePayerRule(bank, line, last.partner_id) : [] };
 }
 
-async function savePayerRule(bank: Bank, line: LockedLine, partnerId: string): Promise<void> {
-  if (!line.counterparty_account) throw badRequest('the line names no payer account to remember', 'saveRule');
+/** Remembers the line's payer account for the partner; a line without one is matched all the same, with a warning. */
+async function savePayerRule(bank: Bank, line: LockedLine, partnerId: string): Promise<string[]> {
+  if (!line.counterparty_account) return ['no rule was saved: the line names no payer account to remember'];
   await bank.trx.insertInto('bank_reconciliation_rule').values({
     tenant_id: bank.tenantId, name: `payer ${line.counterparty_account}`, sequence: 10, active: true,
     conditions: JSON.stringify({ counterpartyAccount: line.counterparty_account }), action: JSON.stringify({ partner: partnerId, autoValidate: true }),
   }).execute();
+  return [];
 }
 
 /**

@@ -8,6 +8,9 @@ import { IdParams, LineOut, LinesQuery, MatchBody, Problem } from '../schemas.js
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 
+/** The matched line, and what was asked but not done (e.g. no rule saved for a line without a payer account). */
+const MatchedLineOut = Type.Object({ ...LineOut.properties, warnings: Type.Array(Type.String()) });
+
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as BankApi;
   const tags = ['bank-reconciliation: matching'];
@@ -18,10 +21,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post('/lines/:id/match', {
     config: WRITE,
-    schema: { tags, summary: 'Match a line to invoices (partially, with a write-off) or confirm a payment with it', params: IdParams, body: MatchBody, response: { 200: LineOut, 400: Problem, 404: Problem, 409: Problem } },
+    schema: { tags, summary: 'Match a line to invoices (partially, with a write-off) or confirm a payment with it', params: IdParams, body: MatchBody, response: { 200: MatchedLineOut, 400: Problem, 404: Problem, 409: Problem } },
   }, async (request) => withBank(request, api, async (b) => {
-    await matchLine(b, request.params.id, request.body);
-    return getLine(b, request.params.id);
+    const { warnings } = await matchLine(b, request.params.id, request.body);
+    return { ...(await getLine(b, request.params.id)), warnings };
   }));
 
   app.post('/lines/:id/unmatch', {

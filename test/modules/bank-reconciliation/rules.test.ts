@@ -63,3 +63,19 @@ t.test('patterns the engine cannot run are refused with the reason, naming the f
   }
   t.same((await h.request('GET', `${BASE}/rules`)).json(), [], 'no rule saved');
 });
+
+t.test('a manual match asked to save a rule on a line without a payer account is matched, with a warning', async (t) => {
+  const h = await buildTestApp(t, { modules: ['bank-reconciliation'] });
+  await h.request('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Công ty Minh Phát' });
+  const inv = (await h.request('POST', '/api/ledger/invoices', { partner: 'KH01', date: '2026-03-01', dueDate: '2026-03-31', post: true, lines: [{ description: 'Hàng', quantity: '1', unitPrice: '300000' }] })).json();
+  const res = await importCsv(h, csv([['05/03/2026', 'FT9', '300.000', '1.300.000', '', 'KHONG RO NGUOI CHUYEN']]));
+  t.equal(res.statusCode, 201, `imported: ${res.body}`);
+  const [line] = (await h.request('GET', `${BASE}/statements/${res.json().id}/lines`)).json();
+  t.not(line.matchState, 'matched', 'no payer known: not matched automatically');
+  const matched = await h.request('POST', `${BASE}/lines/${line.id}/match`, { invoices: [inv.id], saveRule: true });
+  t.equal(matched.statusCode, 200, matched.body);
+  t.equal(matched.json().matchState, 'matched', 'the match itself is made');
+  t.same(matched.json().warnings, ['no rule was saved: the line names no payer account to remember']);
+  t.same((await h.request('GET', `${BASE}/rules`)).json(), [], 'and no rule');
+  t.equal((await h.request('GET', `/api/ledger/invoices/${inv.id}`)).json().paymentState, 'paid');
+});
