@@ -1,4 +1,5 @@
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import { loadConfig, type Config } from '../config/index.js';
 import { buildApp, MODULES_DIR, PROJECT_ROOT } from './app.js';
 import { createAdminToken, hasAdminToken } from './auth/tokens.js';
@@ -11,7 +12,10 @@ import { loadRegistry } from './modules/registry.js';
  * and shuts down gracefully on SIGINT/SIGTERM (requests under way finish first).
  */
 export async function startServer(config: Config = loadConfig()): Promise<void> {
-  const log = pino({ level: config.logLevel });
+  // People at a terminal read lines; a service manager or log collector gets JSON lines.
+  const log = process.stdout.isTTY
+    ? pino({ level: config.logLevel }, pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' }))
+    : pino({ level: config.logLevel });
   const database = await openDatabase(config, log);
   try {
     const modules = await loadRegistry(MODULES_DIR, config.modules);
