@@ -2,7 +2,7 @@
  * Rows of a CSV text or of an XLSX workbook's first visible sheet, each with the number a user
  * finds it under (the line a CSV record starts on, the spreadsheet row of an XLSX row).
  */
-import ExcelJS from 'exceljs';
+import { readFirstSheet, SpreadsheetError } from '../../../core/spreadsheet.js';
 import { fail } from './common.js';
 
 export interface SheetCell { text: string; number?: number; date?: string }
@@ -82,24 +82,6 @@ export function csvRows(text: string, delimiter: Delimiter): SheetRow[] {
   return rows;
 }
 
-function cellOf(value: ExcelJS.CellValue): SheetCell {
-  if (value === null || value === undefined) return { text: '' };
-  if (typeof value === 'number') return { text: String(value), number: value };
-  if (typeof value === 'string') return { text: value.trim() };
-  if (typeof value === 'boolean') return { text: String(value) };
-  // exceljs keeps date cells as UTC midnights: the calendar date is the UTC one.
-  if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) return { text: '' };
-    const iso = value.toISOString().slice(0, 10);
-    return { text: iso, date: iso };
-  }
-  if ('richText' in value) return { text: value.richText.map((r) => r.text).join('').trim() };
-  if ('error' in value) return { text: String(value.error) };
-  if ('formula' in value || 'sharedFormula' in value) return cellOf((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-  if ('text' in value) return cellOf((value as ExcelJS.CellHyperlinkValue).text as ExcelJS.CellValue);
-  return { text: String(value) };
-}
-
 const ZIP = [0x50, 0x4b, 0x03, 0x04];
 
 export async function xlsxRows(bytes: Uint8Array): Promise<SheetRow[]> {
@@ -107,21 +89,11 @@ export async function xlsxRows(bytes: Uint8Array): Promise<SheetRow[]> {
     const xls = bytes[0] === 0xd0 && bytes[1] === 0xcf;
     throw fail('', xls ? 'this is an Excel 97–2003 (.xls) workbook, which is not read; save it as .xlsx or CSV' : 'this is not an XLSX workbook (an .xlsx file is a zip archive)');
   }
-  const workbook = new ExcelJS.Workbook();
+  // Read in core's worker behind its zip-bomb limits; cells as text, number and date as exceljs has them.
   try {
-    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ExcelJS.Buffer);
+    return await readFirstSheet(bytes, { maxRows: MAX_ROWS });
   } catch (err) {
-    throw fail('', `the XLSX workbook cannot be read (${(err as Error).message})`);
+    if (err instanceof SpreadsheetError) throw fail('', err.message);
+    throw err;
   }
-  const sheet = workbook.worksheets.find((w) => w.state === 'visible') ?? workbook.worksheets[0];
-  if (!sheet) throw fail('', 'the workbook has no worksheet');
-  const rows: SheetRow[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    if (rows.length >= MAX_ROWS) return;
-    const values = row.values as ExcelJS.CellValue[];
-    const cells: SheetCell[] = [];
-    for (let c = 1; c < values.length; c++) cells.push(cellOf(values[c]));
-    rows.push({ at: rowNumber, cells });
-  });
-  return rows;
 }

@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import { readFirstSheet, SpreadsheetError } from '../../../core/spreadsheet.js';
 import { CsvError, detectDelimiter, parseCsv } from './csv.js';
 import { fileProblem } from './errors.js';
 import type { Cell } from './values.js';
@@ -59,36 +59,21 @@ function readCsv(body: Buffer): SheetRow[] {
   return rows;
 }
 
-/** The first visible worksheet of an XLSX workbook, cell values as the workbook stores them. */
+/**
+ * The first visible worksheet of an XLSX workbook, cell values as the workbook stores them; read
+ * in core's worker behind its zip-bomb limits. Rows with nothing but blank cells are left out.
+ */
 async function readXlsx(body: Buffer): Promise<SheetRow[]> {
-  const workbook = new ExcelJS.Workbook();
+  let sheet;
   try {
-    await workbook.xlsx.load(body as unknown as ExcelJS.Buffer);
+    sheet = await readFirstSheet(body);
   } catch (err) {
-    throw fileProblem(`the XLSX workbook cannot be read (${(err as Error).message})`);
+    if (err instanceof SpreadsheetError) throw fileProblem(err.message);
+    throw err;
   }
-  const sheet = workbook.worksheets.find((w) => w.state === 'visible') ?? workbook.worksheets[0];
-  if (!sheet) throw fileProblem('the workbook has no worksheet');
   const rows: SheetRow[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const values = row.values as ExcelJS.CellValue[];
-    const cells: Cell[] = [];
-    for (let c = 1; c < values.length; c++) cells.push(toCell(values[c]));
-    if (cells.some((cell) => cell.text !== '')) rows.push({ row: rowNumber, cells });
-  });
+  for (const { at, cells } of sheet) {
+    if (cells.some((cell) => cell.text !== '')) rows.push({ row: at, cells: cells.map((c): Cell => (c.number === undefined ? { text: c.text } : { text: c.text, number: c.number })) });
+  }
   return rows;
-}
-
-function toCell(value: ExcelJS.CellValue): Cell {
-  if (value === null || value === undefined) return { text: '' };
-  if (typeof value === 'number') return { text: String(value), number: value };
-  if (typeof value === 'string') return { text: value.trim() };
-  if (typeof value === 'boolean') return { text: value ? 'true' : 'false' };
-  // Date cells are stored as UTC midnights by exceljs: the calendar date is the UTC one.
-  if (value instanceof Date) return { text: Number.isNaN(value.getTime()) ? '' : value.toISOString().slice(0, 10) };
-  if ('richText' in value) return { text: value.richText.map((r) => r.text).join('').trim() };
-  if ('error' in value) return { text: value.error };
-  if ('formula' in value || 'sharedFormula' in value) return toCell((value as ExcelJS.CellFormulaValue).result as ExcelJS.CellValue);
-  if ('text' in value) return toCell((value as ExcelJS.CellHyperlinkValue).text as ExcelJS.CellValue);
-  return { text: String(value) };
 }
