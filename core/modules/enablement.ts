@@ -8,6 +8,7 @@ import type { Actor } from '../events/types.js';
 import { audit } from '../audit.js';
 import type { InstalledModule } from './registry.js';
 import type { ModuleRuntime } from './api.js';
+import { changedIntegratorOnlyField, redact, withoutMasks, type SettingsEditor } from './settings.js';
 
 export interface ModuleState { state: 'enabled' | 'disabled'; version: string; settings: Record<string, unknown> }
 
@@ -147,8 +148,11 @@ export class Enablement {
     return this.withDefaults(name, row?.settings ?? {});
   }
 
-  /** Merges `patch` into the stored settings and validates the result against the module's schema. */
-  async updateSettings(tenantId: string, name: string, patch: unknown, actor: Actor): Promise<ModuleState> {
+  /**
+   * Merges `patch` into the stored settings and validates the result against the module's schema.
+   * The tenant (`editor: 'tenant'`) may not change a setting the module marks `integratorOnly`.
+   */
+  async updateSettings(tenantId: string, name: string, patch: unknown, actor: Actor, editor: SettingsEditor): Promise<ModuleState> {
     const m = this.installed(name);
     if (!isPlainObject(patch)) throw badRequest('settings must be an object', 'settings');
     const schema = m.manifest.settings;
@@ -159,6 +163,10 @@ export class Enablement {
         .where('tenant_id', '=', tenantId).where('module', '=', name).executeTakeFirst();
       if (!row) throw new ProblemError(409, 'module-not-enabled', 'Module not enabled', `Enable module '${name}' for this tenant before changing its settings.`);
       const merged = this.withDefaults(name, deepMerge(row.settings, withoutMasks(patch)));
+      if (editor === 'tenant') {
+        const field = changedIntegratorOnlyField(schema, this.withDefaults(name, row.settings), merged);
+        if (field) throw new ProblemError(403, 'forbidden', 'Forbidden', `${field} is set by the integrator; this tenant may not change it.`, field);
+      }
       assertSettings(schema, merged);
       await trx.updateTable('core_tenant_module').set({ settings: JSON.stringify(merged), updated_at: sql`now()` as never })
         .where('tenant_id', '=', tenantId).where('module', '=', name).execute();
@@ -203,33 +211,11 @@ function assertSettings(schema: TObject, value: Record<string, unknown>): void {
   const errors = Value.Errors(schema, value) as Array<{ instancePath?: string; message?: string; keyword?: string; params?: Record<string, unknown> }>;
   if (errors.length === 0) return;
   const items = errors.map((e) => {
-    const segments = (e.instancePath ?? '').split('/').filter(Boolean);
+    const segments = (e.instancePath ?? '').split('/').filter(Boolean).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (e.keyword === 'additionalProperties' && Array.isArray(e.params?.additionalProperties)) segments.push(String(e.params!.additionalProperties[0]));
     if (e.keyword === 'required' && Array.isArray(e.params?.requiredProperties)) segments.push(String(e.params!.requiredProperties[0]));
     const field = ['settings', ...segments].reduce((acc, s) => (/^\d+$/.test(s) ? `${acc}[${s}]` : `${acc}.${s}`));
     return { field, message: e.message ?? 'is not valid' };
   });
   throw new ProblemError(400, 'validation', 'The settings are not valid', items.map((i) => `${i.field} ${i.message}`).join('; '), items[0].field, items);
-}
-
-const SECRET_KEY = /password|secret|token|apikey|api_key/i;
-
-/** Drops secrets sent back as the API shows them ('***'), so a read-modify-write keeps the stored ones. */
-function withoutMasks(patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(patch)) {
-    if (SECRET_KEY.test(k) && v === '***') continue;
-    out[k] = isPlainObject(v) ? withoutMasks(v) : v;
-  }
-  return out;
-}
-
-/** Secrets (passwords, tokens, keys) never go into the audit log. */
-function redact(settings: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(settings)) {
-    if (SECRET_KEY.test(k)) out[k] = v === undefined || v === null || v === '' ? v : '***';
-    else out[k] = isPlainObject(v) ? redact(v) : v;
-  }
-  return out;
 }

@@ -8,6 +8,7 @@ import type { JobDefinition } from '../events/scheduler.js';
 import { createModuleApi, type ModuleApi, type ModuleRuntime } from './api.js';
 import type { Enablement } from './enablement.js';
 import type { InstalledModule } from './registry.js';
+import { registerTenantSettingsRoutes } from './settings.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +37,8 @@ export async function setupModules(modules: InstalledModule[], deps: { bus: Even
 }
 
 /**
- * Registers each module's `routes/**` in an encapsulated scope under `/api/<module>`. Every
+ * Registers each module's `routes/**` in an encapsulated scope under `/api/<module>`, plus
+ * `GET/PATCH /api/<module>/settings` (the accountant's) for a module with settings. Every
  * installed module is registered at boot; a guard answers 404 for a tenant that has not
  * enabled the module.
  */
@@ -45,7 +47,7 @@ export async function registerModuleRoutes(app: FastifyInstance, modules: Instal
   for (const m of modules) {
     const routesDir = path.join(m.dir, 'routes');
     const hasRoutes = await fs.stat(routesDir).then((s) => s.isDirectory(), () => false);
-    if (!hasRoutes) continue;
+    if (!hasRoutes && !m.manifest.settings) continue;
     const name = m.manifest.name;
     await app.register(async (scope) => {
       scope.decorate('module', runtimes.get(name)!.api);
@@ -57,7 +59,8 @@ export async function registerModuleRoutes(app: FastifyInstance, modules: Instal
         }
         request.log = request.log.child({ module: name });
       });
-      await scope.register(autoload, { dir: routesDir, dirNameRoutePrefix: true, ignorePattern: /\.test\.ts$/ });
+      registerTenantSettingsRoutes(scope, m.manifest, enablement);
+      if (hasRoutes) await scope.register(autoload, { dir: routesDir, dirNameRoutePrefix: true, ignorePattern: /\.test\.ts$/ });
     }, { prefix: `/api/${name}` });
   }
 }

@@ -6,6 +6,7 @@ import type { Db } from '../db/kysely.js';
 import { badRequest, notFound } from '../errors.js';
 import type { Enablement } from '../modules/enablement.js';
 import type { InstalledModule } from '../modules/registry.js';
+import { presentState, SettingsPatchBody } from '../modules/settings.js';
 import { createTenant, tenantBySlug } from '../tenants.js';
 
 const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
@@ -97,21 +98,19 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, {
     schema: { tags, summary: "A tenant's state, version and settings of a module", params: ModuleParams, response: { 200: ModuleStateBody, 404: Problem } },
   }, async (request) => {
     const tenant = await tenantOr404(request.params.slug);
-    const state = await enablement.state(tenant.id, request.params.module);
-    return { ...state, settings: maskSecrets(state.settings) };
+    return presentState(await enablement.state(tenant.id, request.params.module));
   });
 
   app.patch('/tenants/:slug/modules/:module', {
     schema: {
       tags, summary: "Change a tenant's settings of a module (validated against the module's schema)",
       params: ModuleParams,
-      body: Type.Object({ settings: Type.Record(Type.String(), Type.Unknown()) }, { additionalProperties: false }),
+      body: SettingsPatchBody,
       response: { 200: ModuleStateBody, 400: Problem, 404: Problem, 409: Problem },
     },
   }, async (request) => {
     const tenant = await tenantOr404(request.params.slug);
-    const state = await enablement.updateSettings(tenant.id, request.params.module, request.body.settings, request.actor);
-    return { ...state, settings: maskSecrets(state.settings) };
+    return presentState(await enablement.updateSettings(tenant.id, request.params.module, request.body.settings, request.actor, 'integrator'));
   });
 
   app.post('/tenants/:slug/tokens', {
@@ -178,14 +177,5 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, {
     return { id: String(row.id), state: row.state };
   });
 };
-
-function maskSecrets(settings: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(settings)) {
-    if (/password|secret|token|apikey|api_key/i.test(k) && typeof v === 'string' && v !== '') out[k] = '***';
-    else out[k] = v && typeof v === 'object' && !Array.isArray(v) ? maskSecrets(v as Record<string, unknown>) : v;
-  }
-  return out;
-}
 
 export default adminRoutes;
