@@ -5,9 +5,10 @@
  * An XLSX file is a zip archive a tenant sends, so reading one is bounded on every side:
  * - its central directory is checked here, before anything is inflated: file count, declared
  *   sizes (each and in total) and compression ratio (zip.ts, XLSX_LIMITS);
- * - it is read in a worker thread (one, shared by the process), never on the event loop: the
- *   worker inflates each entry under its declared size (a header that lies is caught there),
- *   re-packs it uncompressed for exceljs, and sends the rows back in chunks;
+ * - it is read in a worker process (one, shared by the server; see workers/pool.ts for why not a
+ *   thread), never on the event loop: the worker inflates each entry under its declared size (a
+ *   header that lies is caught there), re-packs it uncompressed for exceljs, and sends the rows
+ *   back in chunks;
  * - the worker has a time limit and a heap limit; past either it is ended and the file refused.
  * Every refusal is a SpreadsheetError whose message says what was exceeded; callers turn it into
  * their 400. Only a worker that cannot start at all (a broken installation) is another error.
@@ -61,14 +62,19 @@ function workers(): WorkerPool {
     // One: the machine has two cores and the other serves requests.
     size: 1,
     idleMs: 60_000,
-    resourceLimits: { maxOldGenerationSizeMb: XLSX_LIMITS.heapMb },
+    heapMb: XLSX_LIMITS.heapMb,
   });
   return pool;
 }
 
-/** Ends the spreadsheet worker (after the read it may be doing); a later read starts it again. */
+/**
+ * Ends the spreadsheet worker (after the read it may be doing); a later read starts another, with
+ * XLSX_LIMITS as they are then.
+ */
 export async function closeSpreadsheetWorkers(): Promise<void> {
-  await pool?.close();
+  const closing = pool;
+  pool = null;
+  await closing?.close();
 }
 
 /** The worker alive now, if any (tests). */
@@ -92,11 +98,10 @@ export async function readFirstSheet(bytes: Uint8Array, options: ReadSheetOption
     throw err;
   }
   const timeoutMs = options.timeoutMs ?? XLSX_LIMITS.timeoutMs;
-  const copy = new Uint8Array(bytes); // the worker's own copy, moved to it rather than cloned
   const rows: SheetRow[] = [];
   try {
-    await workers().run<{ rows: number }, string>({ bytes: copy, maxRows: options.maxRows, limits } satisfies SheetTask, {
-      timeoutMs, transfer: [copy.buffer],
+    await workers().run<{ rows: number }, string>({ bytes, maxRows: options.maxRows, limits } satisfies SheetTask, {
+      timeoutMs,
       onChunk: (json) => { for (const row of JSON.parse(json) as SheetRow[]) rows.push(row); },
     });
   } catch (err) {

@@ -1,8 +1,7 @@
-// A worker thread's entry point: a worker does not inherit the parent's tsx loader (neither from
-// `node --import tsx` nor from core/bin.mjs's register()), so it registers tsx itself and then
-// imports the script named in workerData (a .ts file URL).
-import { workerData } from 'node:worker_threads';
+// A worker process's entry point (see pool.ts): the worker is started with its own flags, not
+// the server's `--import tsx` (nor core/bin.mjs's register()), so it registers tsx itself and
+// then imports the script whose file URL it is given.
 import { register } from 'tsx/esm/api';
 
 register();
-await import(workerData.script);
+await import(process.argv[2]);

@@ -1,35 +1,41 @@
 /**
- * A small pool of worker threads for CPU-heavy work on what a tenant sent (reading a spreadsheet),
- * so that work never holds the event loop every other request waits on.
+ * A small pool of worker processes for CPU- and memory-heavy work on what a tenant sent (reading
+ * a spreadsheet), so that work never holds the event loop every other request waits on.
+ *
+ * Processes, not worker threads: a worker thread that runs out of its heap limit can abort the
+ * whole server (nodejs/node#47224; reproduced here with exceljs and `resourceLimits`), while a
+ * child process that does only ends itself.
  *
  * - One task per worker at a time; further tasks wait in a queue (first come, first served).
  * - Each task is time-limited from the moment a worker takes it: past the limit the worker is
- *   terminated (the only way to stop synchronous code) and the task fails with reason `timeout`.
+ *   killed (the only way to stop synchronous code) and the task fails with reason `timeout`.
  * - Workers get a heap limit; a task that exceeds it fails with reason `out-of-memory`.
  * - A worker may stream partial results (`emit`), each delivered as its own message, so the
  *   main thread takes a large result in small pieces between other requests.
- * - Idle workers do not keep the process alive and are ended after `idleMs`; `close()` ends them
- *   all (a running task is let finish first). The pool starts workers again when asked for work.
+ * - Idle workers do not keep the server's process alive and are ended after `idleMs`; `close()`
+ *   ends them all (a running task is let finish first). The pool starts workers again when asked.
+ *   A worker whose parent goes away ends itself.
  *
  * Worker scripts call `serveTasks(handler)`. They may be TypeScript: load-ts.mjs registers tsx.
  */
-import { Worker, parentPort, type ResourceLimits, type TransferListItem } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 
-const LOADER = new URL('./load-ts.mjs', import.meta.url);
+const LOADER = fileURLToPath(new URL('./load-ts.mjs', import.meta.url));
 
 export interface PoolOptions {
   /** The worker script (a .ts file URL is fine). */
   script: URL;
   size: number;
-  /** An idle worker is ended after this long, giving its heap back. */
+  /** An idle worker is ended after this long, giving its memory back. */
   idleMs: number;
-  resourceLimits?: ResourceLimits;
+  /** V8's old-generation limit of each worker (--max-old-space-size). */
+  heapMb: number;
 }
 
 export interface RunOptions<C> {
   timeoutMs: number;
   onChunk?: (chunk: C) => void;
-  transfer?: TransferListItem[];
 }
 
 /**
@@ -54,13 +60,15 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
+  child: ChildProcess;
   ready: boolean;
   job: Job | null;
   /** Set while a task runs: its time limit; while idle: when the worker is ended. */
   timer: NodeJS.Timeout | null;
   /** Ended once its current task is over (close() was called). */
   retiring: boolean;
+  /** The end of its stderr, to tell running out of memory from other deaths. */
+  stderr: string;
   exited: Promise<void>;
 }
 
@@ -77,7 +85,7 @@ export class WorkerPool {
     });
   }
 
-  /** Workers alive now (for tests and diagnostics). */
+  /** Workers alive now (tests and diagnostics). */
   get workers(): number {
     return this.slots.length;
   }
@@ -104,24 +112,25 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(LOADER, {
-      workerData: { script: this.options.script.href },
-      // Not the parent's flags (--import tsx, test runners' loaders): load-ts.mjs sets up what is needed.
-      execArgv: [],
-      resourceLimits: this.options.resourceLimits,
-      stdout: false,
-      stderr: false,
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS; // the server's (or a test runner's) flags are not the worker's
+    const child = fork(LOADER, [this.options.script.href], {
+      execArgv: [`--max-old-space-size=${this.options.heapMb}`],
+      env,
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     let exited!: () => void;
-    const slot: Slot = { worker, ready: false, job: null, timer: null, retiring: false, exited: new Promise<void>((r) => { exited = r; }) };
-    worker.on('message', (message: Message) => this.onMessage(slot, message));
-    worker.on('error', (err: Error & { code?: string }) => {
-      const reason = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out-of-memory' : slot.ready ? 'crashed' : 'startup';
-      this.settle(slot, (job) => job.reject(new PoolError(err.message, reason)));
-      this.remove(slot);
-    });
-    worker.on('exit', () => {
-      this.settle(slot, (job) => job.reject(new PoolError('the worker stopped during the task', slot.ready ? 'crashed' : 'startup')));
+    const slot: Slot = { child, ready: false, job: null, timer: null, retiring: false, stderr: '', exited: new Promise<void>((r) => { exited = r; }) };
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (text: string) => { slot.stderr = (slot.stderr + text).slice(-4096); });
+    child.on('message', (message: Message) => this.onMessage(slot, message));
+    child.on('error', () => { /* a failed spawn or send; 'exit' follows and settles the task */ });
+    child.on('exit', (code, signal) => {
+      const oom = /heap out of memory|Allocation failed/.test(slot.stderr);
+      const reason = oom ? 'out-of-memory' : slot.ready ? 'crashed' : 'startup';
+      const why = oom ? 'the worker ran out of memory' : `the worker stopped (${signal ?? `exit code ${code}`})${slot.ready ? '' : ` before it was ready: ${slot.stderr.trim().split('\n').slice(-3).join(' ')}`}`;
+      this.settle(slot, (job) => job.reject(new PoolError(why, reason)));
       this.remove(slot);
       exited();
       this.pump();
@@ -133,12 +142,12 @@ export class WorkerPool {
   private assign(slot: Slot, job: Job): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.job = job;
-    slot.worker.ref();
+    this.hold(slot, true);
     slot.timer = setTimeout(() => {
       this.settle(slot, (j) => j.reject(new PoolError(`the task did not finish within ${job.options.timeoutMs} ms`, 'timeout')));
       this.end(slot);
     }, job.options.timeoutMs);
-    slot.worker.postMessage(job.task, job.options.transfer);
+    slot.child.send(job.task as never);
   }
 
   private onMessage(slot: Slot, message: Message): void {
@@ -169,15 +178,26 @@ export class WorkerPool {
     if (job) how(job);
   }
 
+  /** Whether the worker keeps the server's process alive: only while it has a task. */
+  private hold(slot: Slot, busy: boolean): void {
+    const handles = [slot.child, slot.child.channel, slot.child.stderr] as ({ ref(): void; unref(): void } | null | undefined)[];
+    for (const h of handles) {
+      if (busy) h?.ref();
+      else h?.unref();
+    }
+  }
+
   private idle(slot: Slot): void {
-    slot.worker.unref();
+    this.hold(slot, false);
     slot.timer = setTimeout(() => this.end(slot), this.options.idleMs);
     slot.timer.unref();
   }
 
   private end(slot: Slot): void {
     this.remove(slot);
-    void slot.worker.terminate();
+    this.hold(slot, false);
+    slot.child.ref(); // until its 'exit', which close() waits for
+    slot.child.kill('SIGKILL');
   }
 
   private remove(slot: Slot): void {
@@ -188,18 +208,20 @@ export class WorkerPool {
 
 /**
  * The worker side: runs `handler` for each task the pool sends, one at a time. `emit` sends a
- * partial result (delivered to the caller's onChunk, in order, before the final result).
+ * partial result (delivered to the caller's onChunk, in order, before the final result). The
+ * worker ends when its parent goes away.
  */
 export function serveTasks<T, R, C = never>(handler: (task: T, emit: (chunk: C) => void) => Promise<R> | R): void {
-  const port = parentPort;
-  if (!port) throw new Error('serveTasks() runs in a worker thread');
-  port.on('message', async (task: T) => {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('serveTasks() runs in a process started by WorkerPool');
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', async (task: T) => {
     try {
-      const result = await handler(task, (chunk) => port.postMessage({ type: 'chunk', data: chunk }));
-      port.postMessage({ type: 'done', data: result });
+      const result = await handler(task, (chunk) => send({ type: 'chunk', data: chunk }));
+      send({ type: 'done', data: result });
     } catch (err) {
-      port.postMessage({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
+      send({ type: 'failed', message: err instanceof Error ? err.message : String(err) });
     }
   });
-  port.postMessage({ type: 'ready' });
+  send({ type: 'ready' });
 }

@@ -1,5 +1,5 @@
 /**
- * Worker thread behind core/spreadsheet.ts: checks and re-packs the archive (zip.ts), loads it
+ * Worker process behind core/spreadsheet.ts: checks and re-packs the archive (zip.ts), loads it
  * with exceljs and sends the first visible sheet back as plain rows, in chunks.
  */
 import ExcelJS from 'exceljs';
