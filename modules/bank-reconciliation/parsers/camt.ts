@@ -12,13 +12,13 @@
  *   own AcctSvcrRef gets the entry's followed by `#n` as bank transaction id.
  * - The counterparty of a credit is the debtor (Dbtr/DbtrAcct), of a debit the creditor.
  */
-import { calendarDate, checkCurrency, decimalAmount, fail, optional } from './common.js';
+import { calendarDate, checkCurrency, checkLineCount, decimalAmount, fail, optional, quoted } from './common.js';
 import { readXml, type XmlElement } from './xml.js';
 import type { Balance, ParsedLine, ParsedStatement } from './types.js';
 
 const NOT_PROVIDED = /^NOTPROVIDED$/i;
 
-function isoDate(el: XmlElement | undefined, warnings: string[]): string | undefined {
+function isoDate(el: XmlElement | undefined): string | undefined {
   if (!el) return undefined;
   const dt = el.at('Dt');
   const dtTm = el.at('DtTm');
@@ -27,8 +27,8 @@ function isoDate(el: XmlElement | undefined, warnings: string[]): string | undef
   const where = (dt ?? dtTm)!.path;
   // A DtTm keeps the bank's own calendar date, whatever its offset.
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(raw);
-  if (!m) throw fail(where, `'${raw}' is not a date (YYYY-MM-DD)`);
-  return calendarDate(+m[1], +m[2], +m[3], where, warnings, raw);
+  if (!m) throw fail(where, `${quoted(raw)} is not a date (YYYY-MM-DD)`);
+  return calendarDate(+m[1], +m[2], +m[3], where, raw);
 }
 
 interface Money { currency: string; amount: bigint; where: string }
@@ -39,13 +39,13 @@ function money(amt: XmlElement | undefined, where: string): Money {
   const currency = amt.attr('Ccy');
   if (!currency) throw fail(amt.path, 'Amt has no Ccy attribute');
   checkCurrency(currency, amt.path);
-  if (!/^\d/.test(amt.text)) throw fail(amt.path, `amount '${amt.text}' must be an unsigned decimal number (CdtDbtInd gives the sign)`);
+  if (!/^\d/.test(amt.text)) throw fail(amt.path, `amount ${quoted(amt.text)} must be an unsigned decimal number (CdtDbtInd gives the sign)`);
   return { currency, amount: decimalAmount(amt.text, '.', currency, amt.path), where: amt.path };
 }
 
 function sign(el: XmlElement, fallback?: 'CRDT' | 'DBIT'): 'CRDT' | 'DBIT' {
   const ind = el.textAt('CdtDbtInd') ?? fallback;
-  if (ind !== 'CRDT' && ind !== 'DBIT') throw fail(`${el.path}/CdtDbtInd`, ind ? `'${ind}' is neither CRDT nor DBIT` : 'CdtDbtInd is missing');
+  if (ind !== 'CRDT' && ind !== 'DBIT') throw fail(`${el.path}/CdtDbtInd`, ind ? `${quoted(ind)} is neither CRDT nor DBIT` : 'CdtDbtInd is missing');
   return ind;
 }
 
@@ -103,9 +103,9 @@ function entryLines(ntry: XmlElement, currency: string, warnings: string[]): Par
   if (m.currency !== currency) throw fail(m.where, `entry in ${m.currency} but the account is in ${currency}`);
   const ind = sign(ntry);
   const signed = ind === 'CRDT' ? m.amount : -m.amount;
-  const date = isoDate(ntry.at('BookgDt'), warnings) ?? isoDate(ntry.at('ValDt'), warnings);
+  const date = isoDate(ntry.at('BookgDt')) ?? isoDate(ntry.at('ValDt'));
   if (!date) throw fail(ntry.path, 'entry has neither BookgDt nor ValDt');
-  const valueDate = isoDate(ntry.at('ValDt'), warnings);
+  const valueDate = isoDate(ntry.at('ValDt'));
   const entryRef = ntry.textAt('AcctSvcrRef');
   const txs = ntry.all('NtryDtls').flatMap((d) => d.all('TxDtls'));
   const base = { date, ...(valueDate ? { valueDate } : {}) };
@@ -148,7 +148,7 @@ function lineRefs(p: LineParts, bankId: string | undefined): Omit<ParsedLine, 'd
   };
 }
 
-function record(el: XmlElement, notification: boolean): ParsedStatement {
+function record(el: XmlElement, notification: boolean, count: { lines: number }): ParsedStatement {
   const warnings: string[] = [];
   const account = el.textAt('Acct', 'Id', 'IBAN') ?? el.textAt('Acct', 'Id', 'Othr', 'Id');
   if (!account) throw fail(`${el.path}/Acct/Id`, 'the account has neither an IBAN nor an Othr/Id');
@@ -157,7 +157,7 @@ function record(el: XmlElement, notification: boolean): ParsedStatement {
   const bals = el.all('Bal').map((b) => {
     const code = b.textAt('Tp', 'CdOrPrtry', 'Cd') ?? b.textAt('Tp', 'CdOrPrtry', 'Prtry') ?? '';
     const m = money(b.at('Amt'), b.path);
-    const date = isoDate(b.at('Dt'), warnings);
+    const date = isoDate(b.at('Dt'));
     if (!date) throw fail(b.path, `balance ${code} has no date`);
     return { code, ...m, amount: sign(b) === 'CRDT' ? m.amount : -m.amount, date };
   });
@@ -186,7 +186,11 @@ function record(el: XmlElement, notification: boolean): ParsedStatement {
     ...(number ? { number } : {}),
     ...(opening ? { opening } : {}),
     ...(closing ? { closing } : {}),
-    lines: entries.flatMap((n) => entryLines(n, currency, warnings)),
+    lines: entries.flatMap((n) => {
+      const lines = entryLines(n, currency, warnings);
+      checkLineCount(count.lines += lines.length, n.path);
+      return lines;
+    }),
     warnings,
   };
 }
@@ -201,5 +205,6 @@ export function parseCamt(text: string): ParsedStatement[] {
   }
   const records = stmt ? stmt.all('Stmt') : ntfctn!.all('Ntfctn');
   if (records.length === 0) throw fail(stmt ? stmt.path : ntfctn!.path, `has no ${stmt ? 'Stmt' : 'Ntfctn'}`);
-  return records.map((r) => record(r, !stmt));
+  const count = { lines: 0 };
+  return records.map((r) => record(r, !stmt, count));
 }

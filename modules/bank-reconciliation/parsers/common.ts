@@ -11,7 +11,7 @@ export function fail(where: string, message: string, field = 'body'): ProblemErr
 }
 
 export function checkCurrency(code: string, where: string): string {
-  if (!isCurrency(code)) throw fail(where, `currency '${code}' is not a current ISO 4217 currency code`);
+  if (!isCurrency(code)) throw fail(where, `currency ${quoted(code)} is not a current ISO 4217 currency code`);
   return code;
 }
 
@@ -26,10 +26,10 @@ export function minorUnits(negative: boolean, whole: string, fraction: string, c
   try {
     minor = parseAmount(`${negative ? '-' : ''}${whole || '0'}${trimmed ? `.${trimmed}` : ''}`, currency, { allowNegative: true, allowZero: true, field: 'amount' });
   } catch (err) {
-    if (err instanceof MoneyError) throw fail(where, `amount '${original}' ${err.message.replace(/^amount '[^']*' /, '')}`);
+    if (err instanceof MoneyError) throw fail(where, `amount ${quoted(original)} ${err.message.replace(/^amount '[^']*' /, '')}`);
     throw err;
   }
-  if (minor >= MAX_MINOR || minor <= -MAX_MINOR) throw fail(where, `amount '${original}' is too large for a bank statement`);
+  if (minor >= MAX_MINOR || minor <= -MAX_MINOR) throw fail(where, `amount ${quoted(original)} is too large for a bank statement`);
   return minor;
 }
 
@@ -41,29 +41,56 @@ export function decimalAmount(text: string, decimal: '.' | ',', currency: string
   const s = text.trim();
   const sep = decimal === '.' ? '\\.' : ',';
   const m = new RegExp(`^([+-]?)(\\d*)(?:${sep}(\\d*))?$`).exec(s);
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw fail(where, `${what} '${text}' is not a number`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw fail(where, `${what} ${quoted(text)} is not a number`);
   return minorUnits(m[1] === '-', m[2], m[3] ?? '', currency, where, text);
 }
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
+/** Days in a month (1–12) of a year. */
+export const daysInMonth = (year: number, month: number): number => (month === 2 && !isLeap(year) ? 28 : DAYS_IN_MONTH[month - 1]);
+
+const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
+/** 'YYYY-MM-DD' from numbers that make a calendar date (unchecked). */
+export const isoOf = (year: number, month: number, day: number): string => `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+
 /**
- * 'YYYY-MM-DD' from numbers. A day past the month's end (30 February, as some banks write) is
- * read as the month's last day with a warning; a month or day that cannot be one is refused.
+ * 'YYYY-MM-DD' from numbers. A date that does not exist (30 February, 31 April) is refused on
+ * its line like any other bad date: moving it to another day would book the line on a day the
+ * bank did not write. A format with a documented bank quirk handles it before calling this
+ * (MT940: German banks' 30-day February in value dates, see mt940.ts).
  */
-export function calendarDate(year: number, month: number, day: number, where: string, warnings: string[], original: string): string {
-  if (!Number.isInteger(year) || year < 1900 || year > 2999) throw fail(where, `date '${original}': year ${year} is not plausible`);
-  if (!(month >= 1 && month <= 12)) throw fail(where, `date '${original}': there is no month ${month}`);
-  if (!(day >= 1 && day <= 31)) throw fail(where, `date '${original}': there is no day ${day}`);
-  const last = month === 2 && !isLeap(year) ? 28 : DAYS_IN_MONTH[month - 1];
-  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
-  if (day > last) {
-    const read = `${pad(year, 4)}-${pad(month)}-${pad(last)}`;
-    warnings.push(`${where}: date '${original}' does not exist (day ${day} of a ${last}-day month); read as ${read}`);
-    return read;
-  }
-  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+export function calendarDate(year: number, month: number, day: number, where: string, original: string): string {
+  const shown = quoted(original);
+  if (!Number.isInteger(year) || year < 1900 || year > 2999) throw fail(where, `date ${shown}: year ${year} is not plausible`);
+  if (!(month >= 1 && month <= 12)) throw fail(where, `date ${shown}: there is no month ${month}`);
+  if (!(day >= 1 && day <= 31)) throw fail(where, `date ${shown}: there is no day ${day}`);
+  const last = daysInMonth(year, month);
+  if (day > last) throw fail(where, `date ${shown} does not exist (${month === 2 ? `February ${year}` : MONTHS[month - 1]} has ${last} days)`);
+  return isoOf(year, month, day);
+}
+
+/** Characters of a file's text that a message quotes; a longer text is cut ('1234…'). */
+const MAX_QUOTED = 40;
+
+/** A text from the file quoted for a message, cut short when long: a 400 never echoes a whole file. */
+export function quoted(text: string, max = MAX_QUOTED): string {
+  const chars = [...text.slice(0, max * 2)];
+  return `'${chars.length > max ? `${chars.slice(0, max).join('')}…` : text}'`;
+}
+
+/**
+ * Statement lines a file may hold (all its statements together), as sheet.ts bounds the rows of
+ * a CSV/XLSX file: more is not a statement a clerk reconciles but a file to split.
+ */
+export const MAX_STATEMENT_LINES = 200_000;
+
+/** Throws once `count` lines have passed MAX_STATEMENT_LINES; `where` is the line that did. */
+export function checkLineCount(count: number, where: string): void {
+  if (count > MAX_STATEMENT_LINES) throw fail(where, `the file has more than ${MAX_STATEMENT_LINES} statement lines; split it`);
 }
 
 /** Two-digit SWIFT/bank years: 80–99 are 19xx, 00–79 are 20xx. */

@@ -6,13 +6,17 @@
  *   (or the row after `skipRows`). Rows without a date (titles, totals) are left out.
  * - Account and currency come from the options, else from a "Số tài khoản: …" / "Loại tiền: …"
  *   line above the header; the account is kept as text (leading zeros).
+ * - Debit and credit columns hold amounts without a sign, the column giving the direction. A
+ *   negative amount in one ("-1" as money in) contradicts its column: it is an error on its line,
+ *   never flipped (no bank is known to write them so; a signed amount column is the other layout).
+ * - A date that does not exist (30/02/2026) is an error on its line, never moved to another day.
  * - Rows newest first are put in date order. With a balance column, opening = first balance −
  *   first movement and closing = last balance, and every running balance is checked. Without one,
  *   the opening and/or closing balance must be given; a missing one is computed (warned).
  */
 import { currencyExponent, formatAmount, isCurrency, MoneyError, parseAmount } from '../../../core/money.js';
 import { isIsoDate } from '../../../core/dates.js';
-import { calendarDate, fail, fullYear, minorUnits, optional } from './common.js';
+import { calendarDate, fail, fullYear, minorUnits, optional, quoted } from './common.js';
 import { PRESETS, isPresetName, type ColumnRef, type CsvMapping } from './csv-presets.js';
 import { csvRows, detectDelimiter, xlsxRows, type SheetCell, type SheetRow } from './sheet.js';
 import type { Balance, ParsedLine, ParsedStatement } from './types.js';
@@ -36,20 +40,43 @@ const KEYS: Key[] = ['date', 'description', 'valueDate', 'amount', 'debit', 'cre
 
 /** Case, diacritics (đ → d) and punctuation insensitive: "Số tiền ghi nợ" → "so tien ghi no". */
 export function fold(text: string): string {
+  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
   return text.normalize('NFD').replace(/\p{M}/gu, '').replace(/[đĐ]/g, 'd').toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
 }
 
-function headerMatches(header: string, name: string): boolean {
-  const f = fold(name);
-  return f !== '' && (fold(header) === f || header.split(/[/\n\r()|]+/).some((part) => fold(part) === f));
+/** Longer cells are not column names or labels, and are not folded. */
+const MAX_HEADER_LENGTH = 200;
+/**
+ * Cells of a row looked at for column names and labels: a mapping's column number is below this
+ * too. A row of a million cells then costs its header search no more than a real header row.
+ */
+const MAX_HEADER_COLUMNS = 1000;
+
+/**
+ * The column a header row gives each folded name: a cell answers to its whole text and to each
+ * part of a bilingual header ("Số dư/Balance"); the first cell wins. Built once per row, so
+ * matching a row against every accepted name costs one pass over its cells.
+ */
+function headerIndex(cells: SheetCell[]): Map<string, number> {
+  const index = new Map<string, number>();
+  cells.slice(0, MAX_HEADER_COLUMNS).forEach((c, at) => {
+    if (c.text === '' || c.text.length > MAX_HEADER_LENGTH) return;
+    const parts = /[/\n\r()|]/.test(c.text) ? [c.text, ...c.text.split(/[/\n\r()|]+/)] : [c.text];
+    for (const key of parts.map(fold)) if (key !== '' && !index.has(key)) index.set(key, at);
+  });
+  return index;
 }
+
+const headerIndexes = new WeakMap<SheetCell[], Map<string, number>>();
 
 function findColumn(ref: ColumnRef | undefined, header: SheetCell[]): number | undefined {
   if (ref === undefined) return undefined;
   if (typeof ref === 'number') return ref;
+  let index = headerIndexes.get(header);
+  if (!index) headerIndexes.set(header, (index = headerIndex(header)));
   for (const name of Array.isArray(ref) ? ref : [ref]) {
-    const at = header.findIndex((c) => headerMatches(c.text, name));
-    if (at >= 0) return at;
+    const at = index.get(fold(name));
+    if (at !== undefined) return at;
   }
   return undefined;
 }
@@ -59,7 +86,7 @@ const describeRef = (ref: ColumnRef): string => (typeof ref === 'number' ? `colu
 function resolveMapping(options: CsvOptions): { mapping: CsvMapping; presetCurrency?: string } {
   const presetName = options.preset ?? (options.mapping ? undefined : 'vn-generic');
   if (presetName !== undefined && !isPresetName(presetName)) {
-    throw fail('', `preset '${presetName}' is not known; presets: ${Object.keys(PRESETS).join(', ')}`, 'preset');
+    throw fail('', `preset ${quoted(presetName)} is not known; presets: ${Object.keys(PRESETS).join(', ')}`, 'preset');
   }
   const preset = presetName ? PRESETS[presetName] : undefined;
   const mapping = { dateFormat: 'DD/MM/YYYY', decimalSeparator: '.', thousandsSeparator: '', ...preset?.mapping, ...options.mapping } as CsvMapping;
@@ -94,12 +121,18 @@ function dateOrder(format: string): { order: string[]; shortYear: boolean; compa
   return { order, shortYear: tokens.find((t) => t[0] === 'Y')!.length === 2, compact: !/[^DMY]/.test(f) };
 }
 
-function cellDate(cell: SheetCell, format: string, where: string, warnings: string[]): string {
+/** Longer than any way of writing a date and time ("2026-01-31T23:59:59.999999+07:00"). */
+const MAX_DATE_LENGTH = 64;
+
+function cellDate(cell: SheetCell, format: string, where: string): string {
   if (cell.date) return cell.date;
   const text = cell.text.trim();
   const { order, shortYear, compact } = dateOrder(format);
+  const notDate = () => fail(where, `date ${quoted(text)} is not a date in the format ${format}`);
+  // Checked first: the patterns below look for a time at the end of the text.
+  if (text.length > MAX_DATE_LENGTH) throw notDate();
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{1,2}:\d{2}.*)?$/.exec(text);
-  if (iso) return calendarDate(+iso[1], +iso[2], +iso[3], where, warnings, text);
+  if (iso) return calendarDate(+iso[1], +iso[2], +iso[3], where, text);
   const body = text.replace(/(?:\s+|T)\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?\s*(?:AM|PM)?$/i, '');
   let parts: string[] | undefined;
   if (compact && /^\d{6,8}$/.test(body)) {
@@ -112,11 +145,11 @@ function cellDate(cell: SheetCell, format: string, where: string, warnings: stri
     const m = /^(\d{1,4})[/.-](\d{1,2}|\d{4})[/.-](\d{1,4})$/.exec(body);
     if (m) parts = [m[1], m[2], m[3]];
   }
-  if (!parts) throw fail(where, `date '${text}' is not a date in the format ${format}`);
+  if (!parts) throw notDate();
   const v = (t: string) => parts![order.indexOf(t)];
   const y = v('Y');
-  if (y.length !== 4 && !(shortYear && y.length === 2)) throw fail(where, `date '${text}' is not a date in the format ${format}`);
-  return calendarDate(y.length === 2 ? fullYear(+y) : +y, +v('M'), +v('D'), where, warnings, text);
+  if (y.length !== 4 && !(shortYear && y.length === 2)) throw notDate();
+  return calendarDate(y.length === 2 ? fullYear(+y) : +y, +v('M'), +v('D'), where, text);
 }
 
 /** Digits grouped by `sep` in threes after a first group of one to three. */
@@ -124,7 +157,7 @@ function ungroup(intPart: string, sep: string, where: string, original: string):
   if (sep === '' || !intPart.includes(sep)) return intPart;
   const groups = intPart.split(sep);
   if (!/^\d{1,3}$/.test(groups[0]) || groups.slice(1).some((g) => !/^\d{3}$/.test(g))) {
-    throw fail(where, `amount '${original}' has thousands separators in the wrong places`);
+    throw fail(where, `amount ${quoted(original)} has thousands separators in the wrong places`);
   }
   return groups.join('');
 }
@@ -133,16 +166,16 @@ function ungroup(intPart: string, sep: string, where: string, original: string):
 function splitNumber(body: string, m: CsvMapping, exponent: number, where: string, original: string): [string, string] {
   if (m.thousandsSeparator !== 'auto') {
     const parts = body.split(m.decimalSeparator);
-    if (parts.length > 2) throw fail(where, `amount '${original}' has more than one decimal separator '${m.decimalSeparator}'`);
+    if (parts.length > 2) throw fail(where, `amount ${quoted(original)} has more than one decimal separator '${m.decimalSeparator}'`);
     const whole = ungroup(parts[0], m.thousandsSeparator, where, original);
     if (!/^\d*$/.test(whole) || !/^\d*$/.test(parts[1] ?? '')) {
-      throw fail(where, `amount '${original}' is not a number with decimal separator '${m.decimalSeparator}'${m.thousandsSeparator ? ` and thousands separator '${m.thousandsSeparator}'` : ' and no thousands separator'}`);
+      throw fail(where, `amount ${quoted(original)} is not a number with decimal separator '${m.decimalSeparator}'${m.thousandsSeparator ? ` and thousands separator '${m.thousandsSeparator}'` : ' and no thousands separator'}`);
     }
     return [whole, parts[1] ?? ''];
   }
   if (body.includes(' ')) {
     const s = /^([\d ]+)(?:[.,](\d+))?$/.exec(body);
-    if (!s) throw fail(where, `amount '${original}' is not a number`);
+    if (!s) throw fail(where, `amount ${quoted(original)} is not a number`);
     return [ungroup(s[1], ' ', where, original), s[2] ?? ''];
   }
   const dots = body.split('.').length - 1;
@@ -150,7 +183,7 @@ function splitNumber(body: string, m: CsvMapping, exponent: number, where: strin
   if (dots && commas) {
     const decimal = body.lastIndexOf('.') > body.lastIndexOf(',') ? '.' : ',';
     const at = body.lastIndexOf(decimal);
-    if (body.slice(0, at).includes(decimal)) throw fail(where, `amount '${original}' has more than one decimal separator`);
+    if (body.slice(0, at).includes(decimal)) throw fail(where, `amount ${quoted(original)} has more than one decimal separator`);
     return [ungroup(body.slice(0, at), decimal === '.' ? ',' : '.', where, original), body.slice(at + 1)];
   }
   if (dots + commas === 0) return [body, ''];
@@ -193,7 +226,7 @@ function cellAmount(cell: SheetCell | undefined, m: CsvMapping, currency: string
   const paren = /^\((.*)\)$/.exec(s);
   if (paren) { negative = true; s = paren[1].trim(); }
   if (/^[-+]/.test(s)) { negative = negative || s[0] === '-'; s = s.slice(1).trim(); } else if (/-$/.test(s)) { negative = true; s = s.slice(0, -1).trim(); }
-  if (!/^[\d.,' ]+$/.test(s) || !/\d/.test(s)) throw fail(where, `amount '${original}' is not a number`);
+  if (!/^[\d.,' ]+$/.test(s) || !/\d/.test(s)) throw fail(where, `amount ${quoted(original)} is not a number`);
   if (m.thousandsSeparator === "'") s = s.replace(/'/g, '');
   const [whole, frac] = splitNumber(s, m, currencyExponent(currency), where, original);
   return minorUnits(negative, whole, frac, currency, where, original);
@@ -205,11 +238,11 @@ const CURRENCY_LABELS = ['loai tien', 'loai tien te', 'tien te', 'don vi tien', 
 /** The value after "Label:" in a cell, or in the next cell after a "Label" cell. */
 function labelled(rows: SheetRow[], labels: string[]): { value: string; cell: SheetCell } | undefined {
   for (const r of rows) {
-    for (let i = 0; i < r.cells.length; i++) {
+    for (let i = 0; i < Math.min(r.cells.length, MAX_HEADER_COLUMNS); i++) {
       const text = r.cells[i].text;
       const colon = /^([^:：]+)[:：]\s*(.*)$/.exec(text);
-      if (colon && labels.includes(fold(colon[1])) && colon[2].trim() !== '') return { value: colon[2].trim(), cell: r.cells[i] };
-      if (labels.includes(fold(text))) {
+      if (colon && colon[1].length <= MAX_HEADER_LENGTH && labels.includes(fold(colon[1])) && colon[2].trim() !== '') return { value: colon[2].trim(), cell: r.cells[i] };
+      if (text.length <= MAX_HEADER_LENGTH && labels.includes(fold(text))) {
         const next = r.cells.slice(i + 1).find((c) => c.text.trim() !== '');
         if (next) return { value: next.text.trim(), cell: next };
       }
@@ -270,7 +303,7 @@ export function statementFromRows(all: SheetRow[], unit: 'line' | 'row', options
   const above = rows.slice(0, headerAt);
   const foundCurrency = labelled(above, CURRENCY_LABELS)?.value.toUpperCase().match(/\b[A-Z]{3}\b/)?.[0];
   const currency = options.currency ?? (foundCurrency && isCurrency(foundCurrency) ? foundCurrency : undefined) ?? presetCurrency;
-  if (!currency || !isCurrency(currency)) throw fail('', currency ? `currency '${currency}' is not an ISO 4217 code` : 'the file does not say its currency; give it', 'currency');
+  if (!currency || !isCurrency(currency)) throw fail('', currency ? `currency ${quoted(currency)} is not an ISO 4217 code` : 'the file does not say its currency; give it', 'currency');
   let account = optional(options.account);
   if (!account) {
     const found = labelled(above, ACCOUNT_LABELS);
@@ -285,6 +318,16 @@ export function statementFromRows(all: SheetRow[], unit: 'line' | 'row', options
     const c = at === undefined ? undefined : r.cells[at];
     return c && c.text !== '' ? c : undefined;
   };
+  /** A debit or credit amount: its column gives the direction, so a negative one is refused. */
+  const unsigned = (r: SheetRow, k: 'debit' | 'credit', where: string): bigint | undefined => {
+    const c = cell(r, k);
+    const v = cellAmount(c, mapping, currency, where);
+    if (v !== undefined && v < 0n) {
+      const what = k === 'debit' ? 'money-out (debit)' : 'money-in (credit)';
+      throw fail(where, `amount ${quoted(c!.text)} in the ${what} column ${quoted(header.cells[column.get(k)!]?.text ?? '')} is negative: the column gives the direction, so its amounts carry no sign`);
+    }
+    return v;
+  };
   const parsed: Row[] = [];
   for (const r of rows.slice(headerAt + 1)) {
     const where = `${unit} ${r.at}`;
@@ -294,13 +337,12 @@ export function statementFromRows(all: SheetRow[], unit: 'line' | 'row', options
       if (amountCells.length) warnings.push(`${where}: no date; left out (a total or a balance row?)`);
       continue;
     }
-    const date = cellDate(dateCell, mapping.dateFormat, where, warnings);
+    const date = cellDate(dateCell, mapping.dateFormat, where);
     let amount: bigint | undefined;
     if (column.has('amount')) amount = cellAmount(cell(r, 'amount'), mapping, currency, where);
     else {
-      const abs = (v: bigint | undefined) => (v === undefined ? undefined : v < 0n ? -v : v);
-      const debit = abs(cellAmount(cell(r, 'debit'), mapping, currency, where));
-      const credit = abs(cellAmount(cell(r, 'credit'), mapping, currency, where));
+      const debit = unsigned(r, 'debit', where);
+      const credit = unsigned(r, 'credit', where);
       if (debit !== undefined || credit !== undefined) amount = (credit ?? 0n) - (debit ?? 0n);
     }
     if (amount === undefined) {
@@ -317,7 +359,7 @@ export function statementFromRows(all: SheetRow[], unit: 'line' | 'row', options
       balance: cellAmount(cell(r, 'balance'), mapping, currency, where),
       line: {
         date,
-        ...(valueCell ? { valueDate: cellDate(valueCell, mapping.dateFormat, where, warnings) } : {}),
+        ...(valueCell ? { valueDate: cellDate(valueCell, mapping.dateFormat, where) } : {}),
         amount,
         description: text('description') ?? '',
         ...(reference ? { reference, bankTransactionId: reference } : {}),

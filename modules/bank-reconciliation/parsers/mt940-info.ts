@@ -59,6 +59,14 @@ function german(joined: string): LineInfo {
   };
 }
 
+/** The value less its closing slashes ("ACME BV//" → "ACME BV"), scanned from the end. */
+function withoutTrailingSlashes(value: string): string {
+  const trimmed = value.trimEnd();
+  let end = trimmed.length;
+  while (end > 0 && trimmed[end - 1] === '/') end--;
+  return end < trimmed.length ? trimmed.slice(0, end) : value;
+}
+
 const SLASH_TAGS = ['TRTP', 'IBAN', 'BIC', 'NAME', 'REMI', 'EREF', 'MARF', 'CSID', 'CNTP', 'ISDT', 'RTRN', 'ORDP', 'BENM',
   'ULTC', 'ULTD', 'ULTB', 'PURP', 'PREF', 'KREF', 'IREF', 'ADDR', 'SUM', 'BBAN', 'ACCW', 'OCMT', 'SVCL'];
 const SLASH = new RegExp(`/(${SLASH_TAGS.join('|')})/`, 'g');
@@ -68,7 +76,7 @@ function slashTags(joined: string): LineInfo {
   const marks = [...joined.matchAll(SLASH)];
   marks.forEach((m, i) => {
     const end = i + 1 < marks.length ? marks[i + 1].index : joined.length;
-    if (!tags.has(m[1])) tags.set(m[1], joined.slice(m.index + m[0].length, end).replace(/\/+\s*$/, ''));
+    if (!tags.has(m[1])) tags.set(m[1], withoutTrailingSlashes(joined.slice(m.index + m[0].length, end)));
   });
   // /CNTP/account/BIC/name/city/ (ING)
   const cntp = tags.get('CNTP')?.split('/');

@@ -4,8 +4,14 @@
  * :60F:/:60M: opening, :62F:/:62M: closing; :61: lines each take the :86: that follows them.
  * :64:, :65:, :NS: and statement-level :86: are not read. Bank header lines before the first
  * field and SWIFT envelopes `{1:…}{2:…}{4:` are skipped.
+ *
+ * A date that does not exist is refused on its line, with one documented exception: German banks
+ * reckon interest on a 30-day February (30/360) and write :61: value dates of 29 or 30 February in
+ * years without that day (python mt940 fixes them up for the same reason, `date_fixup_pre_processor`).
+ * In a statement of a German account (a DE IBAN, or `bank code/account`) such a value date is read
+ * as February's last day, with a warning. Balance and entry (booking) dates get no such leniency.
  */
-import { calendarDate, checkCurrency, decimalAmount, dropControls, fail, fullYear, isIban, optional } from './common.js';
+import { calendarDate, checkCurrency, checkLineCount, daysInMonth, decimalAmount, dropControls, fail, fullYear, isIban, isoOf, optional, quoted } from './common.js';
 import { isCurrency } from '../../../core/money.js';
 import { joinWrapped, parseInformation } from './mt940-info.js';
 import type { Balance, ParsedLine, ParsedStatement } from './types.js';
@@ -21,13 +27,28 @@ export interface Mt940Field {
 
 const TAG = /^:(\d{2}[A-Z]?|NS):/;
 
+/** Each line of a text (CRLF, LF or CR ending it) with its 0-based index, in one forward scan. */
+function forEachLine(text: string, f: (line: string, index: number) => void): void {
+  let start = 0;
+  let index = 0;
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c !== 10 && c !== 13) continue;
+    f(text.slice(start, k), index++);
+    if (c === 13 && text.charCodeAt(k + 1) === 10) k++;
+    start = k + 1;
+  }
+  f(text.slice(start), index);
+}
+
 /** The file's fields in order, with the line each starts on (1-based). */
 export function mt940Fields(text: string): Mt940Field[] {
   const fields: Mt940Field[] = [];
   let current: Mt940Field | null = null;
   let blockEnd = false;
-  text.split(/\r\n|\n|\r/).forEach((raw, i) => {
-    let s = dropControls(raw).replace(/\s+$/, '');
+  forEachLine(text, (raw, i) => {
+    if (raw === '') return;
+    let s = dropControls(raw).trimEnd();
     // SWIFT envelope blocks {1:…}{2:…}{3:{…}} and the opening of block 4.
     const envelope = /^(?:\{[1235]:(?:[^{}]|\{[^{}]*\})*\})*\{4:/.exec(s);
     if (envelope || /^\{[1235]:/.test(s)) {
@@ -57,14 +78,14 @@ export function mt940Fields(text: string): Mt940Field[] {
 export interface Mt940Balance { date: string; currency: string; amount: bigint }
 
 /** :60F:, :62F: … — C/D mark, YYMMDD, currency, amount with decimal comma: `C100318EUR380115,12`. */
-export function parseMt940Balance(field: Mt940Field, warnings: string[]): Mt940Balance {
+export function parseMt940Balance(field: Mt940Field): Mt940Balance {
   const where = `line ${field.line}`;
   const value = field.lines.join('').trim();
   const m = /^([CD])(\d{2})(\d{2})(\d{2})([A-Z]{3})(.*)$/.exec(value);
-  if (!m) throw fail(where, `:${field.tag}: balance '${value}' is not a D/C mark, a date YYMMDD, a currency and an amount (e.g. C100318EUR380115,12)`);
+  if (!m) throw fail(where, `:${field.tag}: balance ${quoted(value)} is not a D/C mark, a date YYMMDD, a currency and an amount (e.g. C100318EUR380115,12)`);
   const currency = checkCurrency(m[5], where);
-  const date = calendarDate(fullYear(+m[2]), +m[3], +m[4], where, warnings, m[2] + m[3] + m[4]);
-  if (/^\s*[+-]/.test(m[6])) throw fail(where, `:${field.tag}: amount '${m[6]}' carries a sign; the D/C mark gives it`);
+  const date = calendarDate(fullYear(+m[2]), +m[3], +m[4], where, m[2] + m[3] + m[4]);
+  if (/^\s*[+-]/.test(m[6])) throw fail(where, `:${field.tag}: amount ${quoted(m[6])} carries a sign; the D/C mark gives it`);
   const amount = decimalAmount(m[6], ',', currency, where, `:${field.tag}: amount`);
   return { date, currency, amount: m[1] === 'D' ? -amount : amount };
 }
@@ -93,8 +114,17 @@ function entryYear(valueDate: string, month: number, day: number): number {
   return best;
 }
 
+/** A German account: a DE IBAN, or a bank code (BLZ) and account number `51210600/9223382012`. */
+export const isGermanAccount = (account: string | undefined): boolean =>
+  account !== undefined && (/^DE\d{20}$/.test(account) || /^\d{8}\/\d{1,10}$/.test(account));
+
+export interface EntryOptions {
+  /** The account is German: a value date of 29/30 February that does not exist is February's last day. */
+  thirtyDayFebruary?: boolean;
+}
+
 /** :61: — `1003190319CR27,00NTRF100323-03-100323//32-P1-TCS49518` + supplementary details line. */
-export function parseMt940Entry(field: Mt940Field, currency: string, warnings: string[]): Mt940Entry {
+export function parseMt940Entry(field: Mt940Field, currency: string, warnings: string[], options: EntryOptions = {}): Mt940Entry {
   const where = `line ${field.line}`;
   const first = field.lines[0].trim();
   let rest = first;
@@ -104,22 +134,29 @@ export function parseMt940Entry(field: Mt940Field, currency: string, warnings: s
     return m;
   };
   const vd = take(/^(\d{2})(\d{2})(\d{2})/);
-  if (!vd) throw fail(where, `:61: '${first}' does not start with a value date YYMMDD`);
-  const valueDate = calendarDate(fullYear(+vd[1]), +vd[2], +vd[3], where, warnings, vd[0]);
+  if (!vd) throw fail(where, `:61: ${quoted(first)} does not start with a value date YYMMDD`);
+  const [year, month, day] = [fullYear(+vd[1]), +vd[2], +vd[3]];
+  let valueDate: string;
+  if (options.thirtyDayFebruary && month === 2 && (day === 29 || day === 30) && day > daysInMonth(year, 2)) {
+    valueDate = isoOf(year, 2, daysInMonth(year, 2));
+    warnings.push(`${where}: value date '${vd[0]}' does not exist; read as ${valueDate} (German banks value interest on a 30-day February)`);
+  } else {
+    valueDate = calendarDate(year, month, day, where, vd[0]);
+  }
   const ed = take(/^(\d{2})(\d{2})(?=[RCD])/);
   const mark = take(/^(RC|RD|C|D)/);
-  if (!mark) throw fail(where, `:61: '${first}' has no debit/credit mark (C, D, RC or RD) after the date`);
+  if (!mark) throw fail(where, `:61: ${quoted(first)} has no debit/credit mark (C, D, RC or RD) after the date`);
   const funds = take(/^[A-Z](?=[\d,])/);
   const amountText = take(/^[\d,.]+/);
-  if (!amountText) throw fail(where, `:61: '${first}' has no amount after the ${mark[1]} mark`);
+  if (!amountText) throw fail(where, `:61: ${quoted(first)} has no amount after the ${mark[1]} mark`);
   const amount = decimalAmount(amountText[0], ',', currency, where, ':61: amount');
   const type = take(/^[NSF][A-Z0-9]{3}/);
-  if (!type) throw fail(where, `:61: '${first}' has no transaction type (N, S or F and three characters) after the amount ${amountText[0]}`);
+  if (!type) throw fail(where, `:61: ${quoted(first)} has no transaction type (N, S or F and three characters) after the amount ${quoted(amountText[0]).slice(1, -1)}`);
   const slashes = rest.indexOf('//');
   const customer = slashes >= 0 ? rest.slice(0, slashes) : rest;
   const bank = slashes >= 0 ? rest.slice(slashes + 2) : '';
   let entryDate: string | undefined;
-  if (ed) entryDate = calendarDate(entryYear(valueDate, +ed[1], Math.min(+ed[2], 28)), +ed[1], +ed[2], where, warnings, ed[0]);
+  if (ed) entryDate = calendarDate(entryYear(valueDate, +ed[1], Math.min(+ed[2], 28)), +ed[1], +ed[2], where, ed[0]);
   const m = mark[1] as Mt940Entry['mark'];
   return {
     valueDate,
@@ -180,6 +217,7 @@ export function parseMt940(text: string): ParsedStatement[] {
   let d = fresh(fields[0]?.line ?? 1);
   let previous: string | undefined;
   let lastLineInfo: { line: ParsedLine; entry: Mt940Entry } | undefined;
+  let lineCount = 0;
   const restart = (f: Mt940Field) => {
     finish(d, statements);
     d = fresh(f.line);
@@ -210,7 +248,7 @@ export function parseMt940(text: string): ParsedStatement[] {
       case '60M': {
         if (d.closing) restart(f);
         if (d.opening) throw fail(where, `a second opening balance in the statement starting on line ${d.start}`);
-        const b = parseMt940Balance(f, d.warnings);
+        const b = parseMt940Balance(f);
         d.currency = b.currency;
         d.opening = { date: b.date, amount: b.amount };
         break;
@@ -218,7 +256,8 @@ export function parseMt940(text: string): ParsedStatement[] {
       case '61': {
         if (!d.currency) throw fail(where, ':61: statement line comes before the :60F: opening balance');
         if (d.closing) throw fail(where, ':61: statement line comes after the :62F: closing balance');
-        const entry = parseMt940Entry(f, d.currency, d.warnings);
+        checkLineCount(++lineCount, where);
+        const entry = parseMt940Entry(f, d.currency, d.warnings, { thirtyDayFebruary: isGermanAccount(d.account) });
         const bankId = entry.bankReference;
         const line: ParsedLine = {
           date: entry.entryDate ?? entry.valueDate,
@@ -246,7 +285,7 @@ export function parseMt940(text: string): ParsedStatement[] {
       case '62F':
       case '62M': {
         if (d.closing) throw fail(where, `a second closing balance in the statement starting on line ${d.start}`);
-        const b = parseMt940Balance(f, d.warnings);
+        const b = parseMt940Balance(f);
         if (d.currency && b.currency !== d.currency) throw fail(where, `closing balance in ${b.currency} but the opening balance is in ${d.currency}`);
         d.currency ??= b.currency;
         d.closing = { date: b.date, amount: b.amount };

@@ -10,7 +10,7 @@
  * which is why the warning matters. Amounts may use a decimal comma ("-1,5"), as the OFX
  * specification allows; thousands separators are refused.
  */
-import { calendarDate, checkCurrency, dropControls, fail, minorUnits, optional } from './common.js';
+import { calendarDate, checkCurrency, checkLineCount, dropControls, fail, minorUnits, optional, quoted } from './common.js';
 import type { ParsedLine, ParsedStatement } from './types.js';
 
 interface OfxNode { name: string; text?: string; children: OfxNode[]; line: number }
@@ -24,25 +24,65 @@ const LEAVES = new Set(['CODE', 'SEVERITY', 'MESSAGE', 'DTSERVER', 'LANGUAGE', '
   'TRNAMT', 'FITID', 'CORRECTFITID', 'CORRECTACTION', 'SRVRTID', 'CHECKNUM', 'REFNUM', 'SIC', 'PAYEEID', 'NAME', 'MEMO',
   'BALAMT', 'DTASOF', 'CURRATE', 'CURSYM', 'INV401KSOURCE']);
 
-/** The element tree; an open tag followed by text is a leaf whether or not it is closed. */
+/** Nesting deeper than any OFX message has (a transaction's NAME sits 8 levels down) is refused. */
+export const MAX_OFX_DEPTH = 64;
+/**
+ * Elements a file may hold. A real file has about ten per transaction, so this is far above what
+ * fits in MAX_FILE_BYTES of real statements, and it bounds the tree built in memory.
+ */
+export const MAX_OFX_ELEMENTS = 1_000_000;
+
+const NAME = /[A-Za-z0-9_.]+/y;
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * The element tree; an open tag followed by text is a leaf whether or not it is closed. One pass
+ * over the text with `indexOf` (no pattern that could rescan the rest of the file at each `<`),
+ * nesting and element count bounded, line numbers counted as it goes.
+ */
 export function ofxTree(text: string): OfxNode {
   const start = text.search(/<OFX>/i);
   if (start < 0) throw fail('', 'no <OFX> element: is this an OFX file?');
-  let line = text.slice(0, start).split(/\r\n|\n|\r/).length;
+  const n = text.length;
+  let line = 1;
+  let counted = 0;
+  /** The line of position `to` (positions only move forward, so each character is counted once). */
+  const lineAt = (to: number): number => {
+    for (let k = counted; k < to; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 10 || (c === 13 && text.charCodeAt(k + 1) !== 10)) line++;
+    }
+    counted = Math.max(counted, to);
+    return line;
+  };
   const root: OfxNode = { name: '#root', children: [], line: 1 };
   const stack: OfxNode[] = [root];
-  const re = /<(\/?)([A-Za-z0-9_.]+)[^>]*>|<!--[\s\S]*?-->|<\?[\s\S]*?\?>/g;
-  re.lastIndex = start;
   let pendingLeaf: OfxNode | null = null;
-  let last = start;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const between = text.slice(last, m.index);
-    line += (between.match(/\r\n|\n|\r/g) ?? []).length;
-    last = re.lastIndex;
-    if (!m[2]) continue; // comment or processing instruction
-    const name = m[2].toUpperCase();
-    const top = stack[stack.length - 1];
-    if (m[1]) {
+  let elements = 0;
+  let i = start;
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    if (lt < 0) break;
+    if (text.startsWith('<!--', lt) || text.startsWith('<?', lt)) {
+      const comment = text[lt + 1] === '!';
+      const end = text.indexOf(comment ? '-->' : '?>', lt + 2);
+      if (end < 0) throw fail(`line ${lineAt(lt)}`, `a ${comment ? 'comment' : 'processing instruction'} opened here is never closed`);
+      i = end + (comment ? 3 : 2);
+      continue;
+    }
+    const closing = text.charCodeAt(lt + 1) === 47; // '/'
+    NAME.lastIndex = lt + (closing ? 2 : 1);
+    const nm = NAME.exec(text);
+    if (!nm) {
+      i = lt + 1;
+      continue;
+    }
+    const gt = text.indexOf('>', NAME.lastIndex);
+    if (gt < 0) break; // no tag can end after this: the rest is text
+    const name = nm[0].toUpperCase();
+    const tagLine = lineAt(lt);
+    i = gt + 1;
+    if (closing) {
       if (pendingLeaf && pendingLeaf.name === name) {
         // <LANGUAGE></LANGUAGE>: an empty leaf.
         pendingLeaf.text = '';
@@ -51,26 +91,36 @@ export function ofxTree(text: string): OfxNode {
         continue;
       }
       pendingLeaf = null;
-      const at = stack.map((n) => n.name).lastIndexOf(name);
-      if (at > 0) stack.length = at; // closes what SGML left open inside it
+      // Closes what SGML left open inside it; a close of nothing open is ignored.
+      for (let k = stack.length - 1; k > 0; k--) {
+        if (stack[k].name === name) {
+          stack.length = k;
+          break;
+        }
+      }
       continue;
     }
     pendingLeaf = null;
-    const node: OfxNode = { name, children: [], line };
-    top.children.push(node);
-    const after = text.slice(re.lastIndex, text.indexOf('<', re.lastIndex) < 0 ? text.length : text.indexOf('<', re.lastIndex));
+    if (++elements > MAX_OFX_ELEMENTS) throw fail(`line ${tagLine}`, `the file has more than ${MAX_OFX_ELEMENTS} elements`);
+    const node: OfxNode = { name, children: [], line: tagLine };
+    stack[stack.length - 1].children.push(node);
+    const next = text.indexOf('<', i);
+    const after = text.slice(i, next < 0 ? n : next);
     if (after.trim() !== '' || LEAVES.has(name)) {
       node.text = decodeText(dropControls(after)).trim();
-      // Skip the text and an explicit close of this leaf, if any.
-      line += (after.match(/\r\n|\n|\r/g) ?? []).length;
-      re.lastIndex += after.length;
-      last = re.lastIndex;
-      const close = new RegExp(`^</${m[2].replace(/\./g, '\\.')}\\s*>`, 'i').exec(text.slice(re.lastIndex, re.lastIndex + m[2].length + 4));
-      if (close) {
-        re.lastIndex += close[0].length;
-        last = re.lastIndex;
+      i += after.length;
+      // Skip an explicit close of this leaf, if any.
+      if (text.startsWith('</', i)) {
+        NAME.lastIndex = i + 2;
+        const close = NAME.exec(text);
+        let j = NAME.lastIndex;
+        if (close && close[0].toUpperCase() === name) {
+          if (isSpace(text.charCodeAt(j))) j++;
+          if (text[j] === '>') i = j + 1;
+        }
       }
     } else {
+      if (stack.length > MAX_OFX_DEPTH) throw fail(`line ${tagLine}`, `elements are nested more than ${MAX_OFX_DEPTH} levels deep`);
       stack.push(node);
       pendingLeaf = node;
     }
@@ -88,10 +138,13 @@ const child = (n: OfxNode | undefined, ...path: string[]): OfxNode | undefined =
 };
 const textOf = (n: OfxNode | undefined, ...path: string[]): string | undefined => optional(child(n, ...path)?.text);
 
-function findAll(n: OfxNode, names: Set<string>, out: OfxNode[] = []): OfxNode[] {
-  for (const c of n.children) {
+/** The outermost elements of those names below `n`, in document order (iteratively: no recursion on input). */
+function findAll(n: OfxNode, names: Set<string>): OfxNode[] {
+  const out: OfxNode[] = [];
+  const todo = [...n.children].reverse();
+  for (let c = todo.pop(); c; c = todo.pop()) {
     if (names.has(c.name)) out.push(c);
-    else findAll(c, names, out);
+    else for (let k = c.children.length - 1; k >= 0; k--) todo.push(c.children[k]);
   }
   return out;
 }
@@ -100,22 +153,22 @@ function findAll(n: OfxNode, names: Set<string>, out: OfxNode[] = []): OfxNode[]
 function ofxAmount(text: string | undefined, currency: string, where: string, what: string): bigint {
   if (text === undefined) throw fail(where, `${what} is missing`);
   const m = /^([+-]?)(\d*)(?:[.,](\d*))?$/.exec(text.trim());
-  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw fail(where, `${what} '${text}' is not an amount`);
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) throw fail(where, `${what} ${quoted(text)} is not an amount`);
   return minorUnits(m[1] === '-', m[2], m[3] ?? '', currency, where, text);
 }
 
 /** YYYYMMDD[HHMMSS[.XXX]][[offset:TZ]]: the calendar date as the bank wrote it. */
-function ofxDate(text: string | undefined, where: string, what: string, warnings: string[]): string {
+function ofxDate(text: string | undefined, where: string, what: string): string {
   if (text === undefined) throw fail(where, `${what} is missing`);
   const m = /^(\d{4})(\d{2})(\d{2})(?:\d{2}(?:\d{2}(?:\d{2}(?:\.\d{1,3})?)?)?)?\s*(?:\[[^\]]*\])?$/.exec(text.trim());
-  if (!m) throw fail(where, `${what} '${text}' is not a date (YYYYMMDD…)`);
-  return calendarDate(+m[1], +m[2], +m[3], where, warnings, text);
+  if (!m) throw fail(where, `${what} ${quoted(text)} is not a date (YYYYMMDD…)`);
+  return calendarDate(+m[1], +m[2], +m[3], where, text);
 }
 
-function transaction(t: OfxNode, currency: string, warnings: string[]): ParsedLine {
+function transaction(t: OfxNode, currency: string): ParsedLine {
   const where = `line ${t.line}`;
   const amount = ofxAmount(textOf(t, 'TRNAMT'), currency, where, 'TRNAMT');
-  const date = ofxDate(textOf(t, 'DTPOSTED'), where, 'DTPOSTED', warnings);
+  const date = ofxDate(textOf(t, 'DTPOSTED'), where, 'DTPOSTED');
   const avail = textOf(t, 'DTAVAIL');
   const fitid = textOf(t, 'FITID');
   const name = textOf(t, 'PAYEE', 'NAME') ?? textOf(t, 'NAME');
@@ -125,7 +178,7 @@ function transaction(t: OfxNode, currency: string, warnings: string[]): ParsedLi
   const description = memo && name && !memo.includes(name) ? `${name} ${memo}` : (memo ?? name ?? textOf(t, 'TRNTYPE') ?? '');
   return {
     date,
-    ...(avail ? { valueDate: ofxDate(avail, where, 'DTAVAIL', warnings) } : {}),
+    ...(avail ? { valueDate: ofxDate(avail, where, 'DTAVAIL') } : {}),
     amount,
     description,
     ...(reference ? { reference } : {}),
@@ -135,7 +188,7 @@ function transaction(t: OfxNode, currency: string, warnings: string[]): ParsedLi
   };
 }
 
-function statement(s: OfxNode): ParsedStatement {
+function statement(s: OfxNode, count: { lines: number }): ParsedStatement {
   const warnings: string[] = [];
   const where = `line ${s.line}`;
   const curdef = textOf(s, 'CURDEF');
@@ -146,8 +199,9 @@ function statement(s: OfxNode): ParsedStatement {
   const list = child(s, 'BANKTRANLIST');
   const lines: ParsedLine[] = [];
   for (const t of list?.children.filter((c) => c.name === 'STMTTRN') ?? []) {
+    checkLineCount(++count.lines, `line ${t.line}`);
     try {
-      lines.push(transaction(t, currency, warnings));
+      lines.push(transaction(t, currency));
     } catch (err) {
       const detail = (err as { detail?: string }).detail ?? String(err);
       warnings.push(`line ${t.line}: transaction discarded: ${detail.replace(/^line \d+: /, '')}`);
@@ -161,9 +215,9 @@ function statement(s: OfxNode): ParsedStatement {
   }
   const lw = `line ${ledger.line}`;
   const closingAmount = ofxAmount(textOf(ledger, 'BALAMT'), currency, lw, 'LEDGERBAL/BALAMT');
-  const closingDate = ofxDate(textOf(ledger, 'DTASOF'), lw, 'LEDGERBAL/DTASOF', warnings);
+  const closingDate = ofxDate(textOf(ledger, 'DTASOF'), lw, 'LEDGERBAL/DTASOF');
   const start = textOf(list, 'DTSTART');
-  const openingDate = start ? ofxDate(start, `line ${child(list, 'DTSTART')!.line}`, 'DTSTART', warnings) : closingDate;
+  const openingDate = start ? ofxDate(start, `line ${child(list, 'DTSTART')!.line}`, 'DTSTART') : closingDate;
   const moved = lines.reduce((a, l) => a + l.amount, 0n);
   result.closing = { date: closingDate, amount: closingAmount };
   result.opening = { date: openingDate, amount: closingAmount - moved, computed: true };
@@ -179,5 +233,6 @@ export function parseOfx(text: string, fileWarnings: string[]): ParsedStatement[
   }
   const found = findAll(root, new Set(['STMTRS', 'CCSTMTRS']));
   if (found.length === 0) fileWarnings.push('the OFX file holds no bank or credit-card statement (STMTRS, CCSTMTRS)');
-  return found.map(statement);
+  const count = { lines: 0 };
+  return found.map((s) => statement(s, count));
 }

@@ -1,14 +1,20 @@
 /**
- * XML read defensively for bank files: no DTD (so no entity expansion), well-formedness checked
- * first so a broken file is reported with its line and column, a bounded nesting depth, every
- * value kept as text (an account 0011001234567 keeps its zeros, amounts stay exact), namespaces
+ * XML read defensively for bank files: no DTD (so no entity expansion), nesting depth, element
+ * and attribute counts bounded by a first linear scan (before fast-xml-parser builds anything:
+ * its validator and parser are not made for hostile sizes), well-formedness checked next so a
+ * broken file is reported with its line and column, every value kept as text (an account 0011001234567 keeps its zeros, amounts stay exact), namespaces
  * dropped. Elements are reached through `XmlElement`, which knows its path for messages
  * (`Document/BkToCstmrStmt/Stmt[2]/Ntry[3]/Amt`).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { fail } from './common.js';
 
-const MAX_DEPTH = 64;
+/** camt nests about 12 levels (Document/…/Ntry/NtryDtls/TxDtls/RltdPties/Dbtr/Pty/PstlAdr/AdrLine). */
+export const MAX_XML_DEPTH = 64;
+/** A real 20 MB camt.053 (MAX_FILE_BYTES) has about 300,000 elements. */
+export const MAX_XML_ELEMENTS = 1_000_000;
+/** camt carries an attribute on amounts (Ccy) and little else; attributes cost the parser the most. */
+export const MAX_XML_ATTRIBUTES = 250_000;
 
 type Node = { [name: string]: Value[] | string | undefined };
 type Value = Node | string;
@@ -63,25 +69,80 @@ export class XmlElement {
   }
 }
 
-/** Nesting depth of a well-formed document, counted on its tags. */
-function depthOf(text: string): number {
+interface Shape { depth: number; elements: number; attributes: number; /** Where the count stopped. */ at: number }
+
+/**
+ * Depth, elements and attributes of a document, counted in one pass with `indexOf` (comments,
+ * CDATA and processing instructions skipped, quoted attribute values stepped over), stopping at
+ * the first limit passed. Malformed markup ends the count; the validator then reports it.
+ */
+function shapeOf(text: string): Shape {
   let depth = 0;
-  let max = 0;
-  for (const m of text.matchAll(/<(\/?)([A-Za-z_][^\s/>]*)[^>]*?(\/?)>/g)) {
-    if (m[1]) depth--;
-    else if (!m[3]) max = Math.max(max, ++depth);
+  const shape: Shape = { depth: 0, elements: 0, attributes: 0, at: 0 };
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const lt = text.indexOf('<', i);
+    if (lt < 0) break;
+    const skip = text.startsWith('<!--', lt) ? '-->' : text.startsWith('<![CDATA[', lt) ? ']]>' : text.startsWith('<?', lt) ? '?>' : text.startsWith('<!', lt) ? '>' : undefined;
+    if (skip) {
+      const end = text.indexOf(skip, lt + 2);
+      if (end < 0) break;
+      i = end + skip.length;
+      continue;
+    }
+    const closing = text[lt + 1] === '/';
+    // Up to the '>' that ends the tag, stepping over quoted values (which may hold '>').
+    let j = lt + 1;
+    let attributes = 0;
+    for (; j < n; j++) {
+      const c = text[j];
+      if (c === '>') break;
+      if (c === '"' || c === "'") {
+        const q = text.indexOf(c, j + 1);
+        if (q < 0) return shape;
+        j = q;
+      } else if (c === '=') attributes++;
+    }
+    if (j >= n) break;
+    i = j + 1;
+    if (closing) {
+      depth--;
+      continue;
+    }
+    shape.elements++;
+    shape.attributes += attributes;
+    if (text[j - 1] !== '/') shape.depth = Math.max(shape.depth, ++depth);
+    if (shape.depth > MAX_XML_DEPTH || shape.elements > MAX_XML_ELEMENTS || shape.attributes > MAX_XML_ATTRIBUTES) {
+      shape.at = lt;
+      break;
+    }
   }
-  return max;
+  return shape;
+}
+
+/** 1-based line of a position (CRLF, LF and CR each end a line). */
+function lineOf(text: string, at: number): number {
+  let line = 1;
+  for (let k = 0; k < at; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 10 || (c === 13 && text.charCodeAt(k + 1) !== 10)) line++;
+  }
+  return line;
 }
 
 export function readXml(text: string): XmlElement {
   if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw fail('', 'XML with a DOCTYPE or entity declarations is not accepted');
+  const shape = shapeOf(text);
+  const at = () => `line ${lineOf(text, shape.at)}`;
+  if (shape.depth > MAX_XML_DEPTH) throw fail(at(), `the XML is nested more than ${MAX_XML_DEPTH} levels deep`);
+  if (shape.elements > MAX_XML_ELEMENTS) throw fail(at(), `the XML has more than ${MAX_XML_ELEMENTS} elements`);
+  if (shape.attributes > MAX_XML_ATTRIBUTES) throw fail(at(), `the XML has more than ${MAX_XML_ATTRIBUTES} attributes`);
   const checked = XMLValidator.validate(text, { allowBooleanAttributes: false });
   if (checked !== true) {
     const at = checked.err.line ? `line ${checked.err.line}, column ${checked.err.col}` : '';
     throw fail(at, `the XML is not well-formed: ${checked.err.msg}`);
   }
-  if (depthOf(text) > MAX_DEPTH) throw fail('', `the XML is nested more than ${MAX_DEPTH} levels deep`);
   const parser = new XMLParser({
     ignoreAttributes: false,
     attributeNamePrefix: '@',
