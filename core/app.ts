@@ -9,6 +9,7 @@ import type { Db } from './db/kysely.js';
 import { EventBus } from './events/bus.js';
 import { OutboxRelay } from './events/relay.js';
 import { Scheduler, type JobDefinition } from './events/scheduler.js';
+import { closeSpreadsheetWorkers } from './spreadsheet.js';
 import { Enablement } from './modules/enablement.js';
 import { registerModuleRoutes, setupModules } from './modules/loader.js';
 import { loadRegistry, type InstalledModule } from './modules/registry.js';
@@ -105,6 +106,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('onClose', async () => {
     await scheduler.stop();
     await relay.stop();
+    await closeSpreadsheetWorkers();
   });
   return app;
 }

@@ -184,6 +184,15 @@ t.test('while a large workbook is read, /health on the same app answers promptly
   t.ok(busy < 0.85, `the event loop was free for a good part of the parse (busy ${(busy * 100).toFixed(0)} %)`);
 });
 
+t.test('closing the app ends the spreadsheet worker', async (t) => {
+  const h = await buildTestApp(t, { modules: ['bank-reconciliation'] });
+  const res = await upload(h, BANK_PARSE, statementXlsx(10));
+  t.equal(res.statusCode, 200, res.body);
+  t.equal(spreadsheetWorkers(), 1);
+  await h.app.close();
+  t.equal(spreadsheetWorkers(), 0);
+});
+
 t.test('the zip reader refuses what is not a zip archive, without throwing anything else', async (t) => {
   for (const bytes of [Buffer.alloc(0), Buffer.from('PK\x03\x04'), Buffer.concat([Buffer.from([0x50, 0x4b, 3, 4]), Buffer.alloc(40)]), zlib.deflateRawSync(Buffer.from('x'))]) {
     t.match(await refusal(readFirstSheet(bytes)), /^the XLSX workbook cannot be read \(/);
