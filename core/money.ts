@@ -28,6 +28,50 @@ export function currencyExponent(currency: string): number {
   return EXPONENT_EXCEPTIONS[currency] ?? 2;
 }
 
+/** A decimal as a request may carry it: a decimal string, or a JSON number where that is exact. */
+export type DecimalValue = string | number;
+
+/**
+ * Below this, in the field's smallest unit, a JSON number is read exactly: no two decimals with at
+ * most `places` decimals land on the same binary double, and `String(n)` gives back the one sent.
+ * With no decimals that holds up to 2^53 (the safe integers); with decimals only up to 2^52
+ * (above it, 90071992547409.01 and .02 USD — still below 2^53 cents — are one double).
+ */
+function exactLimit(places: number): bigint {
+  return places === 0 ? 2n ** 53n : 2n ** 52n;
+}
+
+/**
+ * The decimal text of a request value with at most `places` decimals: a string as sent (its parser
+ * checks it), a JSON number as `String(n)` when the number is exact in its unit — no exponent, no
+ * more decimals than `places`, and small enough that a binary double tells every such decimal
+ * apart (see exactLimit). Anything else is a MoneyError naming the field and asking for a decimal
+ * string. `unit` says what the places belong to ("VND", "a quantity"). No arithmetic is done on
+ * the number: it is checked as text and then read by the string parser like any other.
+ */
+export function decimalText(value: unknown, places: number, field: string, unit: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'number') {
+    throw new MoneyError(`${field} must be a decimal string such as "1234.50" (or a JSON number where exact), not ${value === null ? 'null' : `a ${typeof value}`}`, field);
+  }
+  const text = String(value);
+  const m = /^-?(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) throw new MoneyError(`${field} ${text} is not exact as a JSON number (it is written with an exponent, or is not finite); send it as a decimal string`, field);
+  const [, whole, decimals = ''] = m;
+  if (decimals.length > places) {
+    throw new MoneyError(`${field} ${text} is not exact as a JSON number: ${unit} takes at most ${places} decimals; send it as a decimal string`, field);
+  }
+  if (BigInt(whole + decimals.padEnd(places, '0')) >= exactLimit(places)) {
+    throw new MoneyError(`${field} ${text} is too large to be exact as a JSON number in ${unit}; send it as a decimal string`, field);
+  }
+  return text;
+}
+
+/** An amount from a request as decimal text in major units (a JSON number made text where exact), to keep as given. */
+export function amountText(value: unknown, currency: string, field = 'amount'): string {
+  return decimalText(value, currencyExponent(currency), field, currency);
+}
+
 export interface ParseAmountOptions {
   /** Name of the field in the request, used in the error. */
   field?: string;
@@ -38,17 +82,18 @@ export interface ParseAmountOptions {
 /**
  * Parses a decimal string in major units into minor units, exactly. Refuses exponents,
  * thousands separators, more decimals than the currency has, and (unless allowed) zero and
- * negative amounts — each with a message that names the field.
+ * negative amounts — each with a message that names the field. A JSON number is taken where it
+ * is exact in the currency (decimalText) and then read as its decimal string.
  */
 export function parseAmount(value: unknown, currency: string, options: ParseAmountOptions = {}): bigint {
   const field = options.field ?? 'amount';
   const exponent = currencyExponent(currency);
-  if (typeof value !== 'string') throw new MoneyError(`${field} must be a decimal string such as "1234.50", not a ${typeof value}`, field);
-  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(value);
-  if (!m) throw new MoneyError(`${field} '${value}' is not a decimal amount (digits, an optional '.' and decimals; no exponent, no separators)`, field);
+  const text = decimalText(value, exponent, field, currency);
+  const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) throw new MoneyError(`${field} '${text}' is not a decimal amount (digits, an optional '.' and decimals; no exponent, no separators)`, field);
   const [, sign, whole, decimals = ''] = m;
   if (decimals.length > exponent) {
-    throw new MoneyError(`${field} '${value}' has ${decimals.length} decimals; ${currency} has ${exponent}`, field);
+    throw new MoneyError(`${field} '${text}' has ${decimals.length} decimals; ${currency} has ${exponent}`, field);
   }
   const minor = BigInt(whole + decimals.padEnd(exponent, '0')) * (sign ? -1n : 1n);
   if (minor < 0n && !options.allowNegative) throw new MoneyError(`${field} must not be negative`, field);

@@ -1,7 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
 import {
-  MoneyError, currencyExponent, divideRounded, formatAmount, formatMoneyForLocale, isCurrency, parseAmount, splitByWeights,
+  MoneyError, amountText, currencyExponent, decimalText, divideRounded, formatAmount, formatMoneyForLocale, isCurrency, parseAmount, splitByWeights,
 } from '../../core/money.js';
 
 // Property runs are reproducible: a fixed seed unless FC_SEED asks for another.
@@ -68,9 +68,10 @@ t.test('parseAmount refuses what is not an exact amount, naming the field', asyn
     ['5.', 'USD', /is not a decimal amount/],
     ['0x10', 'VND', /is not a decimal amount/],
     ['١٢٣', 'VND', /is not a decimal amount/],
-    [5, 'VND', /must be a decimal string such as "1234.50", not a number/],
+    [true, 'VND', /must be a decimal string such as "1234.50" \(or a JSON number where exact\), not a boolean/],
     [5n, 'VND', /not a bigint/],
-    [null, 'VND', /not a object/],
+    [null, 'VND', /not null/],
+    [5.5, 'VND', /5\.5 is not exact as a JSON number: VND takes at most 0 decimals; send it as a decimal string/],
   ];
   for (const [value, currency, message] of cases) {
     const err = refusal(() => parseAmount(value, currency, { field: 'lines[2].amount' }));
@@ -80,6 +81,78 @@ t.test('parseAmount refuses what is not an exact amount, naming the field', asyn
   }
   t.equal(refusal(() => parseAmount('abc', 'VND')).field, 'amount', 'the field defaults to amount');
   t.match(refusal(() => parseAmount('5', 'ZZZ')).message, /'ZZZ' is not an ISO 4217/, 'an unknown currency is refused');
+});
+
+t.test('a JSON number is taken where it is exact in the currency, and read as its decimal string', async (t) => {
+  t.equal(parseAmount(1250000, 'VND'), 1250000n);
+  t.equal(parseAmount(400000, 'VND'), 400000n);
+  t.equal(parseAmount(12.5, 'USD'), 1250n);
+  t.equal(parseAmount(12, 'USD'), 1200n);
+  t.equal(parseAmount(0.01, 'USD'), 1n);
+  t.equal(parseAmount(1.25, 'KWD'), 1250n);
+  t.equal(parseAmount(-5, 'VND', { allowNegative: true }), -5n);
+  t.equal(parseAmount(0, 'USD', { allowZero: true }), 0n);
+  t.equal(parseAmount(Number.MAX_SAFE_INTEGER, 'VND'), 9007199254740991n, 'every safe integer without decimals');
+  t.equal(parseAmount(45035996273704.95, 'USD'), 4503599627370495n, 'just below 2^52 cents');
+  t.equal(amountText(12.5, 'USD'), '12.5', 'kept as the decimal text it is');
+  t.equal(amountText('12.50', 'USD'), '12.50', 'a string is kept as sent');
+  t.equal(decimalText(2.5, 6, 'quantity', 'a quantity'), '2.5');
+  t.equal(decimalText(0.000001, 6, 'quantity', 'a quantity'), '0.000001');
+});
+
+t.test('a JSON number that is not exact in its unit is refused, naming the field and asking for a decimal string', async (t) => {
+  const cases: Array<[number, string, RegExp]> = [
+    [1000.5, 'VND', /1000\.5 is not exact as a JSON number: VND takes at most 0 decimals/],
+    [12.345, 'USD', /12\.345 is not exact as a JSON number: USD takes at most 2 decimals/],
+    [0.1 + 0.2, 'USD', /0\.30000000000000004 is not exact as a JSON number: USD takes at most 2 decimals/],
+    [1.0005, 'KWD', /KWD takes at most 3 decimals/],
+    [2 ** 53, 'VND', /9007199254740992 is too large to be exact as a JSON number in VND/],
+    [2 ** 53 + 2, 'VND', /9007199254740994 is too large to be exact/],
+    [1e21, 'VND', /1e\+21 is not exact as a JSON number \(it is written with an exponent/],
+    [1e-7, 'USD', /1e-7 is not exact as a JSON number \(it is written with an exponent/],
+    [-1e300, 'USD', /is not exact as a JSON number/],
+    // Below 2^53 cents but not exact: a double cannot tell .01 from .02 at this size.
+    [90071992547409.01, 'USD', /is too large to be exact as a JSON number in USD/],
+    [45035996273704.96, 'USD', /is too large to be exact/],
+    [45035996273705, 'USD', /45035996273705 is too large to be exact as a JSON number in USD/],
+    [Number.NaN, 'VND', /NaN is not exact as a JSON number/],
+    [Infinity, 'VND', /Infinity is not exact as a JSON number/],
+  ];
+  for (const [value, currency, message] of cases) {
+    const err = refusal(() => parseAmount(value, currency, { field: 'lines[0].unitPrice', allowNegative: true }));
+    t.equal(err.field, 'lines[0].unitPrice', `${value} ${currency}: field named`);
+    t.match(err.message, /^lines\[0\]\.unitPrice /, `${value}: the message starts with the field`);
+    t.match(err.message, message, `${value} ${currency}: ${message}`);
+    t.match(err.message, /send it as a decimal string$/, `${value} ${currency}: asks for a decimal string`);
+  }
+  t.match(refusal(() => decimalText(0.1234567, 6, 'lines[0].quantity', 'a quantity')).message, /a quantity takes at most 6 decimals/);
+  t.match(refusal(() => decimalText(5e9, 6, 'lines[0].quantity', 'a quantity')).message, /too large to be exact as a JSON number in a quantity/, '5e9 × 10^6 is beyond 2^52');
+  t.equal(parseAmount('9007199254740993', 'VND'), 9007199254740993n, 'the same amount as a decimal string is exact at any size');
+  t.match(refusal(() => parseAmount(-5, 'VND')).message, /must not be negative/, 'an exact number then meets the same rules as its string');
+  t.match(refusal(() => parseAmount(0, 'VND')).message, /must not be zero/);
+});
+
+t.test('properties of JSON numbers', async (t) => {
+  property(t, 'for any safe integer n, n and String(n) read the same (VND)', fc.property(fc.maxSafeInteger(), (n) => {
+    return parseAmount(n, 'VND', { allowNegative: true, allowZero: true }) === parseAmount(String(n), 'VND', { allowNegative: true, allowZero: true });
+  }));
+  for (const currency of ['USD', 'KWD', 'VND']) {
+    const limit = currencyExponent(currency) === 0 ? 2n ** 53n - 1n : 2n ** 52n - 1n;
+    property(t, `an amount sent as a JSON number with the currency's decimals is read exactly (${currency}, |minor| < 2^${currencyExponent(currency) === 0 ? 53 : 52})`,
+      fc.property(fc.bigInt({ min: -limit, max: limit }), (minor) => {
+        const sent = JSON.parse(formatAmount(minor, currency)) as number; // what a client's JSON number becomes here
+        return parseAmount(sent, currency, { allowNegative: true, allowZero: true }) === minor;
+      }));
+  }
+  property(t, 'any double is either refused or read as exactly its own value (USD)', fc.property(fc.double({ noNaN: true }), (d) => {
+    let minor: bigint;
+    try {
+      minor = parseAmount(d, 'USD', { allowNegative: true, allowZero: true });
+    } catch (err) {
+      return err instanceof MoneyError && /send it as a decimal string$/.test(err.message);
+    }
+    return Number(formatAmount(minor, 'USD')) === d;
+  }));
 });
 
 t.test('formatAmount writes exactly the currency decimals', async (t) => {
