@@ -1,14 +1,18 @@
-import { MoneyError, divideRounded, parseAmount } from '../../core/money.js';
+import { MoneyError, decimalText, divideRounded, parseAmount, type DecimalValue } from '../../core/money.js';
 
 const QTY_SCALE = 1_000_000n; // quantities keep 6 decimals
 const RATE_SCALE = 10_000n; // tax rates keep 4 decimals (percent)
 
-/** "1.5" → 1_500_000n (6 decimals), refusing more decimals, signs and exponents. */
-export function parseScaled(value: string, decimals: number, field: string, what: string): bigint {
-  const m = /^(\d+)(?:\.(\d+))?$/.exec(value);
-  if (!m) throw new MoneyError(`${field} '${value}' is not a ${what} (digits with an optional '.')`, field);
+/**
+ * "1.5" → 1_500_000n (6 decimals), refusing more decimals, signs and exponents. A JSON number is
+ * taken where it is exact with those decimals (decimalText) and read as its decimal string.
+ */
+export function parseScaled(value: DecimalValue, decimals: number, field: string, what: string): bigint {
+  const text = decimalText(value, decimals, field, `a ${what}`);
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) throw new MoneyError(`${field} '${text}' is not a ${what} (digits with an optional '.')`, field);
   const frac = m[2] ?? '';
-  if (frac.length > decimals) throw new MoneyError(`${field} '${value}' has more than ${decimals} decimals`, field);
+  if (frac.length > decimals) throw new MoneyError(`${field} '${text}' has more than ${decimals} decimals`, field);
   return BigInt(m[1] + frac.padEnd(decimals, '0'));
 }
 
@@ -19,7 +23,8 @@ export function scaledToString(value: bigint, decimals: number): string {
   return frac ? `${whole}.${frac}` : whole;
 }
 
-export interface LineInput { description: string; quantity: string; unitPrice: string; taxRate?: string }
+/** An invoice line as a request sends it: decimals as strings or exact JSON numbers. */
+export interface LineInput { description: string; quantity: DecimalValue; unitPrice: DecimalValue; taxRate?: DecimalValue }
 
 export interface ComputedLine {
   description: string;

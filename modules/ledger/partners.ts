@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { badRequest, conflict, notFound } from '../../core/errors.js';
 import { isIsoDate } from '../../core/dates.js';
+import type { DecimalValue } from '../../core/money.js';
 import { money, show, today, type Books } from './books.js';
 import type { Address, Trust } from './schema.js';
 
@@ -18,7 +19,8 @@ export interface PartnerInput {
   taxCode?: string | null;
   salesperson?: string | null;
   group?: string | null;
-  creditLimit?: string | null;
+  /** Decimal string, or a JSON number where exact; stored as minor units. */
+  creditLimit?: DecimalValue | null;
   trust?: Trust;
   bankAccounts?: string[];
   active?: boolean;

@@ -2,7 +2,7 @@ import { groupBy } from '../../core/collections.js';
 import { sql } from 'kysely';
 import { ProblemError } from '../../core/errors.js';
 import { uuidv7 } from '../../core/ids.js';
-import { MoneyError, parseAmount } from '../../core/money.js';
+import { MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
 import { isIsoDate } from '../../core/dates.js';
 import { show, type Books } from './books.js';
 import { byOldestDue, refreshInvoices, type OpenLine } from './reconcile.js';
@@ -24,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 interface InvoiceRow { id: string; number: string | null; partner_id: string; state: string; kind: string }
 
 /** An allocation asked for: `amount` of the invoice's open instalments, oldest due first. */
-interface Wanted { at: number; invoice: InvoiceRow; amount: bigint; given: string; field: string }
+interface Wanted { at: number; invoice: InvoiceRow; amount: bigint; given: DecimalValue; field: string }
 
 interface Prepared {
   /** New rows' ids: time-ordered (uuidv7), so thousands of them are appended to their indexes, not scattered. */
@@ -294,7 +294,7 @@ async function announce(books: Books, prepared: Prepared[], parts: Part[], optio
   const allocated = parts.map((x) => ({ partnerId: x.debit.partner_id, debitLineId: x.debit.id, creditLineId: x.payment.lineId, invoiceId: x.debit.invoice_id, amount: show(books, x.amount), date: x.date }));
   const confirmed = options.bankMatched ? prepared.filter((p) => p.journal === 'bank') : [];
   await books.api.audit(books.trx, t, [
-    ...prepared.map((p) => ({ actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: p.id, after: { partner: p.input.partner, amount: p.input.amount, date: p.input.date, reference: p.input.reference ?? null, bulk: true } })),
+    ...prepared.map((p) => ({ actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: p.id, after: { partner: p.input.partner, amount: String(p.input.amount), date: p.input.date, reference: p.input.reference ?? null, bulk: true } })),
     ...allocated.map((after) => ({ actor: books.actor, action: 'payment.allocated', entity: 'move_line', entityId: after.creditLineId, after })),
     ...confirmed.map((p) => ({ actor: books.actor, action: 'payment.bank_matched', entity: 'payment', entityId: p.id })),
   ]);

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { badRequest, conflict, notFound } from '../../core/errors.js';
 import { compareDates } from '../../core/dates.js';
+import type { DecimalValue } from '../../core/money.js';
 import { assertCurrency, money, show, today, type Books } from './books.js';
 import { checkDate, resolvePartner } from './partners.js';
 import { creditLines } from './invoices.js';
@@ -9,11 +10,12 @@ import { allocateInOrder, lockLines, openDebits, refreshInvoices, unallocate, ty
 export interface PaymentInput {
   partner: string;
   date: string;
-  amount: string;
+  /** Decimal string, or a JSON number where exact (core/money.ts decimalText). */
+  amount: DecimalValue;
   currency?: string;
   reference?: string;
   journal?: 'bank' | 'cash';
-  allocations?: Array<{ invoice: string; amount: string }>;
+  allocations?: Array<{ invoice: string; amount: DecimalValue }>;
 }
 
 export interface PaymentView {
@@ -93,7 +95,7 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
   }
   await applyEarlyDiscounts(books, touched.map((id) => [id, input.date]));
   await refreshInvoices(books, touched);
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: input.amount, date: input.date, reference: input.reference ?? null } });
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: String(input.amount), date: input.date, reference: input.reference ?? null } });
   await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, { actor: books.actor });
   return getPayment(books, payment.id);
 }
@@ -187,7 +189,7 @@ export async function reversePayment(books: Books, paymentId: string, input: { d
 }
 
 /** Applies existing credit (a payment's unallocated amount, or an open credit note) to an invoice. */
-export async function allocateCredit(books: Books, input: { payment?: string; creditNote?: string; invoice: string; amount?: string; date?: string }): Promise<{ allocated: string; invoice: string }> {
+export async function allocateCredit(books: Books, input: { payment?: string; creditNote?: string; invoice: string; amount?: DecimalValue; date?: string }): Promise<{ allocated: string; invoice: string }> {
   if ((input.payment === undefined) === (input.creditNote === undefined)) throw badRequest('give either payment or creditNote', 'payment');
   let credit: OpenLine | undefined;
   let partnerId: string;
@@ -220,7 +222,7 @@ export async function allocateCredit(books: Books, input: { payment?: string; cr
 }
 
 /** Writes off a small residual (up to the `writeOffLimit` setting) to the write-off account. */
-export async function writeOff(books: Books, invoiceId: string, input: { amount?: string; date?: string; reason?: string }): Promise<void> {
+export async function writeOff(books: Books, invoiceId: string, input: { amount?: DecimalValue; date?: string; reason?: string }): Promise<void> {
   const inv = await books.trx.selectFrom('ledger_invoice').select(['id', 'number', 'partner_id', 'state', 'kind', 'date']).where('tenant_id', '=', books.tenantId).where('id', '=', invoiceId).executeTakeFirst();
   if (!inv) throw notFound(`No invoice ${invoiceId}.`);
   await resolvePartner(books, inv.partner_id);

@@ -1,6 +1,9 @@
 import { Type } from 'typebox';
+import { DecimalInput } from '../../core/decimal-input.js';
 
 const Amount = (description: string) => Type.String({ description: `${description} — a decimal string in major units, e.g. "1250000" (VND) or "12.50" (USD)` });
+/** An amount in a request: in major units, a decimal string or an exact JSON number. */
+const AmountIn = (description: string) => DecimalInput(`${description}, in major units of the currency`);
 const Day = (description: string) => Type.String({ description: `${description} (YYYY-MM-DD)` });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -31,7 +34,7 @@ const partnerFields = {
   taxCode: Type.Optional(Nullable(Type.String())),
   salesperson: Type.Optional(Nullable(Type.String({ description: 'User id of the salesperson / responsible' }))),
   group: Type.Optional(Nullable(Type.String())),
-  creditLimit: Type.Optional(Nullable(Amount('Credit limit'))),
+  creditLimit: Type.Optional(Type.Union([AmountIn('Credit limit'), Type.Null()])),
   trust: Type.Optional(Trust),
   bankAccounts: Type.Optional(Type.Array(Type.String(), { description: 'Account numbers the customer pays from (bank matching)' })),
   active: Type.Optional(Type.Boolean()),
@@ -60,9 +63,9 @@ export const PartnerQuery = Type.Object({
 
 export const InvoiceLine = Type.Object({
   description: Type.String({ minLength: 1 }),
-  quantity: Type.String({ description: 'Decimal string, up to 6 decimals, e.g. "1" or "2.5"' }),
-  unitPrice: Amount('Unit price before tax'),
-  taxRate: Type.Optional(Type.String({ description: 'VAT percent, e.g. "10", "8", "5", "0"' })),
+  quantity: DecimalInput('Quantity, up to 6 decimals, e.g. "1" or "2.5"'),
+  unitPrice: AmountIn('Unit price before tax'),
+  taxRate: Type.Optional(DecimalInput('VAT percent, up to 4 decimals, e.g. "10", "8", "5", "0"')),
 }, { additionalProperties: false });
 
 export const NewInvoice = Type.Object({
@@ -101,12 +104,12 @@ export const ReverseBody = Type.Object({
 export const NewPayment = Type.Object({
   partner: Type.String({ minLength: 1, description: 'Partner id or ref' }),
   date: Day('Payment date'),
-  amount: Amount('Amount received'),
+  amount: AmountIn('Amount received'),
   currency: Type.Optional(Type.String()),
   reference: Type.Optional(Type.String()),
   journal: Type.Optional(Type.Union([Type.Literal('bank'), Type.Literal('cash')], { description: 'bank (default): in payment until matched to a statement line; cash: settled at once' })),
   allocations: Type.Optional(Type.Array(Type.Object({
-    invoice: Type.String({ description: 'Invoice id or number' }), amount: Amount('Amount applied'),
+    invoice: Type.String({ description: 'Invoice id or number' }), amount: AmountIn('Amount applied'),
   }, { additionalProperties: false }), { description: 'Without it: oldest due first' })),
 }, { additionalProperties: false });
 
@@ -125,11 +128,11 @@ export const UnallocateBody = Type.Object({
 
 export const AllocationBody = Type.Object({
   payment: Type.Optional(Type.String({ format: 'uuid' })), creditNote: Type.Optional(Type.String({ format: 'uuid' })),
-  invoice: Type.String(), amount: Type.Optional(Amount('Amount (default: as much as possible)')), date: Type.Optional(Day('Allocation date')),
+  invoice: Type.String(), amount: Type.Optional(AmountIn('Amount (default: as much as possible)')), date: Type.Optional(Day('Allocation date')),
 }, { additionalProperties: false });
 
 export const WriteOffBody = Type.Object({
-  amount: Type.Optional(Amount('Amount (default: all that is open)')), date: Type.Optional(Day('Date')), reason: Type.Optional(Type.String()),
+  amount: Type.Optional(AmountIn('Amount (default: all that is open)')), date: Type.Optional(Day('Date')), reason: Type.Optional(Type.String()),
 }, { additionalProperties: false });
 
 export const ReversePaymentBody = Type.Object({
