@@ -6,7 +6,7 @@
  */
 import { addDays, compareDates, dayOfMonthAfter, endOfMonth } from '../../core/dates.js';
 import { badRequest } from '../../core/errors.js';
-import { currencyExponent, divideRounded, formatAmount, MoneyError, parseAmount } from '../../core/money.js';
+import { currencyExponent, decimalText, divideRounded, formatAmount, MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
 import type { DelayType, LineValue } from './schema.js';
 
 export const LINE_VALUES: readonly LineValue[] = ['percent', 'fixed', 'balance'];
@@ -25,9 +25,9 @@ export interface TermLine { value: LineValue; amount: string | null; delayType: 
 export interface EarlyDiscount { percent: string; days: number }
 export interface TermDefinition { lines: TermLine[]; earlyDiscount: EarlyDiscount | null }
 
-/** A definition as a client sends it (validated by checkDefinition). */
-export interface TermLineInput { value: string; amount?: string; delayType: string; days: number; dayOfMonth?: number }
-export interface TermDefinitionInput { lines: TermLineInput[]; earlyDiscount?: { percent: string; days: number } }
+/** A definition as a client sends it (validated by checkDefinition); decimals as strings or exact JSON numbers. */
+export interface TermLineInput { value: string; amount?: DecimalValue; delayType: string; days: number; dayOfMonth?: number }
+export interface TermDefinitionInput { lines: TermLineInput[]; earlyDiscount?: { percent: DecimalValue; days: number } }
 
 export interface Installment { dueDate: string; amount: bigint }
 export interface Schedule { installments: Installment[]; discount: { until: string; amount: bigint } | null }
@@ -39,8 +39,17 @@ export class ScheduleError extends Error {
   }
 }
 
-/** "12.50" → 12_500_000n (6 decimals). Refuses signs, exponents and more than 6 decimals. */
-export function parsePercent(value: string, field: string): bigint {
+/**
+ * "12.50" → 12_500_000n (6 decimals). Refuses signs, exponents and more than 6 decimals. A JSON
+ * number is taken where it is exact with 6 decimals (decimalText) and read as its decimal string.
+ */
+export function parsePercent(input: DecimalValue, field: string): bigint {
+  let value: string;
+  try {
+    value = decimalText(input, PERCENT_DECIMALS, field, 'a percentage');
+  } catch (e) {
+    throw e instanceof MoneyError ? badRequest(e.message, field) : e;
+  }
   const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(value);
   if (!m) throw badRequest(`${field} '${value}' is not a percentage (digits with an optional '.', e.g. "30" or "12.5")`, field);
   if (m[1] && /[1-9]/.test(value)) throw badRequest(`${field} must be more than zero (it is ${value})`, field);
@@ -62,7 +71,7 @@ function canonicalDecimal(value: string): string {
   return (whole.replace(/^0+(?=\d)/, '')) + (frac ? `.${frac}` : '');
 }
 
-function money(value: string, currency: string, field: string): bigint {
+function money(value: DecimalValue, currency: string, field: string): bigint {
   try {
     return parseAmount(value, currency, { field });
   } catch (e) {
@@ -99,8 +108,7 @@ export function checkDefinition(input: TermDefinitionInput, currency: string): T
       if (percentTotal > HUNDRED_PERCENT) throw badRequest(`the percent lines add up to ${percentToString(percentTotal)}% at ${at}, more than 100%`, `${at}.amount`);
       amount = percentToString(percent);
     } else {
-      money(line.amount, currency, `${at}.amount`);
-      amount = canonicalDecimal(line.amount);
+      amount = canonicalDecimal(formatAmount(money(line.amount, currency, `${at}.amount`), currency));
     }
 
     const backwards = delayType === 'days_after_end_of_month' || delayType === 'days_after_end_of_next_month';

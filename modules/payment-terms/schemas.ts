@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DecimalInput } from '../../core/decimal-input.js';
 
 const Day = (description: string) => Type.String({ description: `${description} (YYYY-MM-DD)` });
 
@@ -14,14 +15,14 @@ const DelayType = Type.Enum(['days_after', 'days_after_end_of_month', 'days_afte
 
 export const TermLine = Type.Object({
   value: LineValue,
-  amount: Type.Optional(Type.String({ description: 'percent lines: a percentage ("30", "12.5"); fixed lines: an amount in major units ("500000"); left out on the balance line' })),
+  amount: Type.Optional(DecimalInput('percent lines: a percentage, up to 6 decimals ("30", "12.5"); fixed lines: an amount in major units ("500000"); left out on the balance line')),
   delayType: DelayType,
   days: Type.Integer({ description: 'Days to add (from -27 for the end-of-month delays)' }),
   dayOfMonth: Type.Optional(Type.Integer({ minimum: 0, maximum: 31, description: 'days_end_of_month_on_the only: the day of the following month (0 = the end of the month reached)' })),
 }, { additionalProperties: false });
 
 export const EarlyDiscount = Type.Object({
-  percent: Type.String({ description: 'Discount percentage, e.g. "2"' }),
+  percent: DecimalInput('Discount percentage, up to 6 decimals, e.g. "2"'),
   days: Type.Integer({ description: 'The discount holds for payments up to invoice date + days' }),
 }, { additionalProperties: false });
 
@@ -52,7 +53,7 @@ export const VersionQuery = Type.Object({
 
 export const PreviewBody = Type.Object({
   date: Day('Invoice date'),
-  amount: Type.String({ description: 'Invoice total, a decimal string in major units' }),
+  amount: DecimalInput('Invoice total, in major units'),
   currency: Type.Optional(Type.String({ description: 'Default: the company currency' })),
   version: Type.Optional(Type.Integer({ minimum: 1, description: 'Preview an earlier version' })),
 }, { additionalProperties: false });

@@ -3,7 +3,7 @@ import { isIsoDate } from '../../core/dates.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import type { Actor } from '../../core/events/types.js';
 import type { ModuleApi } from '../../core/modules/api.js';
-import { formatAmount, isCurrency, MoneyError, parseAmount } from '../../core/money.js';
+import { formatAmount, isCurrency, MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
 import { getTenant } from '../../core/tenants.js';
 import type manifest from './manifest.js';
 import * as repo from './repository.js';
@@ -185,7 +185,7 @@ function scheduleProblem(error: unknown, termName: string, field: string): unkno
 }
 
 /** What the term gives for a date and an amount, before using it on an invoice. */
-export async function previewTerm(trx: Trx, tenant: Tenant, id: string, input: { date: string; amount: string; currency?: string; version?: number }): Promise<PreviewView> {
+export async function previewTerm(trx: Trx, tenant: Tenant, id: string, input: { date: string; amount: DecimalValue; currency?: string; version?: number }): Promise<PreviewView> {
   const term = await termOr404(trx, tenant.id, id);
   const v = await loadVersion(trx, tenant.id, id, input.version ?? term.current_version);
   const currency = input.currency ?? tenant.currency;
