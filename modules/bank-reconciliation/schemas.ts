@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DecimalInput } from '../../core/decimal-input.js';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const Uuid = Type.String({ format: 'uuid' });
@@ -53,7 +54,7 @@ export const LineOut = Type.Object({
 export const MatchBody = Type.Object({
   invoices: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, description: 'Invoices the line pays, in the order its amount is applied' })),
   payment: Type.Optional(Type.String({ format: 'uuid', description: 'A payment registered before, now confirmed by the bank (same amount)' })),
-  writeOff: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ amount: Type.Optional(Type.String()), reason: Type.Optional(Type.String()) }, { additionalProperties: false })], { description: 'Write off what stays open on the last invoice' })),
+  writeOff: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ amount: Type.Optional(DecimalInput('Amount to write off (default: all that stays open), in major units')), reason: Type.Optional(Type.String()) }, { additionalProperties: false })], { description: 'Write off what stays open on the last invoice' })),
   saveRule: Type.Optional(Type.Boolean({ description: 'Remember the payer account for this customer' })),
   version: Type.Optional(Type.Integer({ description: 'The line version you saw; a line changed since answers 409' })),
 }, { additionalProperties: false });
@@ -73,11 +74,11 @@ export const RuleBody = Type.Object({
   sequence: Type.Optional(Type.Integer({ default: 10 })),
   conditions: Type.Object({
     textContains: Type.Optional(Type.String({ minLength: 1 })), textRegex: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: 'case-insensitive regular expression in RE2 syntax (linear-time matching: no look-around, no back-references)' })),
-    counterpartyAccount: Type.Optional(Type.String({ minLength: 1 })), amountMin: Type.Optional(Type.String()), amountMax: Type.Optional(Type.String()),
+    counterpartyAccount: Type.Optional(Type.String({ minLength: 1 })), amountMin: Type.Optional(DecimalInput('Lines of at least this amount, in major units')), amountMax: Type.Optional(DecimalInput('Lines of at most this amount, in major units')),
   }, { additionalProperties: false }),
   action: Type.Object({
     partner: Type.String({ description: 'Partner id or ref the matching lines come from' }),
-    toleranceAmount: Type.Optional(Type.String({ description: 'Short payment written off (at most the ledger\'s writeOffLimit)' })),
+    toleranceAmount: Type.Optional(DecimalInput('Short payment written off (at most the ledger\'s writeOffLimit), in major units')),
     autoValidate: Type.Optional(Type.Boolean({ default: true })),
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
