@@ -3,7 +3,7 @@ import type { Trx } from '../../core/db/kysely.js';
 import { isIsoDate } from '../../core/dates.js';
 import { badRequest, notFound } from '../../core/errors.js';
 import type { Actor } from '../../core/events/types.js';
-import { MoneyError, formatAmount, parseAmount } from '../../core/money.js';
+import { MoneyError, formatAmount, parseAmount, type DecimalValue } from '../../core/money.js';
 import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
 import * as repo from './repository.js';
@@ -102,7 +102,8 @@ export async function clearExclusion(api: FollowUpApi, trx: Trx, tenantId: strin
   return view(trx, tenantId, line, currency);
 }
 
-export interface PromiseInput { amount: string; date: string; by: string; channel: PromiseChannel; note?: string }
+/** amount: a decimal string, or a JSON number where exact in the currency. */
+export interface PromiseInput { amount: DecimalValue; date: string; by: string; channel: PromiseChannel; note?: string }
 
 /** A promise to pay pauses reminders about the item until its date; unpaid after that, follow-up resumes where it was. */
 export async function setPromise(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, id: string, input: PromiseInput): Promise<ItemFollowUpView> {

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DecimalInput } from '../../core/decimal-input.js';
 
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Day = (description: string) => Type.String({ description: `${description} (YYYY-MM-DD)` });
@@ -67,7 +68,7 @@ export const ExclusionBody = Type.Object({
   note: Type.Optional(Type.String({ maxLength: 1000 })),
 }, { additionalProperties: false });
 export const PromiseBody = Type.Object({
-  amount: Type.String({ description: 'Promised amount, a decimal string in major units' }),
+  amount: DecimalInput('Promised amount, in major units'),
   date: Day('Promised payment date'),
   by: Type.String({ minLength: 1, maxLength: 200, description: 'Who promised' }),
   channel: Type.Union(['phone', 'email', 'sms', 'letter', 'meeting', 'portal', 'other'].map((c) => Type.Literal(c))),
@@ -142,7 +143,7 @@ export const CallBody = Type.Object({
   notes: Type.Optional(Type.String({ maxLength: 4000 })),
   nextActionDate: Type.Optional(Day('Reschedule: nothing is due for the partner before this date')),
   promise: Type.Optional(Type.Object({
-    item: Type.String({ minLength: 1, description: 'Open item or invoice id' }), amount: Type.String(), date: Day('Promised payment date'), by: Type.String({ minLength: 1, maxLength: 200 }),
+    item: Type.String({ minLength: 1, description: 'Open item or invoice id' }), amount: DecimalInput('Promised amount, in major units'), date: Day('Promised payment date'), by: Type.String({ minLength: 1, maxLength: 200 }),
   }, { additionalProperties: false })),
 }, { additionalProperties: false });
 export const CallOut = Type.Object({

@@ -96,7 +96,7 @@ export interface CallInput {
   /** Reschedule: nothing is due for the partner before this date (automatic reminders included). */
   nextActionDate?: string;
   /** outcome promise_made: the promise on one open item. */
-  promise?: { item: string; amount: string; date: string; by: string };
+  promise?: { item: string; amount: string | number; date: string; by: string };
 }
 
 /** Logs a call: its outcome and notes on the timeline, the partner's due calls done, an optional promise and new date. */
