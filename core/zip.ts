@@ -54,6 +54,8 @@ const LOCAL = 0x04034b50;
 const U32 = 0xffffffff;
 
 const damaged = (message: string) => new ZipError(message, 'damaged');
+const UTF8 = new TextDecoder('utf-8');
+const LATIN1 = new TextDecoder('latin1');
 
 /** "128 MiB", "1.5 MiB", "900 bytes": sizes as a person reads them in a message. */
 export function formatBytes(n: number): string {
@@ -124,8 +126,9 @@ export function readCentralDirectory(bytes: Uint8Array, maxEntries: number): Zip
         const length = v.getUint16(x + 2, true);
         if (id === 0x0001) {
           let p = x + 4;
+          const fieldEnd = Math.min(x + 4 + length, extraEnd);
           const take = () => {
-            if (p + 8 > x + 4 + length) throw damaged(`the ZIP64 sizes of entry ${i + 1} are damaged`);
+            if (p + 8 > fieldEnd) throw damaged(`the ZIP64 sizes of entry ${i + 1} are damaged`);
             const n = u64(v, p);
             p += 8;
             return n;
@@ -141,7 +144,7 @@ export function readCentralDirectory(bytes: Uint8Array, maxEntries: number): Zip
       if (!found) throw damaged(`the ZIP64 sizes of entry ${i + 1} are missing`);
     }
     entries.push({
-      name: new TextDecoder(flags & 0x800 ? 'utf-8' : 'latin1').decode(nameBytes),
+      name: (flags & 0x800 ? UTF8 : LATIN1).decode(nameBytes),
       nameBytes, flags, method: v.getUint16(at + 10, true), crc32: v.getUint32(at + 16, true),
       compressedSize, uncompressedSize, localHeaderOffset,
       versionMadeBy: v.getUint16(at + 4, true), externalAttributes: v.getUint32(at + 38, true),

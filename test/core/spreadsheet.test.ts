@@ -2,8 +2,9 @@ import t from 'tap';
 import zlib from 'node:zlib';
 import { performance } from 'node:perf_hooks';
 import ExcelJS from 'exceljs';
+import fc from 'fast-check';
 import { closeSpreadsheetWorkers, readFirstSheet, spreadsheetWorkers, SpreadsheetError, XLSX_LIMITS, type SheetCell } from '../../core/spreadsheet.js';
-import { readCentralDirectory, repackVerified } from '../../core/zip.js';
+import { readCentralDirectory, repackVerified, ZipError } from '../../core/zip.js';
 import { buildTestApp, type TestApp } from '../helpers/build-test-app.js';
 import { bombXlsx, manyFilesXlsx, manyMebibytesXlsx, statementXlsx, XLSX_TYPE, zip } from '../helpers/xlsx.js';
 
@@ -197,4 +198,26 @@ t.test('the zip reader refuses what is not a zip archive, without throwing anyth
   for (const bytes of [Buffer.alloc(0), Buffer.from('PK\x03\x04'), Buffer.concat([Buffer.from([0x50, 0x4b, 3, 4]), Buffer.alloc(40)]), zlib.deflateRawSync(Buffer.from('x'))]) {
     t.match(await refusal(readFirstSheet(bytes)), /^the XLSX workbook cannot be read \(/);
   }
+});
+
+t.test('fuzzing: a damaged archive only ever ends in a ZipError, on the request thread and in the worker', async (t) => {
+  const good = statementXlsx(20);
+  const zip64 = Buffer.from(good);
+  // Sizes and offsets of the first central entry set to 0xFFFFFFFF: the reader looks for ZIP64 fields.
+  const first = zip64.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  zip64.writeUInt32LE(0xffffffff, first + 20);
+  zip64.writeUInt32LE(0xffffffff, first + 24);
+  const seeds = [good, zip64, manyFilesXlsx(8), bombXlsx(2, { declaredSize: 100 })];
+  fc.assert(fc.property(fc.constantFrom(...seeds), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 10 }), fc.nat(), (seed, edits, cut) => {
+    const bytes = Buffer.from(seed.subarray(0, Math.max(0, seed.length - (cut % 200))));
+    for (const [at, b] of edits) if (bytes.length > 0) bytes[at % bytes.length] = b;
+    // The central directory is what is damaged most often: aim half the edits at the end.
+    for (const [at, b] of edits) if (bytes.length > 0) bytes[bytes.length - 1 - (at % Math.min(bytes.length, 600))] = b;
+    try {
+      repackVerified(bytes, XLSX_LIMITS);
+    } catch (err) {
+      if (!(err instanceof ZipError)) throw err;
+    }
+  }), { numRuns: 2000 });
+  t.pass('2000 damaged archives');
 });
