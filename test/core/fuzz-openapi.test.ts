@@ -16,12 +16,17 @@ const HOSTILE_VALUES: unknown[] = [
   '1e308', '-0', '99999999999999999999999999999.999', '2026-02-30', '0000-00-00', {}, [], [null], { a: { b: { c: {} } } },
 ];
 const HOSTILE_PARAMS = ['%00', 'x'.repeat(3000), '1e308', '..%2F..%2Fetc', '%F0%9F%98', '-1', UUID];
-const HOSTILE_FILES: Array<[string, Buffer]> = [
-  ['text/csv', Buffer.from('a,b\u0000,c\r\n1,2,3')],
-  ['text/csv', Buffer.alloc(2048, 0)],
-  ['application/octet-stream', Buffer.from('<OFX>' + '<A>'.repeat(50_000))],
-  ['application/xml', Buffer.from('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Document>&b;</Document>')],
-  ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', Buffer.from('PK\u0003\u0004 not really a zip')],
+/** Hostile files with the format they pretend to be (asked for with ?format= where a route takes it). */
+const HOSTILE_FILES: Array<[string, string, Buffer]> = [
+  ['text/csv', 'csv', Buffer.from('Ngày giao dịch,Số tiền ghi có,Số dư,Nội dung\r\n05/03/2026,1.000,1.000,a\u0000b\r\n')],
+  ['text/csv', 'csv', Buffer.from('Ngày giao dịch,Số tiền ghi có,Số dư,Nội dung\r\n30/02/2026,-1,1.000,x\r\n')],
+  ['text/csv', 'csv', Buffer.alloc(2048, 0)],
+  ['application/octet-stream', 'ofx', Buffer.from('<OFX>' + '<A>'.repeat(50_000))],
+  ['application/octet-stream', 'ofx', Buffer.from('<OFX>' + '<STMTTRN><TRNAMT>1'.repeat(200_000))],
+  ['application/octet-stream', 'mt940', Buffer.from(':20:X\r\n:25:1\r\n:60F:C260301VND1,\r\n:61:2602300230C5,NTRFNONREF\r\n:86:' + 'a'.repeat(10_000) + '\u0000\r\n:62F:C260302VND6,\r\n-')],
+  ['application/xml', 'camt053', Buffer.from('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><Document>&b;</Document>')],
+  ['application/xml', 'camt053', Buffer.from('<Document>' + '<a>'.repeat(100_000) + '</a>'.repeat(100_000) + '</Document>')],
+  ['application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'xlsx', Buffer.from('PK\u0003\u0004 not really a zip')],
 ];
 
 function resolve(doc: Schema, s: Schema | undefined): Schema | undefined {
@@ -149,7 +154,10 @@ t.test('every write route refuses hostile input with a problem document, never a
     const path = fill(real(op.path), UUID);
     for (const p of HOSTILE_PARAMS) if (op.path.includes('{')) await send(op, fill(op.path, p), `param ${p.slice(0, 20)}`, op.schema ? sample(doc, op.schema) : undefined);
     if (!op.schema) {
-      for (const [type, file] of op.contentTypes.length ? HOSTILE_FILES : []) await send(op, path, `file ${type}`, file, type);
+      for (const [type, format, file] of op.contentTypes.length ? HOSTILE_FILES : []) {
+        await send(op, path, `file ${type}`, file, type);
+        await send(op, `${path}?format=${format}`, `file ${format}`, file, type);
+      }
       continue;
     }
     const base = sample(doc, op.schema);
