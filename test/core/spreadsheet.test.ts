@@ -108,11 +108,8 @@ t.test('a header that lies about its size is caught after inflating at most the 
 t.test('a read past the time limit ends the worker and is refused; the next read starts a new one', async (t) => {
   const file = statementXlsx(2000);
   t.equal(await refusal(readFirstSheet(file, { timeoutMs: 1 })), 'the workbook took longer than 0.001 s to read, the limit for one file; split it or save it as CSV');
-  t.equal((await readFirstSheet(file)).length, 2003);
-  t.equal(spreadsheetWorkers(), 1);
-  await closeSpreadsheetWorkers();
-  t.equal(spreadsheetWorkers(), 0, 'closed');
-  t.equal((await readFirstSheet(file)).length, 2003, 'started again when needed');
+  t.equal(spreadsheetWorkers(), 0, 'the worker is ended');
+  t.equal((await readFirstSheet(file)).length, 2003, 'the next read gets a new worker');
 });
 
 t.test('a read that needs more memory than the worker may use is refused; the server process goes on', async (t) => {
@@ -123,9 +120,8 @@ t.test('a read that needs more memory than the worker may use is refused; the se
     XLSX_LIMITS.heapMb = heapMb;
     await closeSpreadsheetWorkers();
   });
-  t.equal(await refusal(readFirstSheet(statementXlsx(20_000))), 'the workbook needs more than 32 MiB of memory to read, the limit for one file; split it or save it as CSV');
-  t.equal(spreadsheetWorkers(), 0, 'the worker is gone');
-  t.equal((await readFirstSheet(statementXlsx(10))).length, 13, 'the next read gets a new worker');
+  t.equal(await refusal(readFirstSheet(statementXlsx(12_000))), 'the workbook needs more than 32 MiB of memory to read, the limit for one file; split it or save it as CSV');
+  t.equal(spreadsheetWorkers(), 0, 'the worker is gone, this process is not');
 });
 
 t.test('both upload routes answer a zip bomb with a 400 problem naming the limit', async (t) => {
@@ -152,7 +148,7 @@ t.test('both upload routes answer a zip bomb with a 400 problem naming the limit
 
 t.test('while a large workbook is read, /health on the same app answers promptly', async (t) => {
   const h = await buildTestApp(t, { modules: ['bank-reconciliation'] });
-  const file = statementXlsx(25_000);
+  const file = statementXlsx(20_000);
   let parseMs = 0;
   let busy = 0;
   const started = performance.now();
@@ -174,7 +170,7 @@ t.test('while a large workbook is read, /health on the same app answers promptly
   }
   const res = await parse;
   t.equal(res.statusCode, 200, res.body.slice(0, 300));
-  t.equal(res.json().statements[0].lines.length, 25_000);
+  t.equal(res.json().statements[0].lines.length, 20_000);
   const slowest = Math.max(...during);
   t.comment(`parse ${parseMs.toFixed(0)} ms; ${during.length} health answers during it, slowest ${slowest.toFixed(1)} ms; event loop busy ${(busy * 100).toFixed(0)} % of the time`);
   t.ok(during.length >= 3, 'health answered several times before the parse finished');

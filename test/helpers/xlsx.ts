@@ -126,6 +126,14 @@ export function statementXlsx(lines: number): Buffer {
  * `declaredSize`: the sheet's size as the headers state it (a lie when given).
  */
 export function bombXlsx(mib: number, options: { declaredSize?: number } = {}): Buffer {
+  let sheet = bombSheets.get(mib);
+  if (!sheet) bombSheets.set(mib, sheet = bombSheet(mib));
+  return zip(workbookParts({ name: 'xl/worksheets/sheet1.xml', deflated: sheet, declaredSize: options.declaredSize }));
+}
+
+const bombSheets = new Map<number, { bytes: Buffer; size: number; crc: number }>();
+
+function bombSheet(mib: number): { bytes: Buffer; size: number; crc: number } {
   const flush = { finishFlush: zlib.constants.Z_FULL_FLUSH };
   const head = Buffer.from(`${SHEET_HEAD}<!--`);
   const spaces = Buffer.alloc(1024 * 1024, 0x20);
@@ -136,8 +144,7 @@ export function bombXlsx(mib: number, options: { declaredSize?: number } = {}): 
   for (let i = 0; i < mib; i++) { pieces.push(piece); crc = zlib.crc32(spaces, crc); }
   pieces.push(zlib.deflateRawSync(tail));
   crc = zlib.crc32(tail, crc);
-  const size = head.length + mib * spaces.length + tail.length;
-  return zip(workbookParts({ name: 'xl/worksheets/sheet1.xml', deflated: { bytes: Buffer.concat(pieces), size, crc }, declaredSize: options.declaredSize }));
+  return { bytes: Buffer.concat(pieces), size: head.length + mib * spaces.length + tail.length, crc };
 }
 
 /** `count` files in all: a valid empty sheet and one-byte files beside it. */
