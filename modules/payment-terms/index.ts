@@ -1,7 +1,9 @@
 import type { PaymentTermsApi, InstallmentProvider } from './service.js';
-import { installmentProvider, seedDefaultTerms } from './service.js';
+import { installmentProvider } from './service.js';
+import { seedDefaultTerms } from './seeds.js';
 
 export function setup(api: PaymentTermsApi): void {
+  // The usual terms, named in the company's language (catalogue.ts).
   api.onEnable(seedDefaultTerms);
   // The ledger asks us for instalments and partner defaults, only for tenants that enabled us.
   api.service<{ register(module: string, provider: InstallmentProvider): void }>('ledger', 'installments').register(api.name, installmentProvider);

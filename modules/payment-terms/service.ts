@@ -7,6 +7,7 @@ import { formatAmount, isCurrency, MoneyError, parseAmount, type DecimalValue } 
 import { getTenant } from '../../core/tenants.js';
 import type manifest from './manifest.js';
 import * as repo from './repository.js';
+import { findSeededTermByName } from './seeds.js';
 import { checkDefinition, computeSchedule, ScheduleError, type TermDefinition, type TermDefinitionInput } from './schedule.js';
 import type { DelayType, LineValue } from './schema.js';
 
@@ -42,25 +43,6 @@ export interface InstallmentProvider {
   plan(ctx: LedgerContext, term: string, date: string, total: bigint): Promise<InstallmentPlan>;
   defaultTerm(ctx: LedgerContext, partnerId: string): Promise<string | null>;
 }
-
-/** Seeded when a company enables the module (and has no terms yet). */
-export const DEFAULT_TERMS: TermInput[] = [
-  { name: 'Immediate', lines: [{ value: 'balance', delayType: 'days_after', days: 0 }] },
-  { name: '15 days', lines: [{ value: 'balance', delayType: 'days_after', days: 15 }] },
-  { name: '30 days', lines: [{ value: 'balance', delayType: 'days_after', days: 30 }] },
-  {
-    name: '30 days end of month', note: 'Invoice date + 30 days, then the end of that month',
-    lines: [{ value: 'balance', delayType: 'days_end_of_month_on_the', days: 30, dayOfMonth: 0 }],
-  },
-  {
-    name: '30% now, balance 60 days',
-    lines: [{ value: 'percent', amount: '30', delayType: 'days_after', days: 0 }, { value: 'balance', delayType: 'days_after', days: 60 }],
-  },
-  {
-    name: '2% 10, net 30', note: '2% off when paid in full within 10 days; otherwise due in 30 days',
-    lines: [{ value: 'balance', delayType: 'days_after', days: 30 }], earlyDiscount: { percent: '2', days: 10 },
-  },
-];
 
 function checkName(name: string): string {
   const trimmed = name.trim();
@@ -174,7 +156,10 @@ export async function archiveTerm(api: PaymentTermsApi, trx: Trx, tenantId: stri
 
 /** A term by id or (case-insensitive) name; a 400 naming `field` when there is none. */
 async function resolveTerm(trx: Trx, tenantId: string, idOrName: string, field: string): Promise<repo.TermRow> {
-  const term = repo.isUuid(idOrName) ? await repo.findTerm(trx, tenantId, idOrName) : await repo.findTermByName(trx, tenantId, idOrName);
+  // A seeded term is found by its name in another language too (seeds.ts).
+  const term = repo.isUuid(idOrName)
+    ? await repo.findTerm(trx, tenantId, idOrName)
+    : await repo.findTermByName(trx, tenantId, idOrName) ?? await findSeededTermByName(trx, tenantId, idOrName);
   if (!term) throw badRequest(`no payment term '${idOrName}' (give its id or name)`, field);
   return term;
 }
@@ -268,15 +253,4 @@ export async function setPartnerDefault(api: PaymentTermsApi, trx: Trx, tenantId
     await api.audit(trx, tenantId, { actor, action: 'partner.default_term_set', entity: 'partner', entityId: partner.id, before: { term: before?.id ?? null }, after: { term: termId } });
   }
   return getPartnerDefault(trx, tenantId, partner.id, null);
-}
-
-/** onEnable: the usual terms, once (a company that already has terms keeps its own). */
-export async function seedDefaultTerms(trx: Trx, tenantId: string): Promise<void> {
-  if (await repo.countTerms(trx, tenantId) > 0) return;
-  const { currency } = await getTenant(trx, tenantId);
-  for (const input of DEFAULT_TERMS) {
-    const definition = checkDefinition(input, currency);
-    const id = await repo.insertTerm(trx, tenantId, input.name);
-    await repo.insertVersion(trx, tenantId, id, 1, input.name, input.note ?? null, definition, null);
-  }
 }

@@ -35,12 +35,12 @@ t.test('an invoice with a term gets one receivable line per instalment, by term 
     { dueDate: '2026-04-01', amount: '756000', residual: '756000' },
   ]);
   t.equal(inv.dueDate, '2026-04-01', 'the invoice is due with its last instalment');
-  t.match(inv.paymentTerm, { id: await termId(h, '30% now, balance 60 days'), name: '30% now, balance 60 days', version: 1 });
+  t.match(inv.paymentTerm, { id: await termId(h, 'Trả trước 30%, còn lại sau 60 ngày'), name: 'Trả trước 30%, còn lại sau 60 ngày', version: 1 }, 'the seeded term, named in the company\'s language (vi-VN), found by its English name');
   const lines = await sql<{ date_maturity: string; debit: bigint }>`
     select date_maturity, debit from ledger_move_line where invoice_id = ${inv.id} and receivable order by date_maturity`.execute(h.db);
   t.same(lines.rows, [{ date_maturity: '2026-01-31', debit: 324000n }, { date_maturity: '2026-04-01', debit: 756000n }], 'two receivable lines in the books');
 
-  const byId = await invoice(h, { partner: 'KH01', date: '2026-01-31', paymentTerm: await termId(h, '30 days end of month') });
+  const byId = await invoice(h, { partner: 'KH01', date: '2026-01-31', paymentTerm: await termId(h, '30 ngày, cuối tháng') });
   t.same(byId.json().installments, [{ dueDate: '2026-03-31', amount: '1080000', residual: '1080000' }]);
   const caseless = await invoice(h, { partner: 'KH01', date: '2026-01-31', paymentTerm: '15 DAYS' });
   t.equal(caseless.json().dueDate, '2026-02-15', 'names match whatever the case');
@@ -124,7 +124,7 @@ t.test("the partner's default term applies when an invoice gives neither dueDate
 
   const byDefault = (await invoice(h, { partner: 'KH01', date: '2026-01-31' })).json();
   t.same(byDefault.installments.map((i: { dueDate: string }) => i.dueDate), ['2026-01-31', '2026-04-01']);
-  t.match(byDefault.paymentTerm, { name: '30% now, balance 60 days' });
+  t.match(byDefault.paymentTerm, { name: 'Trả trước 30%, còn lại sau 60 ngày' });
   const dueDate = (await invoice(h, { partner: 'KH01', date: '2026-01-31', dueDate: '2026-02-28' })).json();
   t.same(dueDate.installments, [{ dueDate: '2026-02-28', amount: '1080000', residual: '1080000' }], 'a due date given on the invoice wins');
   const other = (await invoice(h, { partner: 'KH01', date: '2026-01-31', paymentTerm: '15 days' })).json();

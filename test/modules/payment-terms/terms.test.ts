@@ -19,20 +19,21 @@ async function preview(h: TestApp, id: string, body: Record<string, unknown>) {
   return h.request('POST', `${BASE}/terms/${id}/preview`, body);
 }
 
-t.test('enabling the module seeds the usual terms once; each previews as its name says', async (t) => {
+t.test('enabling the module seeds the usual terms once, named in the company\'s language (vi-VN); each previews as its name says', async (t) => {
   const h = await buildTestApp(t, { modules: ['payment-terms'] });
-  const terms = (await h.request('GET', `${BASE}/terms`)).json() as Array<{ name: string; version: number; archived: boolean }>;
-  t.same(terms.map((x) => x.name), ['Immediate', '15 days', '30 days', '30 days end of month', '30% now, balance 60 days', '2% 10, net 30']);
+  const terms = (await h.request('GET', `${BASE}/terms`)).json() as Array<{ name: string; version: number; archived: boolean; note: string | null }>;
+  t.same(terms.map((x) => x.name), ['Thanh toán ngay', 'Thanh toán trong 15 ngày', 'Thanh toán trong 30 ngày', '30 ngày, cuối tháng', 'Trả trước 30%, còn lại sau 60 ngày', 'Chiết khấu 2% trong 10 ngày, hạn 30 ngày']);
+  t.equal(terms[3].note, 'Ngày hóa đơn + 30 ngày, rồi đến cuối tháng đó', 'notes too');
   t.ok(terms.every((x) => x.version === 1 && !x.archived));
 
   // Invoice of 31 January 2026 for 1 000 000 VND.
   const expected: Record<string, unknown> = {
-    'Immediate': { installments: [{ dueDate: '2026-01-31', amount: '1000000' }] },
-    '15 days': { installments: [{ dueDate: '2026-02-15', amount: '1000000' }] },
-    '30 days': { installments: [{ dueDate: '2026-03-02', amount: '1000000' }] },
-    '30 days end of month': { installments: [{ dueDate: '2026-03-31', amount: '1000000' }] },
-    '30% now, balance 60 days': { installments: [{ dueDate: '2026-01-31', amount: '300000' }, { dueDate: '2026-04-01', amount: '700000' }] },
-    '2% 10, net 30': { installments: [{ dueDate: '2026-03-02', amount: '1000000' }], discount: { until: '2026-02-10', amount: '20000' } },
+    'Thanh toán ngay': { installments: [{ dueDate: '2026-01-31', amount: '1000000' }] },
+    'Thanh toán trong 15 ngày': { installments: [{ dueDate: '2026-02-15', amount: '1000000' }] },
+    'Thanh toán trong 30 ngày': { installments: [{ dueDate: '2026-03-02', amount: '1000000' }] },
+    '30 ngày, cuối tháng': { installments: [{ dueDate: '2026-03-31', amount: '1000000' }] },
+    'Trả trước 30%, còn lại sau 60 ngày': { installments: [{ dueDate: '2026-01-31', amount: '300000' }, { dueDate: '2026-04-01', amount: '700000' }] },
+    'Chiết khấu 2% trong 10 ngày, hạn 30 ngày': { installments: [{ dueDate: '2026-03-02', amount: '1000000' }], discount: { until: '2026-02-10', amount: '20000' } },
   };
   for (const [name, want] of Object.entries(expected)) {
     const res = await preview(h, await termId(h, name), { date: '2026-01-31', amount: '1000000' });
@@ -47,6 +48,26 @@ t.test('enabling the module seeds the usual terms once; each previews as its nam
   t.equal((await h.request('DELETE', url, undefined, { token: h.adminToken })).statusCode, 200);
   t.equal((await h.request('PUT', url, undefined, { token: h.adminToken })).statusCode, 200);
   t.equal((await h.request('GET', `${BASE}/terms`)).json().length, 6, 'enabling again seeds nothing twice');
+});
+
+t.test("a company in Chinese, Arabic or English gets the seeded terms in its language; a seeded term answers to its name in any of them", async (t) => {
+  const cases: Array<[string, string[]]> = [
+    ['zh-CN', ['立即付款', '15天', '30天', '30天月底', '预付30%，余款60天', '10天内付款折扣2%，30天到期']],
+    ['ar-EG', ['الدفع الفوري', '15 يومًا', '30 يومًا', '30 يومًا نهاية الشهر', '30% مقدمًا، والباقي خلال 60 يومًا', 'خصم 2% خلال 10 أيام، صافي 30 يومًا']],
+    ['en-US', ['Immediate', '15 days', '30 days', '30 days end of month', '30% now, balance 60 days', '2% 10, net 30']],
+  ];
+  for (const [locale, names] of cases) {
+    const h = await buildTestApp(t, { modules: ['payment-terms'], tenant: { slug: `co-${locale.toLowerCase()}`, locale } });
+    const terms = (await h.request('GET', `${BASE}/terms`)).json() as Array<{ name: string }>;
+    t.same(terms.map((x) => x.name), names, `${locale}: the names`);
+    t.equal((await h.request('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Khách hàng KH01' })).statusCode, 201);
+    // The same term by its English, Vietnamese or own name.
+    for (const asked of ['30 days end of month', '30 ngày, cuối tháng', names[3]]) {
+      const set = await h.request('PUT', `${BASE}/partners/KH01/default-term`, { term: asked });
+      t.equal(set.statusCode, 200, set.body);
+      t.equal(set.json().term.name, names[3], `${locale}: '${asked}' is its '${names[3]}'`);
+    }
+  }
 });
 
 t.test('a clerk defines a term, previews it in currencies of 0, 2 and 3 decimals, and edits it into a new version', async (t) => {
@@ -106,17 +127,17 @@ t.test('a clerk defines a term, previews it in currencies of 0, 2 and 3 decimals
 
 t.test('names are unique among active terms; archiving frees the name and keeps the term', async (t) => {
   const h = await buildTestApp(t, { modules: ['payment-terms'] });
-  const dup = await h.request('POST', `${BASE}/terms`, { name: '30 DAYS', lines: [{ value: 'balance', delayType: 'days_after', days: 31 }] });
+  const dup = await h.request('POST', `${BASE}/terms`, { name: 'Thanh toán TRONG 30 ngày', lines: [{ value: 'balance', delayType: 'days_after', days: 31 }] });
   t.equal(dup.statusCode, 409);
   t.equal(dup.json().field, 'name');
-  const id = await termId(h, '30 days');
+  const id = await termId(h, 'Thanh toán trong 30 ngày');
   const archived = await h.request('DELETE', `${BASE}/terms/${id}`);
   t.equal(archived.statusCode, 200);
   t.equal(archived.json().archived, true);
   t.notOk((await h.request('GET', `${BASE}/terms`)).json().some((x: { id: string }) => x.id === id), 'archived terms are not listed');
   t.ok((await h.request('GET', `${BASE}/terms?archived=true`)).json().some((x: { id: string }) => x.id === id), 'unless asked for');
   t.equal((await h.request('DELETE', `${BASE}/terms/${id}`)).statusCode, 200, 'archiving again is accepted');
-  t.equal((await h.request('POST', `${BASE}/terms`, { name: '30 days', lines: [{ value: 'balance', delayType: 'days_after', days: 30 }] })).statusCode, 201, 'the name is free again');
+  t.equal((await h.request('POST', `${BASE}/terms`, { name: 'Thanh toán trong 30 ngày', lines: [{ value: 'balance', delayType: 'days_after', days: 30 }] })).statusCode, 201, 'the name is free again');
   const put = await h.request('PUT', `${BASE}/terms/${id}`, { name: 'Old', lines: [{ value: 'balance', delayType: 'days_after', days: 30 }] });
   t.equal(put.statusCode, 409);
   t.equal((await h.request('GET', `${BASE}/terms/0b4f6c2e-8d1a-4e7b-9c3f-5a2d1e6b7c80`)).statusCode, 404);
@@ -131,7 +152,7 @@ t.test('bad definitions and previews are refused with a problem naming the field
     ['a negative percent', { name: 'X', lines: [{ value: 'percent', amount: '-5', delayType: 'days_after', days: 0 }, { value: 'balance', delayType: 'days_after', days: 30 }] }, 'lines[0].amount'],
     ['an unknown delay type', { name: 'X', lines: [{ value: 'percent', amount: '5', delayType: 'days_after', days: 0 }, { value: 'balance', delayType: 'end_of_quarter', days: 30 }] }, 'lines[1].delayType'],
     ['an unknown value', { name: 'X', lines: [{ value: 'rest', delayType: 'days_after', days: 0 }] }, 'lines[0].value'],
-    ['an amount as a JSON number', { name: 'X', lines: [{ value: 'percent', amount: 30, delayType: 'days_after', days: 0 }, { value: 'balance', delayType: 'days_after', days: 30 }] }, 'lines[0].amount'],
+    ['an amount as a JSON number finer than a percentage holds (6 decimals)', { name: 'X', lines: [{ value: 'percent', amount: 33.3333333, delayType: 'days_after', days: 0 }, { value: 'balance', delayType: 'days_after', days: 30 }] }, 'lines[0].amount'],
     ['fractional days', { name: 'X', lines: [{ value: 'balance', delayType: 'days_after', days: 1.5 }] }, 'lines[0].days'],
     ['an unknown field', { name: 'X', lines: [{ value: 'balance', delayType: 'days_after', days: 0, months: 1 }] }, 'lines[0].months'],
     ['a blank name', { name: '  ', lines: [{ value: 'balance', delayType: 'days_after', days: 0 }] }, 'name'],
@@ -175,11 +196,11 @@ t.test('partner default terms: by id or ref, cleared with null; salespeople see 
   t.same((await h.request('GET', `${BASE}/partners/KH01/default-term`)).json().term, null);
   const set = await h.request('PUT', `${BASE}/partners/KH01/default-term`, { term: '30 days end of month' });
   t.equal(set.statusCode, 200, set.body);
-  t.match(set.json(), { partner: { ref: 'KH01' }, term: { name: '30 days end of month', version: 1 } });
+  t.match(set.json(), { partner: { ref: 'KH01' }, term: { name: '30 ngày, cuối tháng', version: 1 } }, 'a seeded term is found by its English name in a vi-VN company');
   const byId = await h.request('PUT', `${BASE}/partners/${other.id}/default-term`, { term: set.json().term.id });
-  t.equal(byId.json().term.name, '30 days end of month');
+  t.equal(byId.json().term.name, '30 ngày, cuối tháng');
 
-  t.equal((await h.request('GET', `${BASE}/partners/KH01/default-term`, undefined, { token: sales.token })).json().term.name, '30 days end of month', 'a salesperson sees their partner');
+  t.equal((await h.request('GET', `${BASE}/partners/KH01/default-term`, undefined, { token: sales.token })).json().term.name, '30 ngày, cuối tháng', 'a salesperson sees their partner');
   t.equal((await h.request('GET', `${BASE}/partners/KH02/default-term`, undefined, { token: sales.token })).statusCode, 404, 'but not another one');
   t.equal((await h.request('PUT', `${BASE}/partners/KH01/default-term`, { term: null }, { token: sales.token })).statusCode, 403, 'and cannot change it');
 
@@ -198,7 +219,7 @@ t.test('partner default terms: by id or ref, cleared with null; salespeople see 
 t.test('roles: every tenant role reads and previews; only accountants and clerks define terms', async (t) => {
   const h = await buildTestApp(t, { modules: ['payment-terms'] });
   const { token } = await h.tokenFor('sales');
-  const id = await termId(h, '15 days');
+  const id = await termId(h, 'Thanh toán trong 15 ngày');
   t.equal((await h.request('GET', `${BASE}/terms`, undefined, { token })).statusCode, 200);
   t.equal((await preview(h, id, { date: '2026-01-01', amount: '1' })).statusCode, 200);
   t.equal((await h.request('POST', `${BASE}/terms/${id}/preview`, { date: '2026-01-01', amount: '1' }, { token })).statusCode, 200);
