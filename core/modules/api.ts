@@ -10,6 +10,7 @@ import type { Enablement } from './enablement.js';
 
 export type LifecycleHandler = (trx: Trx, tenantId: string) => Promise<void>;
 export type UpgradeHandler = (trx: Trx, tenantId: string, fromVersion: string) => Promise<void>;
+export type SettingsCheck<S = Record<string, unknown>> = (trx: Trx, tenantId: string, settings: S, previous: S) => Promise<void>;
 
 /** Event names whose payload is a scheduled period — the only ones a job may emit. */
 type ScheduledEventName = { [E in EventName]: EventMap[E] extends ScheduledPeriod ? E : never }[EventName];
@@ -50,6 +51,13 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   onEnable(handler: LifecycleHandler): void;
   onDisable(handler: LifecycleHandler): void;
   onUpgrade(handler: UpgradeHandler): void;
+  /**
+   * Checks a change of the tenant's settings (integrator's or accountant's route) in its
+   * transaction, after the schema check and before it is stored: throw
+   * `badRequest(detail, 'settings.<field>')` to refuse what the schema cannot know (an account
+   * code the chart does not have).
+   */
+  onSettingsChange(handler: SettingsCheck<M extends ModuleManifest<infer S> ? Static<S> : never>): void;
 }
 
 export interface ModuleRuntime {
@@ -57,6 +65,7 @@ export interface ModuleRuntime {
   onEnable: LifecycleHandler[];
   onDisable: LifecycleHandler[];
   onUpgrade: UpgradeHandler[];
+  onSettingsChange: SettingsCheck[];
   services: Map<string, unknown>;
   api: ModuleApi;
 }
@@ -65,7 +74,7 @@ export function createModuleApi(
   manifest: ModuleManifest,
   deps: { bus: EventBus; jobs: JobDefinition[]; runtimes: Map<string, ModuleRuntime>; enablement: () => Enablement; log: FastifyBaseLogger },
 ): ModuleRuntime {
-  const runtime: ModuleRuntime = { manifest, onEnable: [], onDisable: [], onUpgrade: [], services: new Map(), api: undefined as never };
+  const runtime: ModuleRuntime = { manifest, onEnable: [], onDisable: [], onUpgrade: [], onSettingsChange: [], services: new Map(), api: undefined as never };
   const name = manifest.name;
   const log = deps.log.child({ module: name });
   const api: ModuleApi = {
@@ -91,6 +100,7 @@ export function createModuleApi(
     onEnable: (handler) => { runtime.onEnable.push(handler); },
     onDisable: (handler) => { runtime.onDisable.push(handler); },
     onUpgrade: (handler) => { runtime.onUpgrade.push(handler); },
+    onSettingsChange: (handler) => { runtime.onSettingsChange.push(handler as SettingsCheck); },
   };
   runtime.api = api;
   return runtime;

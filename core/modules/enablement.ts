@@ -162,12 +162,14 @@ export class Enablement {
       const row = await trx.selectFrom('core_tenant_module').selectAll()
         .where('tenant_id', '=', tenantId).where('module', '=', name).executeTakeFirst();
       if (!row) throw new ProblemError(409, 'module-not-enabled', 'Module not enabled', `Enable module '${name}' for this tenant before changing its settings.`);
+      const current = this.withDefaults(name, row.settings);
       const merged = this.withDefaults(name, deepMerge(row.settings, withoutMasks(patch)));
       if (editor === 'tenant') {
-        const field = changedIntegratorOnlyField(schema, this.withDefaults(name, row.settings), merged);
+        const field = changedIntegratorOnlyField(schema, current, merged);
         if (field) throw new ProblemError(403, 'forbidden', 'Forbidden', `${field} is set by the integrator; this tenant may not change it.`, field);
       }
       assertSettings(schema, merged);
+      for (const check of this.runtimes.get(name)?.onSettingsChange ?? []) await check(trx, tenantId, merged, current);
       await trx.updateTable('core_tenant_module').set({ settings: JSON.stringify(merged), updated_at: sql`now()` as never })
         .where('tenant_id', '=', tenantId).where('module', '=', name).execute();
       await audit(trx, tenantId, { actor, module: 'core', action: 'module.settings_changed', entity: 'module', entityId: name, before: redact(row.settings), after: redact(merged) });

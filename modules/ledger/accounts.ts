@@ -1,4 +1,5 @@
 import type { Trx } from '../../core/db/kysely.js';
+import { badRequest } from '../../core/errors.js';
 import type { AccountKind } from './schema.js';
 
 /** The default chart (Vietnamese practice, Circular 200/133 numbering), seeded when the module is enabled. */
@@ -24,4 +25,17 @@ export async function seedChart(trx: Trx, tenantId: string): Promise<void> {
     .values(DEFAULT_CHART.map((a) => ({ tenant_id: tenantId, ...a })))
     .onConflict((oc) => oc.columns(['tenant_id', 'code']).doNothing())
     .execute();
+}
+
+/**
+ * A settings change may only name accounts the tenant's chart has: a posting to any other code
+ * would fail. Only the codes that change are checked, so an older chart never blocks other edits.
+ */
+export async function checkSettingsAccounts(trx: Trx, tenantId: string, settings: { accounts: Record<string, string> }, previous: { accounts: Record<string, string> }): Promise<void> {
+  const changed = Object.entries(settings.accounts).filter(([key, code]) => previous.accounts[key] !== code);
+  if (changed.length === 0) return;
+  const rows = await trx.selectFrom('ledger_account').select('code').where('tenant_id', '=', tenantId).where('code', 'in', changed.map(([, code]) => code)).execute();
+  const known = new Set(rows.map((r) => r.code));
+  const missing = changed.find(([, code]) => !known.has(code));
+  if (missing) throw badRequest(`Account '${missing[1]}' is not in the chart of accounts`, `settings.accounts.${missing[0]}`);
 }

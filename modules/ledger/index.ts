@@ -2,7 +2,7 @@ import { openBooks, type LedgerApi } from './books.js';
 import type { Trx } from '../../core/db/kysely.js';
 import type { Actor } from '../../core/events/types.js';
 import { registerPaymentsInBulk } from './payments-bulk.js';
-import { seedChart } from './accounts.js';
+import { checkSettingsAccounts, seedChart } from './accounts.js';
 import { registerInstallmentProvider } from './invoices.js';
 import * as payments from './payments.js';
 import * as partners from './partners.js';
@@ -10,6 +10,7 @@ import { findPaymentReferences, nearPaymentReferences } from './payment-referenc
 
 export function setup(api: LedgerApi): void {
   api.onEnable(seedChart);
+  api.onSettingsChange(checkSettingsAccounts);
 
   // Services for modules that depend on the ledger.
   api.provide('installments', { register: registerInstallmentProvider });

@@ -86,6 +86,24 @@ t.test('invalid settings: 400 naming the field, as the integrator route names it
   t.same(await storedSettings(h, 'follow-up'), before, 'nothing was stored');
 });
 
+t.test("a module refuses what its schema cannot know: a ledger account the chart does not have", async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  const accountant = await h.tokenFor('accountant');
+  const as = (method: 'PATCH' | 'POST', url: string, body: unknown) => h.request(method, url, body, { token: accountant.token });
+  const refused = await as('PATCH', '/api/ledger/settings', { settings: { accounts: { receivable: '1e308' } } });
+  t.equal(refused.statusCode, 400);
+  t.match(refused.json(), { field: 'settings.accounts.receivable', detail: /1e308.*chart of accounts/ });
+  t.equal((await storedSettings(h, 'ledger')).accounts.receivable, '131', 'nothing stored');
+  t.equal((await admin(h, 'PATCH', 'ledger', { settings: { accounts: { writeOff: '999' } } })).json().field, 'settings.accounts.writeOff', 'the integrator route checks the same');
+
+  t.equal((await as('PATCH', '/api/ledger/settings', { settings: { accounts: { revenue: '711' }, invoiceSeries: 'HD' } })).statusCode, 200, 'an account of the chart is accepted');
+  t.equal((await as('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Công ty Minh Phát' })).statusCode, 201);
+  const invoice = await as('POST', '/api/ledger/invoices', { partner: 'KH01', date: '2026-03-01', dueDate: '2026-03-31', post: true, lines: [{ description: 'Hàng', quantity: '1', unitPrice: '500000' }] });
+  t.equal(invoice.statusCode, 201, 'and invoices post with it');
+  t.match(invoice.json().number, /^HD/);
+  t.equal((await as('POST', `/api/ledger/invoices/${invoice.json().id}/reverse`, {})).statusCode, 200);
+});
+
 t.test('roles: the accountant only; a module the tenant has not enabled is 404 first; enabling stays with the integrator', async (t) => {
   const h = await buildTestApp(t, { modules: ['ledger', 'follow-up'] });
   const accountant = await h.tokenFor('accountant');
