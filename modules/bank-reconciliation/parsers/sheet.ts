@@ -91,7 +91,10 @@ export async function xlsxRows(bytes: Uint8Array): Promise<SheetRow[]> {
   }
   // Read in core's worker behind its zip-bomb limits; cells as text, number and date as exceljs has them.
   try {
-    return await readFirstSheet(bytes, { maxRows: MAX_ROWS });
+    // One row more than allowed tells a file that is too long from one that fits: refused, never cut.
+    const rows = await readFirstSheet(bytes, { maxRows: MAX_ROWS + 1 });
+    if (rows.length > MAX_ROWS) throw fail('', `the file has more than ${MAX_ROWS} rows; split it`);
+    return rows;
   } catch (err) {
     if (err instanceof SpreadsheetError) throw fail('', err.message);
     throw err;
