@@ -128,6 +128,11 @@ export async function importStatements(bank: Bank, file: Buffer, format: string,
   }
   const unbalanced = balanceProblem(parsed.statements);
   if (unbalanced && !options.force) throw unbalanced;
+  const discarded = parsed.statements.flatMap((s) => s.discarded ?? []);
+  if (discarded.length > 0 && !options.force) {
+    throw new ProblemError(422, 'statement-incomplete', 'Some transactions of the statement cannot be read',
+      `${discarded.length} transaction${discarded.length === 1 ? '' : 's'} of the file cannot be read and would be left out: ${discarded.slice(0, 5).join('; ')}${discarded.length > 5 ? '; …' : ''}. Nothing was imported; correct the file, or send force=true to import the other lines.`, 'file');
+  }
 
   const fileHash = crypto.createHash('sha256').update(file).digest('hex');
   const result: ImportResult = { id: '', statements: [], imported: 0, duplicatesSkipped: 0, autoMatched: 0, suggested: 0, warnings: [...parsed.warnings] };

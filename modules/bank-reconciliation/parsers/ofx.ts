@@ -7,7 +7,7 @@
  * closing − Σ lines and marked `computed`; its date is DTSTART (else the closing date). A
  * transaction that cannot be read (amount like "$120", impossible date) is discarded with a
  * warning, as other OFX readers do — the computed opening then hides it from the balance check,
- * which is why the warning matters. Amounts may use a decimal comma ("-1,5"), as the OFX
+ * so an import refuses such a file unless forced (statements.ts). Amounts may use a decimal comma ("-1,5"), as the OFX
  * specification allows; thousands separators are refused.
  */
 import { calendarDate, checkCurrency, checkLineCount, dropControls, fail, minorUnits, optional, quoted } from './common.js';
@@ -198,17 +198,20 @@ function statement(s: OfxNode, count: { lines: number }): ParsedStatement {
   if (!account) throw fail(where, `${s.name} has no ${s.name === 'CCSTMTRS' ? 'CCACCTFROM' : 'BANKACCTFROM'}/ACCTID account`);
   const list = child(s, 'BANKTRANLIST');
   const lines: ParsedLine[] = [];
+  const discarded: string[] = [];
   for (const t of list?.children.filter((c) => c.name === 'STMTTRN') ?? []) {
     checkLineCount(++count.lines, `line ${t.line}`);
     try {
       lines.push(transaction(t, currency));
     } catch (err) {
       const detail = (err as { detail?: string }).detail ?? String(err);
+      const reason = `line ${t.line}: ${detail.replace(/^line \d+: /, '')}`;
+      discarded.push(reason);
       warnings.push(`line ${t.line}: transaction discarded: ${detail.replace(/^line \d+: /, '')}`);
     }
   }
   const ledger = child(s, 'LEDGERBAL');
-  const result: ParsedStatement = { account, currency, lines, warnings };
+  const result: ParsedStatement = { account, currency, lines, warnings, ...(discarded.length ? { discarded } : {}) };
   if (!ledger) {
     warnings.push(`${where}: no LEDGERBAL: the statement has no balances`);
     return result;

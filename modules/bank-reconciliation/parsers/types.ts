@@ -44,6 +44,12 @@ export interface ParsedStatement {
   lines: ParsedLine[];
   /** Lenient readings of this statement ("line 14: …"), for the user to see. */
   warnings: string[];
+  /**
+   * Transactions that could not be read and were left out ("line 34: TRNAMT '$120' is not an
+   * amount"): shown by a parse, refused by an import unless forced, since nothing shows them in
+   * the balance check (OFX's opening is computed from the lines read).
+   */
+  discarded?: string[];
 }
 
 export interface ParseResult {

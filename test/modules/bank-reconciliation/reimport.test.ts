@@ -53,3 +53,29 @@ t.test('a statement sent again with other entry texts is refused with the balanc
   const stored = await sql<{ balance_difference: bigint | null }>`select balance_difference from bank_reconciliation_statement`.execute(h.db);
   t.equal(stored.rows[0].balance_difference, 500000n, 'the stored statement keeps its difference');
 });
+
+t.test('an OFX file with a transaction that cannot be read is not imported without it, unless forced', async (t) => {
+  const h = await buildTestApp(t, { modules: ['bank-reconciliation'] });
+  const file = Buffer.from(`OFXHEADER:100
+DATA:OFXSGML
+VERSION:102
+
+<OFX><BANKMSGSRSV1><STMTTRNRS><STMTRS><CURDEF>VND
+<BANKACCTFROM><BANKID>970422<ACCTID>0071000123456<ACCTTYPE>CHECKING</BANKACCTFROM>
+<BANKTRANLIST><DTSTART>20260301<DTEND>20260302
+<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20260302<TRNAMT>500000<FITID>A1<MEMO>TIEN HANG</STMTTRN>
+<STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20260230<TRNAMT>700000<FITID>A2<MEMO>NGAY SAI</STMTTRN>
+</BANKTRANLIST><LEDGERBAL><BALAMT>11200000<DTASOF>20260302</LEDGERBAL></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>`);
+  const send = (q = '') => h.app.inject({ method: 'POST', url: `${BASE}/statements?format=ofx${q}`, payload: file, headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/x-ofx' } });
+  const refused = await send();
+  t.equal(refused.statusCode, 422);
+  t.equal(refused.json().type, 'urn:congno:problem:statement-incomplete');
+  t.match(refused.json().detail, /1 transaction of the file cannot be read and would be left out: line 9: date '20260230' does not exist/, refused.body);
+  t.equal(Number((await sql<{ n: bigint }>`select count(*) as n from bank_reconciliation_line`.execute(h.db)).rows[0].n), 0, 'nothing imported');
+  const parsed = await h.app.inject({ method: 'POST', url: `${BASE}/parse?format=ofx`, payload: file, headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/x-ofx' } });
+  t.equal(parsed.statusCode, 200, 'a parse still shows the file, with the warning');
+  t.match(parsed.json().warnings.join(' '), /transaction discarded/);
+  const forced = await send('&force=true');
+  t.equal(forced.statusCode, 201, forced.body);
+  t.equal(forced.json().imported, 1);
+});
