@@ -24,13 +24,16 @@ export function validationErrors(items: ValidationItem[], part: string): Problem
 
 /**
  * A union of literals (`Type.Union([Type.Literal('csv'), …])`) fails as one `const` finding per
- * choice plus an `anyOf`: said once as "must be one of csv, xlsx, …".
+ * choice plus an `anyOf`: said once as "must be one of csv, xlsx, …"; a union of types likewise.
  */
 function oneOfLiterals(items: ValidationItem[]): ValidationItem[] {
   const out: ValidationItem[] = [];
   for (const [path, found] of groupBy(items, (v) => v.instancePath ?? '')) {
     const choices = found.filter((v) => v.keyword === 'const').map((v) => String(v.params?.allowedValue));
+    const types = [...new Set(found.filter((v) => v.keyword === 'type').map((v) => String(v.params?.type)))];
     if (choices.length > 0 && found.every((v) => v.keyword === 'const' || v.keyword === 'anyOf')) out.push({ instancePath: path, keyword: 'enum', message: `must be one of ${choices.join(', ')}` });
+    // A union of types (a decimal string or a JSON number) is said once: "must be string or number".
+    else if (types.length > 1 && found.every((v) => v.keyword === 'type' || v.keyword === 'anyOf')) out.push({ instancePath: path, keyword: 'type', message: `must be ${types.join(' or ')}` });
     else out.push(...found);
   }
   return out;

@@ -73,3 +73,11 @@ t.test("what Node's HTTP parser or Fastify's router refuses is a problem documen
   t.match(badUrl.headers.get('content-type'), /^application\/problem\+json/);
   t.equal((await badUrl.json()).field, 'url');
 });
+
+t.test('a wrong type where a decimal string or a JSON number goes is said once', async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  await h.request('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Công ty Minh Phát' });
+  const res = await h.request('POST', '/api/ledger/payments', { partner: 'KH01', date: '2026-03-01', amount: true });
+  t.equal(res.statusCode, 400);
+  t.same(res.json().errors, [{ field: 'amount', message: 'must be string or number' }]);
+});
