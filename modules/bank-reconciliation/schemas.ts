@@ -7,14 +7,14 @@ const Uuid = Type.String({ format: 'uuid' });
 export const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
 export const IdParams = Type.Object({ id: Uuid });
 
-const Format = Type.Union(['mt940', 'camt053', 'camt054', 'ofx', 'csv', 'xlsx'].map((f) => Type.Literal(f)), { description: 'File format' });
+const Format = Type.Union(['mt940', 'camt053', 'camt054', 'ofx', 'csv', 'xlsx'].map((f) => Type.Literal(f)), { description: 'File format (default: told from the content)' });
 export const ParseQuery = Type.Object({
-  format: Format,
+  format: Type.Optional(Format),
   encoding: Type.Optional(Type.String({ description: 'Text encoding (default: detected)' })),
   preset: Type.Optional(Type.String({ description: 'CSV/XLSX column layout (vietcombank, techcombank, vietinbank, bidv, mb, vn-generic)' })),
 }, { additionalProperties: false });
 export const ImportQuery = Type.Object({
-  format: Format,
+  format: Type.Optional(Format),
   journal: Type.Optional(Type.String({ description: 'Bank account id or number (default: found or created from the statement)' })),
   force: Type.Optional(Type.Boolean({ description: 'Import a statement whose balances do not add up' })),
   encoding: Type.Optional(Type.String()),
@@ -23,6 +23,7 @@ export const ImportQuery = Type.Object({
 
 const BalanceOut = Type.Object({ date: Type.String(), amount: Type.String() });
 export const ParseOut = Type.Object({
+  format: Type.String({ description: 'The format read: as given, or told from the content' }),
   statements: Type.Array(Type.Object({
     account: Type.String(), currency: Type.String(), number: Type.Optional(Type.String()),
     opening: Type.Optional(BalanceOut), closing: Type.Optional(BalanceOut),
@@ -34,7 +35,7 @@ export const ParseOut = Type.Object({
   warnings: Type.Array(Type.String()),
 });
 export const ImportOut = Type.Object({
-  id: Type.String(), statements: Type.Array(Type.String()), imported: Type.Integer(), duplicatesSkipped: Type.Integer(),
+  id: Type.String(), format: Type.String({ description: 'The format read: as given, or told from the content' }), statements: Type.Array(Type.String()), imported: Type.Integer(), duplicatesSkipped: Type.Integer(),
   autoMatched: Type.Integer(), suggested: Type.Integer(), warnings: Type.Array(Type.String()),
 });
 

@@ -5,7 +5,7 @@ import { uuidv7 } from '../../core/ids.js';
 import { formatAmount } from '../../core/money.js';
 import type { Bank } from './context.js';
 import { autoMatch } from './matching.js';
-import { balanceCheck, parseStatement, type CsvOptions, type ParsedLine, type ParsedStatement } from './parsers/index.js';
+import { balanceCheck, detectFormat, parseStatement, type CsvOptions, type ParsedLine, type ParsedStatement } from './parsers/index.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -21,6 +21,7 @@ export interface ImportOptions {
 
 export interface ImportResult {
   id: string;
+  format: string;
   statements: string[];
   imported: number;
   duplicatesSkipped: number;
@@ -107,7 +108,8 @@ async function linesAddedToStored(bank: Bank, statementId: string, accountId: st
  * file or one that does not add up stores nothing), lines already imported skipped, new lines
  * auto-matched. One transaction.
  */
-export async function importStatements(bank: Bank, file: Buffer, format: string, options: ImportOptions): Promise<ImportResult> {
+export async function importStatements(bank: Bank, file: Buffer, givenFormat: string | undefined, options: ImportOptions): Promise<ImportResult> {
+  const format = givenFormat ?? detectFormat(file);
   let given = options.journal ? await accountByKey(bank, options.journal) : undefined;
   if (options.journal && !given) {
     // A number not seen before is the company's new account (CSV exports often do not name it).
@@ -135,7 +137,7 @@ export async function importStatements(bank: Bank, file: Buffer, format: string,
   }
 
   const fileHash = crypto.createHash('sha256').update(file).digest('hex');
-  const result: ImportResult = { id: '', statements: [], imported: 0, duplicatesSkipped: 0, autoMatched: 0, suggested: 0, warnings: [...parsed.warnings] };
+  const result: ImportResult = { id: '', format, statements: [], imported: 0, duplicatesSkipped: 0, autoMatched: 0, suggested: 0, warnings: [...parsed.warnings] };
   const newLines: string[] = [];
   for (const s of parsed.statements) {
     const account = given ?? await accountFor(bank, s);

@@ -26,14 +26,44 @@ export const FORMATS: readonly StatementFormat[] = ['mt940', 'camt053', 'camt054
 /** Statement files larger than this are refused before reading. */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
-export async function parseStatement(bytes: Buffer, format: string, options: ParseOptions = {}): Promise<ParseResult> {
-  if (!(FORMATS as readonly string[]).includes(format)) throw fail('', `format '${format}' is not read; use one of ${FORMATS.join(', ')}`, 'format');
-  const f = format as StatementFormat;
+/**
+ * The format of a statement file from its content: a zip archive is a workbook; XML by its root
+ * (camt.053 BkToCstmrStmt, camt.054 BkToCstmrDbtCdtNtfctn, OFX 2); OFX 1 by its header; MT940 by
+ * its field tags (:20:, :25:, :60F:, :61: … at the start of lines) or SWIFT blocks; other text with a separator on its lines is
+ * CSV. Only the first 64 KiB are looked at.
+ */
+export function detectFormat(bytes: Buffer): StatementFormat {
+  if (bytes[0] === 0x50 && bytes[1] === 0x4b) return 'xlsx';
+  if (bytes[0] === 0xd0 && bytes[1] === 0xcf) return 'xlsx'; // Excel 97–2003: the XLSX reader says what to do
+  const head = decode(bytes.subarray(0, 64 * 1024)).text.replace(/^\ufeff/, '');
+  const start = head.trimStart();
+  if (/<OFX>|^OFXHEADER\s*:|<\?OFX\b/i.test(head.slice(0, 4096))) return 'ofx';
+  if (start.startsWith('<')) {
+    if (/<(\w+:)?BkToCstmrDbtCdtNtfctn\b/.test(head)) return 'camt054';
+    if (/<(\w+:)?BkToCstmr(Stmt|AcctRpt)\b/.test(head)) return 'camt053';
+    throw fail('', 'this XML file is neither a camt.053/054 statement nor OFX; give format= if it is one', 'query.format');
+  }
+  if (/^\{1:F0/.test(start) || /^:\d{2}[A-Z]?:/.test(start) || (head.match(/^:(20|25|28C|60[FM]|61|62[FM]|86):/gm)?.length ?? 0) >= 2) return 'mt940';
+  const firstLines = head.split(/\r\n|\n|\r/).filter((l) => l.trim()).slice(0, 20);
+  if (firstLines.some((l) => /[,;\t|]/.test(l))) return 'csv';
+  throw fail('', `the format of the file cannot be told from its content; give format= (one of ${FORMATS.join(', ')})`, 'query.format');
+}
+
+/** Reads a statement file; without `format` it is detected from the content (detectFormat). */
+export async function parseStatement(bytes: Buffer, format: string | undefined, options: ParseOptions = {}): Promise<ParseResult> {
   if (bytes.length === 0) throw fail('', 'the file is empty');
   if (bytes.length > MAX_FILE_BYTES) throw fail('', `the file has ${bytes.length} bytes; at most ${MAX_FILE_BYTES} are read`);
+  const f = (format ?? detectFormat(bytes)) as StatementFormat;
+  if (!(FORMATS as readonly string[]).includes(f)) throw fail('', `format '${f}' is not read; use one of ${FORMATS.join(', ')}`, 'format');
   if (f === 'xlsx') return { format: f, statements: await parseXlsx(bytes, options), warnings: [] };
   // CSV presets are for Vietnamese banks, whose older exports are Windows-1258.
   const { text, encoding, warnings } = decode(bytes, { encoding: options.encoding, fallback: f === 'csv' ? 'windows-1258' : 'windows-1252' });
+  // No statement holds a NUL, and PostgreSQL could not store one: refused, naming its line.
+  const nul = text.indexOf('\u0000');
+  if (nul !== -1) {
+    const line = (text.slice(0, nul).match(/\r\n|\n|\r/g)?.length ?? 0) + 1;
+    throw fail(`line ${line}`, `the file holds a NUL character (U+0000), which no ${f} statement has; is it the right file and encoding?`);
+  }
   let statements: ParsedStatement[];
   switch (f) {
     case 'mt940': statements = parseMt940(text); break;

@@ -92,6 +92,6 @@ export function statementToJson(s: ParsedStatement): StatementJson {
 }
 
 /** The body of `POST /api/bank-reconciliation/parse`. */
-export function toJson(result: ParseResult): { statements: StatementJson[] } {
-  return { statements: result.statements.map(statementToJson) };
+export function toJson(result: ParseResult): { format: StatementFormat; statements: StatementJson[] } {
+  return { format: result.format, statements: result.statements.map(statementToJson) };
 }

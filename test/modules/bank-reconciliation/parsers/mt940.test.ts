@@ -245,12 +245,15 @@ t.test('malformed input is a 400 naming the line and the reason', async (t) => {
   t.match(await problemOf(() => parseStatement(Buffer.from('x'), 'mt942')), { field: 'format' });
 });
 
-t.test('blank lines, CR line ends, control characters and no final line break are read', async (t) => {
-  const text = '\r\n:20:X\r\n\r\n:25:123\x00\r:60F:C100101EUR1,00\n:61:100101C1,00NTRFNONREF\n:86:\n:62F:C100101EUR2,00';
+t.test('blank lines, CR line ends, control characters (not NUL) and no final line break are read', async (t) => {
+  const text = '\r\n:20:X\r\n\r\n:25:123\x01\r:60F:C100101EUR1,00\n:61:100101C1,00NTRFNONREF\n:86:\n:62F:C100101EUR2,00';
   const s = (await mt940(text)).statements[0];
+  // A NUL is no control character a bank writes, and PostgreSQL cannot store it: refused on its line.
+  t.match(await problemOf(() => mt940(text.replace('\x01', '\x00'))), { status: 400, detail: /^line 4: the file holds a NUL character/ });
   t.equal(s.account, '123');
   t.equal(s.lines[0].description, '', 'an empty :86: is an empty description');
   t.same(toJson({ format: 'mt940', statements: [s], warnings: [] }), {
+    format: 'mt940',
     statements: [{
       account: '123', currency: 'EUR', number: undefined, opening: { date: '2010-01-01', amount: '1.00' }, closing: { date: '2010-01-01', amount: '2.00' },
       lines: [{ date: '2010-01-01', valueDate: '2010-01-01', amount: '1.00', description: '' }],
