@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { ProblemError, badRequest, notFound } from '../../core/errors.js';
 import type { Actor } from '../../core/events/types.js';
+import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
+import { tenantLanguage, translator, type Lang } from './i18n/index.js';
 import type { PlanLevel } from './policy.js';
 import type { Channel, LevelActivity } from './schema.js';
 
@@ -25,14 +27,17 @@ export interface LevelView {
 
 /**
  * Seeded when a company enables the module (only if it has no levels): the plan Odoo's follow-up
- * documentation suggests.
+ * documentation suggests, named in the company's language (the catalogues in i18n/).
  */
-export const DEFAULT_PLAN: LevelInput[] = [
-  { name: 'Reminder before the due date', delay: -3, channels: ['email'], auto: true, template: 'before_due' },
-  { name: 'Due today', delay: 0, channels: ['email', 'letter'], auto: true, template: 'due' },
-  { name: '15 days overdue', delay: 15, channels: ['email'], auto: true, template: 'overdue', activity: { type: 'call', responsible: 'followup_responsible', dueInDays: 0, note: 'Call the customer about the overdue invoices' } },
-  { name: '60 days overdue: final notice', delay: 60, channels: ['letter', 'email'], auto: true, template: 'final' },
-];
+export function defaultPlan(lang: Lang): LevelInput[] {
+  const t = translator(lang);
+  return [
+    { name: t('level.before_due'), delay: -3, channels: ['email'], auto: true, template: 'before_due' },
+    { name: t('level.due'), delay: 0, channels: ['email', 'letter'], auto: true, template: 'due' },
+    { name: t('level.overdue_15'), delay: 15, channels: ['email'], auto: true, template: 'overdue', activity: { type: 'call', responsible: 'followup_responsible', dueInDays: 0, note: t('activity.call_note') } },
+    { name: t('level.final_60'), delay: 60, channels: ['letter', 'email'], auto: true, template: 'final' },
+  ];
+}
 
 type LevelRow = {
   id: string; plan: string; name: string; delay: number; channels: Channel[]; auto: boolean; template: string | null;
@@ -160,11 +165,12 @@ export async function deleteLevel(api: FollowUpApi, trx: Trx, tenantId: string, 
   return view(before);
 }
 
-/** onEnable: the suggested plan, once (a company that already has levels keeps its own). */
+/** onEnable: the suggested plan, once (a company that already has levels keeps its own), in the company's language. */
 export async function seedDefaultPlan(trx: Trx, tenantId: string): Promise<void> {
   const existing = await trx.selectFrom('followup_level').select('id').where('tenant_id', '=', tenantId).limit(1).executeTakeFirst();
   if (existing) return;
-  await trx.insertInto('followup_level').values(DEFAULT_PLAN.map((l) => ({
+  const { locale } = await getTenant(trx, tenantId);
+  await trx.insertInto('followup_level').values(defaultPlan(tenantLanguage(locale)).map((l) => ({
     tenant_id: tenantId, plan: 'default', name: l.name, delay: l.delay, channels: l.channels, auto: l.auto, template: l.template ?? null,
     attach_statement: l.attachStatement ?? false, activity: JSON.stringify(l.activity ?? null), archived_at: null,
   }))).execute();

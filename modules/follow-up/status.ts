@@ -8,6 +8,14 @@ import { UUID, partnerOr404, type FollowUpApi, type FollowUpSettings } from './c
 import { checkPlanName, levelsByPlan } from './levels.js';
 import { decide, factsOf, nextActionDate, promiseRunning, statusOf, type Item, type PlanLevel, type Status } from './policy.js';
 import * as repo from './repository.js';
+import { tenantLanguage, translator, type Lang, type MessageKey } from './i18n/index.js';
+
+/** A channel (reminder or promise) by its name in the language; an unknown one as it is. */
+function channelName(t: ReturnType<typeof translator>, channel: string): string {
+  const key = `channel.${channel}` as MessageKey;
+  const name = t(key);
+  return name === key ? channel : name;
+}
 
 export interface LevelRef { id: string; name: string; delay: number; channels: string[]; auto: boolean }
 export interface ItemView {
@@ -34,8 +42,6 @@ export interface PartnerStatusView {
 }
 
 const ref = (l: PlanLevel): LevelRef => ({ id: l.id, name: l.name, delay: l.delay, channels: l.channels, auto: l.auto });
-const days = (n: number): string => `${n} day${Math.abs(n) === 1 ? '' : 's'}`;
-const REASONS: Record<string, string> = { dispute: 'in dispute', litigation: 'in litigation', agreed_delay: 'a delay was agreed' };
 
 function promiseState(item: Item, date: string): 'running' | 'kept' | 'broken' | null {
   if (!item.promise) return null;
@@ -46,11 +52,14 @@ function promiseState(item: Item, date: string): 'running' | 'kept' | 'broken' |
 
 /**
  * Where a partner stands in its follow-up on `date` (default today), with the reasons: which open
- * items count, which level rule applies, and why the next date is what it is.
+ * items count, which level rule applies, and why the next date is what it is — in `lang` (the
+ * language asked for; default the tenant's), from the catalogues in i18n/.
  */
-export async function partnerStatus(api: FollowUpApi, trx: Trx, tenantId: string, idOrRef: string, visible: string[] | null, date?: string): Promise<PartnerStatusView> {
+export async function partnerStatus(api: FollowUpApi, trx: Trx, tenantId: string, idOrRef: string, visible: string[] | null, date?: string, lang?: Lang): Promise<PartnerStatusView> {
   const partner = await partnerOr404(trx, tenantId, idOrRef, visible);
   const tenant = await getTenant(trx, tenantId);
+  const t = translator(lang ?? tenantLanguage(tenant.locale));
+  const days = (n: number): string => t('days', { n: Math.abs(n) });
   const on = date ?? todayIn(tenant.timezone);
   const settings = await api.settings(trx, tenantId);
   const state = (await repo.partnerStates(trx, tenantId, partner.id)).get(partner.id) ?? null;
@@ -69,53 +78,61 @@ export async function partnerStatus(api: FollowUpApi, trx: Trx, tenantId: string
   const overdue = overdueItems.reduce((s, i) => s + i.residual, 0n);
   const balance = items.reduce((s, i) => s + i.residual, 0n);
 
-  if (levels.length === 0) reasons.push(`Plan '${plan}' has no follow-up levels, so nothing is ever sent to this partner.`);
-  if (debits.length === 0) reasons.push('The partner has no open invoices.');
+  if (levels.length === 0) reasons.push(t('reason.no_levels', { plan }));
+  if (debits.length === 0) reasons.push(t('reason.no_open_items'));
   else {
-    reasons.push(`${debits.length} open item${debits.length === 1 ? '' : 's'}, ${money(debits.reduce((s, i) => s + i.residual, 0n))} in all; ${overdueItems.length} overdue on ${on} (${money(overdue)}).`);
+    reasons.push(t('reason.open_items', { n: debits.length, total: money(debits.reduce((s, i) => s + i.residual, 0n)), overdueCount: overdueItems.length, date: on, overdue: money(overdue) }));
   }
   for (const i of debits) {
     const late = daysBetween(i.dueDate, on);
-    const when = late > 0 ? `${days(late)} overdue` : late === 0 ? 'due today' : `due in ${days(-late)}`;
-    let line = `${i.label}: ${money(i.residual)} open, due ${i.dueDate} (${when})`;
-    if (i.excluded) line += ` — excluded from follow-up: ${REASONS[i.excluded.reason]}${i.excluded.note ? ` (${i.excluded.note})` : ''}; it is never reminded while excluded`;
-    else if (i.promise) {
-      const p = `promise to pay ${money(i.promise.amount)} by ${i.promise.date}${i.promise.by ? ` (${i.promise.by}${i.promise.channel ? `, by ${i.promise.channel}` : ''})` : ''}`;
+    const when = late > 0 ? t('when.overdue', { days: days(late) }) : late === 0 ? t('when.due_today') : t('when.due_in', { days: days(-late) });
+    let line = t('reason.item', { label: i.label, amount: money(i.residual), dueDate: i.dueDate, when });
+    if (i.excluded) {
+      line += t('item.excluded', { reason: t(`exclusion.${i.excluded.reason}`), note: i.excluded.note ? t('item.excluded_note', { note: i.excluded.note }) : '' });
+    } else if (i.promise) {
+      const by = i.promise.by
+        ? i.promise.channel ? t('item.promise_by_channel', { by: i.promise.by, channel: channelName(t, i.promise.channel) }) : t('item.promise_by', { by: i.promise.by })
+        : '';
+      const promise = t('item.promise', { amount: money(i.promise.amount), date: i.promise.date }) + by;
       const ps = promiseState(i, on);
-      if (ps === 'running') line += ` — ${p}: reminders about it wait until that date has passed unpaid`;
-      else if (ps === 'kept') line += ` — ${p}: kept`;
-      else line += ` — ${p}: broken (not paid by then), so it is followed up again`;
+      line += t(ps === 'running' ? 'item.promise_running' : ps === 'kept' ? 'item.promise_kept' : 'item.promise_broken', { promise });
     }
-    reasons.push(line + '.');
+    reasons.push(line + t('sentence.end'));
   }
   const credits = items.filter((i) => i.residual < 0n);
-  if (credits.length > 0) reasons.push(`Unallocated credit of ${money(-credits.reduce((s, i) => s + i.residual, 0n))} (payments or credit notes not yet applied) lowers the balance to ${money(balance)}.`);
-  if (decision.creditCovers) reasons.push('The unallocated credit covers everything open: no reminder is sent; allocate it to the invoices.');
+  if (credits.length > 0) reasons.push(t('reason.credit', { credit: money(-credits.reduce((s, i) => s + i.residual, 0n)), balance: money(balance) }));
+  if (decision.creditCovers) reasons.push(t('reason.credit_covers'));
 
   if (levels.length > 0 && facts.oldestEligibleDue !== null) {
     const oldest = debits.find((i) => i.dueDate === facts.oldestEligibleDue && !i.excluded && !promiseRunning(i, on))!;
     const d = decision.daysOverdue!;
-    reasons.push(`The oldest item followed up is ${oldest.label}, due ${oldest.dueDate}: ${d >= 0 ? `${days(d)} overdue` : `${days(-d)} before its due date`} on ${on}.`);
+    reasons.push(t('reason.oldest', { label: oldest.label, dueDate: oldest.dueDate, when: d >= 0 ? t('when.overdue', { days: days(d) }) : t('when.before_due', { days: days(-d) }), date: on }));
     if (decision.reached) {
-      reasons.push(`Level rule: the highest level of plan '${plan}' whose delay is at most ${d} is '${decision.reached.name}' (${decision.reached.delay} days).`);
+      reasons.push(t('reason.level_rule', { plan, days: d, level: decision.reached.name, delay: decision.reached.delay }));
     } else {
-      reasons.push(`Level rule: no level of plan '${plan}' applies yet: the first, '${levels[0].name}', starts at ${levels[0].delay} days.`);
+      reasons.push(t('reason.no_level_yet', { plan, level: levels[0].name, delay: levels[0].delay }));
     }
   } else if (levels.length > 0 && debits.length > 0 && debits.every((i) => i.excluded || promiseRunning(i, on))) {
-    reasons.push('Every open item is excluded or has a promise to pay running: nothing is followed up now.');
+    reasons.push(t('reason.all_paused'));
   }
   if (decision.done && state?.lastReminderOn) {
-    reasons.push(`Level '${decision.done.name}' was already done in this follow-up episode (last reminder on ${state.lastReminderOn}); a level is done once per episode.`);
+    reasons.push(t('reason.already_done', { level: decision.done.name, date: state.lastReminderOn }));
   }
   if (decision.dueLevel) {
+    const level = decision.dueLevel.name;
     if (decision.heldUntil && decision.rescheduled) {
-      reasons.push(`A clerk rescheduled the follow-up to ${decision.heldUntil}: level '${decision.dueLevel.name}' waits until then.`);
+      reasons.push(t('reason.rescheduled', { date: decision.heldUntil, level }));
     } else if (decision.heldUntil) {
-      reasons.push(`A reminder went out on ${state!.lastReminderOn}; at least ${days(settings.minIntervalDays)} must pass between two reminders, so level '${decision.dueLevel.name}' waits until ${decision.heldUntil}.`);
+      reasons.push(t('reason.interval', { last: state!.lastReminderOn!, days: days(settings.minIntervalDays), level, until: decision.heldUntil }));
     } else if (decision.manual) {
-      reasons.push(`Level '${decision.dueLevel.name}' is manual: a clerk sends it; the daily run does not.`);
+      reasons.push(t('reason.manual', { level }));
     } else {
-      reasons.push(`Level '${decision.dueLevel.name}' is due now (${decision.dueLevel.channels.join(' + ') || 'no channel'}${decision.dueLevel.activity ? `, ${decision.dueLevel.activity.type} activity` : ''}): the next run sends it.`);
+      const activity = decision.dueLevel.activity;
+      reasons.push(t('reason.due_now', {
+        level,
+        channels: decision.dueLevel.channels.map((c) => channelName(t, c)).join(' + ') || t('reason.no_channel'),
+        activity: activity ? t('reason.activity', { type: t(activity.type === 'call' ? 'activity.call' : 'activity.task') }) : '',
+      }));
     }
   }
 
@@ -130,17 +147,17 @@ export async function partnerStatus(api: FollowUpApi, trx: Trx, tenantId: string
       const nextDecision = decide(levels, factsOf(items, next), state, next, settings.minIntervalDays);
       const lvl = nextDecision.dueLevel!;
       const because = facts.oldestEligibleDue && addDays(facts.oldestEligibleDue, lvl.delay) === next
-        ? `when the oldest item followed up reaches ${lvl.delay} days`
+        ? t('because.oldest_reaches', { delay: lvl.delay })
         : state?.nextActionOn === next
-          ? 'the date a clerk rescheduled the follow-up to'
+          ? t('because.rescheduled')
           : state?.lastReminderOn && addDays(state.lastReminderOn, settings.minIntervalDays) === next
-            ? 'when the minimum interval since the last reminder has passed'
+            ? t('because.interval')
             : items.some((i) => i.promise && addDays(i.promise.date, 1) === next)
-              ? 'the day after a promise to pay runs out, if it is not kept'
-              : `when an item reaches ${lvl.delay} days`;
-      reasons.push(`Next action: level '${lvl.name}' on ${next}, ${because} (if nothing is paid before).`);
+              ? t('because.promise')
+              : t('because.item_reaches', { delay: lvl.delay });
+      reasons.push(t('reason.next', { level: lvl.name, date: next, because }));
     } else if (debits.length > 0 && levels.length > 0 && !decision.creditCovers) {
-      reasons.push('No further level is ahead in this episode: the last level of the plan was done.');
+      reasons.push(t('reason.last_done'));
     }
   }
 
@@ -170,7 +187,7 @@ export async function partnerStatus(api: FollowUpApi, trx: Trx, tenantId: string
 export interface PartnerSettingsInput { plan?: string | null; responsible?: string | null }
 
 /** A partner's plan (null: the default plan) and follow-up responsible. */
-export async function setPartnerFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, idOrRef: string, input: PartnerSettingsInput): Promise<PartnerStatusView> {
+export async function setPartnerFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, idOrRef: string, input: PartnerSettingsInput, lang?: Lang): Promise<PartnerStatusView> {
   const partner = await partnerOr404(trx, tenantId, idOrRef);
   const before = (await repo.partnerStates(trx, tenantId, partner.id)).get(partner.id);
   const plan = input.plan === undefined ? before?.plan ?? null : input.plan === null ? null : checkPlanName(input.plan);
@@ -191,7 +208,7 @@ export async function setPartnerFollowUp(api: FollowUpApi, trx: Trx, tenantId: s
     actor, action: 'followup.partner_changed', entity: 'partner', entityId: partner.id,
     before: { plan: before?.plan ?? null, responsible: before?.responsibleUserId ?? null }, after: { plan, responsible },
   });
-  return partnerStatus(api, trx, tenantId, partner.id, null);
+  return partnerStatus(api, trx, tenantId, partner.id, null, undefined, lang);
 }
 
 export type { FollowUpSettings };

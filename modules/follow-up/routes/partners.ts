@@ -3,6 +3,7 @@ import { tenantOf } from '../../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../../core/scope.js';
 import { partnerOr404, type FollowUpApi } from '../context.js';
 import { partnerTimeline } from '../runs.js';
+import { pickLanguage } from '../i18n/index.js';
 import { PartnerBody, PartnerParams, PartnerStatusOut, Problem, StatusQuery, TimelineOut } from '../schemas.js';
 import { statementPdf } from '../statement.js';
 import { partnerStatus, setPartnerFollowUp } from '../status.js';
@@ -17,19 +18,24 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/partners/:id', {
     schema: {
       tags, summary: "A partner's follow-up status, level, next action date and the reasons, in words",
+      description: 'The reasons are in the language asked for with Accept-Language (vi, en, zh, ar), else the company\'s (its locale), else English; Content-Language says which.',
       params: PartnerParams, querystring: StatusQuery, response: { 200: PartnerStatusOut, 404: Problem },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const tenant = tenantOf(request);
-    return request.tx(async (trx) => partnerStatus(api, trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth), request.query.date));
+    const lang = pickLanguage(request.headers['accept-language'], tenant.locale);
+    const status = await request.tx(async (trx) => partnerStatus(api, trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth), request.query.date, lang));
+    return reply.header('content-language', lang).send(status);
   });
 
   app.put('/partners/:id', {
     config: { roles: ['accountant', 'clerk'] },
     schema: { tags, summary: "Set a partner's follow-up plan and responsible", params: PartnerParams, body: PartnerBody, response: { 200: PartnerStatusOut, 400: Problem, 404: Problem } },
-  }, async (request) => {
+  }, async (request, reply) => {
     const tenant = tenantOf(request);
-    return request.tx((trx) => setPartnerFollowUp(api, trx, tenant.id, request.actor, request.params.id, request.body));
+    const lang = pickLanguage(request.headers['accept-language'], tenant.locale);
+    const status = await request.tx((trx) => setPartnerFollowUp(api, trx, tenant.id, request.actor, request.params.id, request.body, lang));
+    return reply.header('content-language', lang).send(status);
   });
 
   app.get('/partners/:id/statement', {

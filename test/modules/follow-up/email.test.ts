@@ -40,7 +40,7 @@ t.test('a reminder in Vietnamese to the follow-up contact, with the overdue item
   ok(await h.request('PUT', `${BASE}/partners/KH01`, { responsible: clerk.userId }));
 
   const r = await run(h, day(16));
-  t.same(r.actions.map((a: any) => [a.ref, a.levelName]), [['KH01', '15 days overdue'], ['KH02', '15 days overdue'], ['KH03', '15 days overdue']]);
+  t.same(r.actions.map((a: any) => [a.ref, a.levelName]), [['KH01', 'Quá hạn 15 ngày'], ['KH02', 'Quá hạn 15 ngày'], ['KH03', 'Quá hạn 15 ngày']]);
   t.same(r.missingContactData.map((m: any) => [m.ref, m.name, m.missing]), [['KH03', 'Hộ kinh doanh Bình An', 'missing contact data: no email address (neither a follow-up contact nor the partner has one)']],
     'a partner without an email is listed, not skipped silently');
   t.equal(box.messages.length, 0, 'nothing leaves inside the run');
@@ -77,8 +77,8 @@ t.test('a reminder in Vietnamese to the follow-up contact, with the overdue item
   t.equal(mail.messageId, `<${rows[0].idempotency_key!.replace(/:/g, '.')}@congno.followup>`, 'the idempotency key travels as the Message-ID');
 
   const timeline = ok(await h.request('GET', `${BASE}/partners/${kh01.id}/timeline`));
-  t.match(timeline.actions, [{ channel: 'email', state: 'sent', level: { name: '15 days overdue' }, recipient: 'lan.ketoan@minhphat.vn', result: { response: /^250 / } }]);
-  t.match(timeline.activities, [{ type: 'call', level: '15 days overdue', dueOn: day(16), responsible: clerk.userId, state: 'open' }]);
+  t.match(timeline.actions, [{ channel: 'email', state: 'sent', level: { name: 'Quá hạn 15 ngày' }, recipient: 'lan.ketoan@minhphat.vn', result: { response: /^250 / } }]);
+  t.match(timeline.activities, [{ type: 'call', level: 'Quá hạn 15 ngày', dueOn: day(16), responsible: clerk.userId, state: 'open' }]);
 
   // Redelivered (at least once): the reminder is not sent a second time.
   await sql`update core_event_delivery set state = 'pending', next_attempt_at = now() where subscriber = 'follow-up:send-email'`.execute(h.db);

@@ -34,8 +34,9 @@ export async function run(h: TestApp, date: string, dryRun = false): Promise<any
   return ok(await h.request('POST', `${BASE}/runs`, { date, dryRun }));
 }
 
-export async function status(h: TestApp, partnerId: string, date: string): Promise<any> {
-  return ok(await h.request('GET', `${BASE}/partners/${partnerId}?date=${date}`));
+/** A partner's follow-up status; the reasons in English unless another language is asked for (the test tenant is vi-VN). */
+export async function status(h: TestApp, partnerId: string, date: string, language = 'en'): Promise<any> {
+  return ok(await h.request('GET', `${BASE}/partners/${partnerId}?date=${date}`, undefined, { headers: { 'accept-language': language } }));
 }
 
 export async function levels(h: TestApp): Promise<any[]> {

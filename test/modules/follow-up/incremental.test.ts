@@ -45,7 +45,7 @@ t.test('without a full run to rest on, an incremental run is a full run and says
   t.match(dry, { mode: 'full', fallback: /no full run yet/ });
   const first = await incremental(h, '2026-04-20');
   t.match(first, { mode: 'full', fallback: /no full run yet/, partners: 1 });
-  t.same(summary(first), ['KH01 15 days overdue [email]']);
+  t.same(summary(first), ['KH01 Quá hạn 15 ngày [email]']);
   const second = await incremental(h, '2026-04-21');
   t.match(second, { mode: 'incremental', fallback: null, partners: 0 }, 'nothing changed and nothing falls due: nobody looked at');
   t.match(await run(h, '2026-04-21'), { mode: 'full', fallback: null, partners: 1 });
@@ -56,7 +56,7 @@ t.test('without a full run to rest on, an incremental run is a full run and says
   ok(await h.request('PUT', `${BASE}/levels/${final.id}`, { name: final.name, delay: 30, channels: final.channels, auto: true, template: final.template }));
   const changed = await incremental(h, '2026-05-01');
   t.match(changed, { mode: 'full', fallback: /levels or the settings changed/ });
-  t.same(summary(changed), ['KH01 60 days overdue: final notice [letter+email] missing']);
+  t.same(summary(changed), ['KH01 Quá hạn 60 ngày: thông báo lần cuối [letter+email] missing']);
   t.match(await incremental(h, '2026-05-02'), { mode: 'incremental' });
   t.match(await incremental(h, '2026-04-25'), { mode: 'full', fallback: /later date 2026-05-02/ }, 'a date before the last run is looked at in full');
 });

@@ -9,10 +9,10 @@ t.test('enabling follow-up seeds the suggested plan, once', async (t) => {
   const h = await followUpApp(t);
   const seeded = await levels(h);
   t.same(seeded.map((l) => [l.plan, l.name, l.delay, l.channels, l.auto, l.template, l.activity?.type ?? null]), [
-    ['default', 'Reminder before the due date', -3, ['email'], true, 'before_due', null],
-    ['default', 'Due today', 0, ['email', 'letter'], true, 'due', null],
-    ['default', '15 days overdue', 15, ['email'], true, 'overdue', 'call'],
-    ['default', '60 days overdue: final notice', 60, ['letter', 'email'], true, 'final', null],
+    ['default', 'Nhắc trước hạn thanh toán', -3, ['email'], true, 'before_due', null],
+    ['default', 'Đến hạn hôm nay', 0, ['email', 'letter'], true, 'due', null],
+    ['default', 'Quá hạn 15 ngày', 15, ['email'], true, 'overdue', 'call'],
+    ['default', 'Quá hạn 60 ngày: thông báo lần cuối', 60, ['letter', 'email'], true, 'final', null],
   ]);
   // Disable and enable again: the company keeps its levels, nothing is seeded twice.
   const url = `/api/admin/tenants/${h.tenant.slug}/modules/follow-up`;
@@ -31,8 +31,8 @@ t.test('levels: create, change, delete, and what is refused', async (t) => {
 
   const sameDelay = await h.request('POST', `${BASE}/levels`, { name: 'Another', delay: 15, channels: ['email'], auto: true });
   t.equal(sameDelay.statusCode, 409);
-  t.match(sameDelay.json(), { field: 'delay', detail: "Plan 'default' already has the level '15 days overdue' at 15 days: a partner's level must never be ambiguous." });
-  const sameName = await h.request('POST', `${BASE}/levels`, { name: 'due TODAY', delay: 1, channels: ['email'], auto: true });
+  t.match(sameDelay.json(), { field: 'delay', detail: "Plan 'default' already has the level 'Quá hạn 15 ngày' at 15 days: a partner's level must never be ambiguous." });
+  const sameName = await h.request('POST', `${BASE}/levels`, { name: 'Đến hạn hôm NAY', delay: 1, channels: ['email'], auto: true });
   t.equal(sameName.statusCode, 409);
   t.equal(sameName.json().field, 'name');
   const nothing = await h.request('POST', `${BASE}/levels`, { name: 'Silent', delay: 5, channels: [], auto: true });

@@ -40,12 +40,12 @@ t.test('daily runs from 10 days before due to 400 days overdue: each level once,
   await invoice(h, 'KH01', '1234567', '2026-03-01', DUE);
 
   const before = await status(h, p.id, day(-10));
-  t.match(before, { status: 'no_action_needed', level: null, nextActionDate: day(-3), nextLevel: { name: 'Reminder before the due date' } });
-  t.match(before.reasons.join('\n'), /Next action: level 'Reminder before the due date' on 2026-03-28, when the oldest item followed up reaches -3 days/);
+  t.match(before, { status: 'no_action_needed', level: null, nextActionDate: day(-3), nextLevel: { name: 'Nhắc trước hạn thanh toán' } });
+  t.match(before.reasons.join('\n'), /Next action: level 'Nhắc trước hạn thanh toán' on 2026-03-28, when the oldest item followed up reaches -3 days/);
 
   const sent = await daily(h, p.id, -10, 400);
   // The due-date reminder waits for the minimum interval (5 days after the one of 28 March).
-  t.same(sent, ['-3:Reminder before the due date', '2:Due today', '15:15 days overdue', '60:60 days overdue: final notice']);
+  t.same(sent, ['-3:Nhắc trước hạn thanh toán', '2:Đến hạn hôm nay', '15:Quá hạn 15 ngày', '60:Quá hạn 60 ngày: thông báo lần cuối']);
   const rows = await actionRows(h);
   t.same(rows.map((r) => `${r.date} ${r.delay} ${r.channel} ${r.state}`), [
     `${day(-3)} -3 email pending`,
@@ -59,7 +59,7 @@ t.test('daily runs from 10 days before due to 400 days overdue: each level once,
   t.same(calls, [{ type: 'call', due_on: day(15) }], 'the 15-day level asks for a call');
 
   const after = await status(h, p.id, day(400));
-  t.match(after, { status: 'with_overdue_invoices', level: { name: '60 days overdue: final notice' }, nextActionDate: null, lastLevel: { name: '60 days overdue: final notice', reachedOn: day(60) } });
+  t.match(after, { status: 'with_overdue_invoices', level: { name: 'Quá hạn 60 ngày: thông báo lần cuối' }, nextActionDate: null, lastLevel: { name: 'Quá hạn 60 ngày: thông báo lần cuối', reachedOn: day(60) } });
   t.match(after.reasons.join('\n'), /No further level is ahead in this episode/);
 });
 
@@ -68,7 +68,7 @@ t.test('without a minimum interval each level goes out on its own day', async (t
   await setMinInterval(h, 0);
   const p = await partner(h, 'KH01');
   await invoice(h, 'KH01', '1234567', '2026-03-01', DUE);
-  t.same(await daily(h, p.id, -10, 70), ['-3:Reminder before the due date', '0:Due today', '15:15 days overdue', '60:60 days overdue: final notice']);
+  t.same(await daily(h, p.id, -10, 70), ['-3:Nhắc trước hạn thanh toán', '0:Đến hạn hôm nay', '15:Quá hạn 15 ngày', '60:Quá hạn 60 ngày: thông báo lần cuối']);
 });
 
 t.test('the status explains itself: items, the level rule, the interval, the next date', async (t) => {
@@ -76,29 +76,29 @@ t.test('the status explains itself: items, the level rule, the interval, the nex
   const p = await partner(h, 'KH01');
   const inv = await invoice(h, 'KH01', '1100000', '2026-03-01', DUE);
   const now = await status(h, p.id, day(20));
-  t.match(now, { status: 'in_need_of_action', level: { name: '15 days overdue', delay: 15 }, nextActionDate: day(20), overdue: '1100000', balance: '1100000' });
+  t.match(now, { status: 'in_need_of_action', level: { name: 'Quá hạn 15 ngày', delay: 15 }, nextActionDate: day(20), overdue: '1100000', balance: '1100000' });
   t.same(now.reasons, [
     '1 open item, 1100000 VND in all; 1 overdue on 2026-04-20 (1100000 VND).',
     `${inv.number}: 1100000 VND open, due 2026-03-31 (20 days overdue).`,
     `The oldest item followed up is ${inv.number}, due 2026-03-31: 20 days overdue on 2026-04-20.`,
-    "Level rule: the highest level of plan 'default' whose delay is at most 20 is '15 days overdue' (15 days).",
-    "Level '15 days overdue' is due now (email, call activity): the next run sends it.",
+    "Level rule: the highest level of plan 'default' whose delay is at most 20 is 'Quá hạn 15 ngày' (15 days).",
+    "Level 'Quá hạn 15 ngày' is due now (email, call activity): the next run sends it.",
   ]);
   await run(h, day(20));
   const next = await status(h, p.id, day(21));
-  t.match(next, { status: 'with_overdue_invoices', level: { name: '15 days overdue' }, nextActionDate: day(60), nextLevel: { name: '60 days overdue: final notice' } });
-  t.match(next.reasons.join('\n'), /Level '15 days overdue' was already done in this follow-up episode \(last reminder on 2026-04-20\)/);
-  t.match(next.reasons.join('\n'), /Next action: level '60 days overdue: final notice' on 2026-05-30, when the oldest item followed up reaches 60 days/);
+  t.match(next, { status: 'with_overdue_invoices', level: { name: 'Quá hạn 15 ngày' }, nextActionDate: day(60), nextLevel: { name: 'Quá hạn 60 ngày: thông báo lần cuối' } });
+  t.match(next.reasons.join('\n'), /Level 'Quá hạn 15 ngày' was already done in this follow-up episode \(last reminder on 2026-04-20\)/);
+  t.match(next.reasons.join('\n'), /Next action: level 'Quá hạn 60 ngày: thông báo lần cuối' on 2026-05-30, when the oldest item followed up reaches 60 days/);
 
   // A longer minimum interval holds the final notice back until 45 days after the last reminder.
   await setMinInterval(h, 45);
   const held = await status(h, p.id, day(61));
-  t.match(held, { status: 'with_overdue_invoices', level: { name: '60 days overdue: final notice' }, nextActionDate: day(65) });
-  t.match(held.reasons.join('\n'), "A reminder went out on 2026-04-20; at least 45 days must pass between two reminders, so level '60 days overdue: final notice' waits until 2026-06-04.");
-  t.match(held.reasons.join('\n'), "Next action: level '60 days overdue: final notice' on 2026-06-04, when the minimum interval since the last reminder has passed");
+  t.match(held, { status: 'with_overdue_invoices', level: { name: 'Quá hạn 60 ngày: thông báo lần cuối' }, nextActionDate: day(65) });
+  t.match(held.reasons.join('\n'), "A reminder went out on 2026-04-20; at least 45 days must pass between two reminders, so level 'Quá hạn 60 ngày: thông báo lần cuối' waits until 2026-06-04.");
+  t.match(held.reasons.join('\n'), "Next action: level 'Quá hạn 60 ngày: thông báo lần cuối' on 2026-06-04, when the minimum interval since the last reminder has passed");
   t.same((await run(h, day(61))).waiting, { interval: 1, manual: 0 });
   t.same((await run(h, day(64))).actions, []);
-  t.same((await run(h, day(65))).actions.map((a: any) => a.levelName), ['60 days overdue: final notice']);
+  t.same((await run(h, day(65))).actions.map((a: any) => a.levelName), ['Quá hạn 60 ngày: thông báo lần cuối']);
 });
 
 t.test('missed days: one reminder at the right level, not one per day', async (t) => {
@@ -106,12 +106,12 @@ t.test('missed days: one reminder at the right level, not one per day', async (t
   const p = await partner(h, 'KH01');
   await invoice(h, 'KH01', '500000', '2026-03-01', DUE);
   const first = await run(h, day(30));
-  t.same(first.actions.map((a: any) => [a.ref, a.levelName, a.channels]), [['KH01', '15 days overdue', ['email']]]);
+  t.same(first.actions.map((a: any) => [a.ref, a.levelName, a.channels]), [['KH01', 'Quá hạn 15 ngày', ['email']]]);
   const again = await run(h, day(30));
   t.same(again.actions, [], 'the same date twice sends nothing twice');
   t.same((await run(h, day(45))).actions, []);
   const late = await run(h, day(100));
-  t.same(late.actions.map((a: any) => a.levelName), ['60 days overdue: final notice']);
+  t.same(late.actions.map((a: any) => a.levelName), ['Quá hạn 60 ngày: thông báo lần cuối']);
   t.equal((await actionRows(h)).length, 3, 'level 15 (email) and the final notice (letter + email)');
   t.equal((await status(h, p.id, day(100))).status, 'with_overdue_invoices');
 });
@@ -130,12 +130,12 @@ t.test('a payment between two runs: no_action_needed, no reminder; partial payme
   t.match(s, { status: 'no_action_needed', level: null, nextActionDate: null, overdue: '0' });
   t.match(s.reasons, ['The partner has no open invoices.']);
   const r = await run(h, day(16));
-  t.same(r.actions.map((x: any) => [x.ref, x.levelName]), [['KH02', '15 days overdue']], 'only the partner who still owes 600000');
+  t.same(r.actions.map((x: any) => [x.ref, x.levelName]), [['KH02', 'Quá hạn 15 ngày']], 'only the partner who still owes 600000');
   t.match(await status(h, b.id, day(16)), { status: 'with_overdue_invoices', overdue: '600000' });
   // KH01's episode is over: a new invoice starts again from the first level.
   const fresh = await invoice(h, 'KH01', '200000', '2026-05-01', '2026-06-30');
   void fresh;
-  t.same((await run(h, '2026-06-27')).actions.map((x: any) => [x.ref, x.levelName]), [['KH01', 'Reminder before the due date'], ['KH02', '60 days overdue: final notice']]);
+  t.same((await run(h, '2026-06-27')).actions.map((x: any) => [x.ref, x.levelName]), [['KH01', 'Nhắc trước hạn thanh toán'], ['KH02', 'Quá hạn 60 ngày: thông báo lần cuối']]);
   const state = await h.db.selectFrom('followup_partner').select(['partner_id', 'episode', 'last_level_delay']).where('partner_id', '=', a.id).executeTakeFirstOrThrow();
   t.match(state, { episode: 2, last_level_delay: -3 });
 });
@@ -153,7 +153,7 @@ t.test('excluded items are never reminded; a promise pauses until broken, then e
   const withDispute = await status(h, p.id, day(16));
   t.match(withDispute, { status: 'in_need_of_action', level: { delay: 15 } }, 'the level follows the oldest item not excluded (16 days), not the disputed one (75 days)');
   t.match(withDispute.reasons.join('\n'), `${disputed.number}: 3000000 VND open, due 2026-01-31 (75 days overdue) — excluded from follow-up: in dispute (Hàng giao thiếu 2 thùng)`);
-  t.same((await run(h, day(16))).actions.map((a: any) => a.levelName), ['15 days overdue']);
+  t.same((await run(h, day(16))).actions.map((a: any) => a.levelName), ['Quá hạn 15 ngày']);
 
   const itemId = (await status(h, p.id, day(16))).items.find((i: any) => i.invoice === promised.id).id;
   const bad = await h.request('PUT', `${BASE}/items/${itemId}/promise`, { amount: '2000000', date: day(70), by: 'Chị Lan (kế toán)', channel: 'phone' });
@@ -170,7 +170,7 @@ t.test('excluded items are never reminded; a promise pauses until broken, then e
   for (let n = 17; n <= 70; n++) quiet.push(...(await run(h, day(n))).actions.map((a: any) => `${n}:${a.levelName}`));
   t.same(quiet, [], 'nothing while the promise runs (the final notice would have gone on day 60)');
   const broken = await run(h, day(71));
-  t.same(broken.actions.map((a: any) => a.levelName), ['60 days overdue: final notice'], 'broken: follow-up resumes at the level it has reached');
+  t.same(broken.actions.map((a: any) => a.levelName), ['Quá hạn 60 ngày: thông báo lần cuối'], 'broken: follow-up resumes at the level it has reached');
   t.match((await status(h, p.id, day(71))).items.find((i: any) => i.id === itemId), { promise: { state: 'broken' } });
 
   // Taking the exclusion back follows the disputed item up again (it is the oldest now).
@@ -205,7 +205,7 @@ t.test('dry run: shows everything that would happen, records and sends nothing',
   t.equal(res.statusCode, 200);
   const dry = res.json();
   t.match(dry, { dryRun: true, date: day(20), partners: 2 });
-  t.same(dry.actions.map((a: any) => [a.ref, a.levelName, a.channels, a.activity]), [['KH01', '15 days overdue', ['email'], 'call'], ['KH02', '15 days overdue', ['email'], 'call']]);
+  t.same(dry.actions.map((a: any) => [a.ref, a.levelName, a.channels, a.activity]), [['KH01', 'Quá hạn 15 ngày', ['email'], 'call'], ['KH02', 'Quá hạn 15 ngày', ['email'], 'call']]);
   t.same(dry.missingContactData.map((m: any) => [m.ref, m.channel, m.missing]), [['KH02', 'email', 'missing contact data: no email address (neither a follow-up contact nor the partner has one)']]);
   t.equal((await actionRows(h)).length, 0, 'no action recorded');
   t.equal((await h.db.selectFrom('followup_partner').selectAll().execute()).length, 0, 'no partner state changed');

@@ -22,7 +22,7 @@ t.test('worklist, calls, rescheduling, manual sends and the timeline', async (t)
   const inv3 = await invoice(h, 'KH03', '1000000', '2026-03-01', DUE);
 
   const r = await run(h, day(20));
-  t.same(r.actions.map((a: any) => [a.ref, a.levelName]), [['KH03', '15 days overdue']], 'the manual level is left to a clerk');
+  t.same(r.actions.map((a: any) => [a.ref, a.levelName]), [['KH03', 'Quá hạn 15 ngày']], 'the manual level is left to a clerk');
   t.same(r.waiting, { interval: 0, manual: 2 });
   t.match(await h.request('GET', `${BASE}/partners/KH01?date=${day(20)}`).then((x) => x.json()), { status: 'in_need_of_action', manual: true, level: { name: 'Call the customer' } });
 
@@ -61,7 +61,7 @@ t.test('worklist, calls, rescheduling, manual sends and the timeline', async (t)
     { kind: 'promise', outcome: null, text: `Promise to pay 1000000 VND on ${inv3.number} by 2026-04-27 (Anh Tuấn, phone): Kế toán hứa chuyển khoản cuối tuần` },
   ], 'newest first');
   t.equal(timeline.notes.length, 2);
-  t.match(timeline.actions, [{ channel: 'email', level: { name: '15 days overdue' }, state: 'pending' }]);
+  t.match(timeline.actions, [{ channel: 'email', level: { name: 'Quá hạn 15 ngày' }, state: 'pending' }]);
   t.match(timeline.activities, [{ type: 'call', state: 'done' }]);
   void k1; void k2; void call;
 });
