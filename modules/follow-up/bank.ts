@@ -4,6 +4,8 @@
  * written, and not at all when it is off). Stale means a bank account without a statement ending
  * within `bankFreshness.maxAgeDays` of the run date, or received money (credit lines) not yet
  * matched to invoices. `onStale: 'warn'` reports it with the run; `'refuse'` refuses the run.
+ * `reasons` tells the two apart (`no_statement`, `old_statement`, `unmatched_lines`): the day after a
+ * statement the accounts are recent (`statementsStale: false`) and only unmatched lines make it stale.
  */
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
@@ -11,13 +13,19 @@ import { addDays } from '../../core/dates.js';
 import { formatAmount } from '../../core/money.js';
 import type { FollowUpApi, FollowUpSettings } from './context.js';
 
+export type BankStaleReason = 'no_statement' | 'old_statement' | 'unmatched_lines';
+
 export interface BankCheck {
   stale: boolean;
   refused: boolean;
-  accounts: Array<{ account: string; name: string | null; lastStatementDate: string | null }>;
+  accounts: Array<{ account: string; name: string | null; lastStatementDate: string | null; statement: 'recent' | 'old' | 'none' }>;
   unmatchedLines: number;
   unmatchedAmount: string;
   warnings: string[];
+  /** Some account has no statement, or none ending within maxAgeDays: payments received since may be missing. */
+  statementsStale: boolean;
+  /** Why it is stale (empty: fresh). */
+  reasons: BankStaleReason[];
 }
 
 export async function checkBank(api: FollowUpApi, trx: Trx, tenantId: string, date: string, currency: string, settings: FollowUpSettings, dryRun: boolean): Promise<BankCheck | null> {
@@ -44,10 +52,18 @@ export async function checkBank(api: FollowUpApi, trx: Trx, tenantId: string, da
   if (unmatched.n > 0) {
     warnings.push(`${unmatched.n} bank line${unmatched.n === 1 ? '' : 's'} received (${formatAmount(BigInt(unmatched.amount), currency)} ${currency}) ${unmatched.n === 1 ? 'is' : 'are'} not matched to invoices yet: some customers may already have paid.`);
   }
+  const reasons: BankStaleReason[] = [];
+  if (accounts.length === 0 || accounts.some((a) => a.last === null)) reasons.push('no_statement');
+  if (accounts.some((a) => a.last !== null && a.last < since)) reasons.push('old_statement');
+  if (unmatched.n > 0) reasons.push('unmatched_lines');
+  const statementsStale = reasons.includes('no_statement') || reasons.includes('old_statement');
+  if (!statementsStale && unmatched.n > 0) {
+    warnings.push(`The bank statements are recent (each account has one ending within ${maxAgeDays} days of ${date}); only the unmatched lines make the bank check stale.`);
+  }
   const stale = warnings.length > 0;
   return {
     stale, refused: stale && onStale === 'refuse' && !dryRun,
-    accounts: accounts.map((a) => ({ account: a.number, name: a.name, lastStatementDate: a.last })),
-    unmatchedLines: unmatched.n, unmatchedAmount: formatAmount(BigInt(unmatched.amount), currency), warnings,
+    accounts: accounts.map((a) => ({ account: a.number, name: a.name, lastStatementDate: a.last, statement: a.last === null ? 'none' as const : a.last < since ? 'old' as const : 'recent' as const })),
+    unmatchedLines: unmatched.n, unmatchedAmount: formatAmount(BigInt(unmatched.amount), currency), warnings, statementsStale, reasons,
   };
 }

@@ -99,8 +99,13 @@ export const RunOut = Type.Object({
   waiting: Type.Object({ interval: Type.Integer(), manual: Type.Integer() }),
   bank: Nullable(Type.Object({
     stale: Type.Boolean(), refused: Type.Boolean(),
-    accounts: Type.Array(Type.Object({ account: Type.String(), name: Nullable(Type.String()), lastStatementDate: Nullable(Type.String()) })),
+    accounts: Type.Array(Type.Object({
+      account: Type.String(), name: Nullable(Type.String()), lastStatementDate: Nullable(Type.String()),
+      statement: Type.Union([Type.Literal('recent'), Type.Literal('old'), Type.Literal('none')], { description: 'recent: a statement ends within maxAgeDays of the run date; old: the last one ends before; none: no statement' }),
+    })),
     unmatchedLines: Type.Integer(), unmatchedAmount: Type.String(), warnings: Type.Array(Type.String()),
+    statementsStale: Type.Boolean({ description: 'Some bank account has no statement, or none recent: payments received since may be missing' }),
+    reasons: Type.Array(Type.Union([Type.Literal('no_statement'), Type.Literal('old_statement'), Type.Literal('unmatched_lines')]), { description: 'Why stale: no_statement (none imported, or an account without one), old_statement (none recent), unmatched_lines (received money not matched yet; the statements may be recent)' }),
   }, { description: 'The bank freshness check; null when bank-reconciliation is not enabled' })),
 });
 const ActionOut = Type.Object({

@@ -22,7 +22,7 @@ t.test('stale or unmatched bank lines: the run warns, or refuses by setting; a c
   await invoice(h, 'KH02', '2000000', '2026-03-01', '2026-03-31');
 
   const none = await run(h, '2026-04-20', true);
-  t.match(none.bank, { stale: true, refused: false, accounts: [], warnings: ['No bank statement has been imported: payments received by bank transfer may be missing, so customers who paid could be reminded.'] });
+  t.match(none.bank, { stale: true, refused: false, accounts: [], statementsStale: true, reasons: ['no_statement'], warnings: ['No bank statement has been imported: payments received by bank transfer may be missing, so customers who paid could be reminded.'] });
 
   const file = csv([
     ['15/04/2026', 'FT001', '', '1.100.000', '11.100.000', '', `CTY KH01 TT ${paid.paymentReference}`],
@@ -32,10 +32,22 @@ t.test('stale or unmatched bank lines: the run warns, or refuses by setting; a c
   t.equal(imported.statusCode, 201, imported.body);
   t.match(imported.json(), { imported: 2, autoMatched: 1 });
 
+  // The day after the statement: recent statements, only the unmatched line makes it stale — and it says which.
+  const nextDay = await run(h, '2026-04-17', true);
+  t.match(nextDay.bank, {
+    stale: true, statementsStale: false, reasons: ['unmatched_lines'], unmatchedLines: 1,
+    accounts: [{ account: '0071000123456', lastStatementDate: '2026-04-16', statement: 'recent' }],
+  });
+  t.same(nextDay.bank.warnings, [
+    '1 bank line received (123456 VND) is not matched to invoices yet: some customers may already have paid.',
+    'The bank statements are recent (each account has one ending within 7 days of 2026-04-17); only the unmatched lines make the bank check stale.',
+  ]);
+
   const warned = await run(h, '2026-04-30');
   t.same(warned.actions.map((a: any) => a.ref), ['KH02'], 'KH01 paid by bank transfer: not chased');
   t.match(warned.bank, {
-    stale: true, refused: false, accounts: [{ account: '0071000123456', lastStatementDate: '2026-04-16' }], unmatchedLines: 1, unmatchedAmount: '123456',
+    stale: true, refused: false, accounts: [{ account: '0071000123456', lastStatementDate: '2026-04-16', statement: 'old' }], unmatchedLines: 1, unmatchedAmount: '123456',
+    statementsStale: true, reasons: ['old_statement', 'unmatched_lines'],
     warnings: [
       'The last statement of bank account 0071000123456 ends on 2026-04-16, more than 7 days before 2026-04-30: payments received since may be missing.',
       '1 bank line received (123456 VND) is not matched to invoices yet: some customers may already have paid.',
@@ -70,5 +82,5 @@ t.test('stale or unmatched bank lines: the run warns, or refuses by setting; a c
   const inv3 = await invoice(h, 'KH03', '123456', '2026-04-01', '2026-04-30');
   ok(await h.request('POST', `/api/bank-reconciliation/lines/${loose.id}/match`, { invoices: [inv3.id] }));
   const clean = await run(h, '2026-06-01');
-  t.match(clean.bank, { stale: false, refused: false, unmatchedLines: 0, warnings: [] });
+  t.match(clean.bank, { stale: false, refused: false, unmatchedLines: 0, warnings: [], statementsStale: false, reasons: [] });
 });
