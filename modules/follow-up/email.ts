@@ -1,7 +1,8 @@
 /**
  * The email channel: an after-commit subscriber of `followup.action_created`. It renders the
  * reminder from what is open *now* (a payment since the run takes the invoice off the list, and
- * nothing left to remind cancels the action) and hands it to the tenant's SMTP server.
+ * nothing left to remind cancels the action) and hands it to the tenant's SMTP server. The message
+ * is built by `message.ts`, the same function a clerk's preview uses.
  *
  * Exactly once: the attempt is committed under the idempotency key (`eventId:subscriberId`)
  * *before* the SMTP call, in a transaction of its own. A redelivery that finds the key
@@ -11,26 +12,34 @@
  *   (the message carries the key as its Message-ID, to look it up in the mail server's log);
  * - `failed` (a temporary failure, 4xx or no connection): sends again.
  * A permanent refusal (5xx) is recorded as `rejected` with the server's reason, not retried.
+ *
+ * What became of it is on the action in words (`delivery.ts`): email not configured or a refused
+ * login make the action `failed` (not_configured, auth_failed) — no retry with backoff, no stack
+ * trace: the next run queues it again once the settings are fixed —; a temporary failure leaves it
+ * `pending` with `retrying` and the reason (the views add the next attempt's time) while the outbox
+ * retries, and the last attempt makes it `failed` (unreachable) instead of a dead letter.
  */
 import nodemailer from 'nodemailer';
 import { sql } from 'kysely';
 import { withTenant, type Db, type Trx } from '../../core/db/kysely.js';
-import { addDays, daysBetween } from '../../core/dates.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
-import { getTenant } from '../../core/tenants.js';
 import { databaseOf, type FollowUpApi, type FollowUpSettings } from './context.js';
-import { levelsByPlan } from './levels.js';
-import { promiseRunning } from './policy.js';
-import * as repo from './repository.js';
-import { statementPdf } from './statement.js';
-import { defaultTemplate, renderReminder } from './templates.js';
+import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, RetryLater, emailConfigured } from './delivery.js';
+import { composeReminder, messageRecord, reminderFacts } from './message.js';
+import type { SentMessage } from './schema.js';
 
-type Outcome = { state: 'sent' | 'rejected' | 'cancelled' | 'missing_contact' | 'uncertain'; recipient?: string | null; result: Record<string, unknown> };
+type Outcome = {
+  state: 'sent' | 'rejected' | 'cancelled' | 'missing_contact' | 'uncertain' | 'failed';
+  recipient?: string | null;
+  result: Record<string, unknown>;
+  message?: SentMessage;
+};
 
 async function finish(trx: Trx, tenantId: string, actionId: string, key: string, outcome: Outcome): Promise<void> {
   await trx.updateTable('followup_action').set({
     state: outcome.state, result: JSON.stringify(outcome.result), done_at: new Date(), idempotency_key: key,
     ...(outcome.recipient !== undefined ? { recipient: outcome.recipient } : {}),
+    ...(outcome.message !== undefined ? { message: JSON.stringify(outcome.message) } : {}),
   }).where('tenant_id', '=', tenantId).where('id', '=', actionId).execute();
 }
 
@@ -43,11 +52,25 @@ function messageId(key: string): string {
   return `<${key.replace(/[^A-Za-z0-9.-]/g, '.')}@congno.followup>`;
 }
 
+interface SmtpError { responseCode?: number; response?: string; code?: string; command?: string; message?: string }
+
+/** Why a hand-over failed, in words. */
+function why(e: SmtpError, settings: FollowUpSettings): string {
+  const server = `${settings.email.host}:${settings.email.port}`;
+  if (typeof e.responseCode === 'number') return `the mail server ${server} answered ${e.response ?? e.responseCode}${e.command ? ` (to ${e.command})` : ''}`;
+  if (e.code === 'ETIMEDOUT') return `the mail server ${server} did not answer in time (${e.message ?? 'timeout'})`;
+  if (e.code === 'ESOCKET' || e.code === 'ECONNECTION' || e.code === 'EDNS') return `could not connect to the mail server ${server} (${e.message ?? e.code})`;
+  return `the mail server ${server} could not take it (${e.message ?? String(e.code ?? 'unknown error')})`;
+}
+
 export function emailSender(api: FollowUpApi) {
   return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.action_created'>): Promise<void> => {
     const { actionId, partnerId, channel } = event.payload;
     if (channel !== 'email') return;
     const { trx, tenantId, idempotencyKey: key } = ctx;
+    // Rolling back to this savepoint releases the action's row lock: a temporary failure records
+    // "retrying" on the action in a transaction of its own before the outbox rolls this one back.
+    await sql`savepoint followup_send_email`.execute(trx);
     const action = await trx.selectFrom('followup_action as a')
       .innerJoin('followup_level as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.id', '=', 'a.level_id'))
       .select(['a.id', 'a.state', 'a.date', 'a.partner_id', 'l.name as level_name', 'l.delay', 'l.template', 'l.plan', 'l.attach_statement'])
@@ -58,13 +81,16 @@ export function emailSender(api: FollowUpApi) {
     const db = databaseOf(api);
     const previous = await trx.selectFrom('followup_send_attempt').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
     if (previous?.state === 'sent' || previous?.state === 'rejected') {
-      await finish(trx, tenantId, actionId, key, { state: previous.state, result: JSON.parse(previous.response ?? '{}') });
+      const { sentMessage, ...result } = JSON.parse(previous.response ?? '{}') as Record<string, unknown>;
+      await finish(trx, tenantId, actionId, key, { state: previous.state, result, ...(sentMessage ? { message: sentMessage as SentMessage } : {}) });
       return;
     }
     if (previous?.state === 'sending') {
       await finish(trx, tenantId, actionId, key, {
         state: 'uncertain',
         result: {
+          code: 'uncertain',
+          message: 'the server stopped while handing this reminder to the mail server; it is not sent again so the customer is never reminded twice — check the mail server log',
           reason: 'the server stopped while handing this reminder to the mail server; it is not sent again so the customer is never reminded twice — check the mail server log',
           messageId: messageId(key), startedAt: previous.started_at,
         },
@@ -73,35 +99,30 @@ export function emailSender(api: FollowUpApi) {
     }
 
     const settings: FollowUpSettings = await api.settings(trx, tenantId);
-    const tenant = await getTenant(trx, tenantId);
-    // The reminder speaks as of its run's date (what is open is read now: a payment since the run counts).
-    const today = action.date;
-    const contact = (await repo.contacts(trx, tenantId, [partnerId])).get(partnerId);
-    if (!contact?.email) {
-      await finish(trx, tenantId, actionId, key, { state: 'missing_contact', recipient: null, result: { reason: 'missing contact data: no email address (neither a follow-up contact nor the partner has one)' } });
+    // The reminder speaks as of its run's date (a run that queues a failed one again: that run's
+    // date); what is open is read now, so a payment since the run counts.
+    const today = event.payload.date ?? action.date;
+    const level = { name: action.level_name, delay: action.delay, template: action.template, plan: action.plan, attachStatement: action.attach_statement };
+    const facts = await reminderFacts(trx, tenantId, partnerId, action.plan, today);
+    if (!facts.contact?.email) {
+      const reason = 'missing contact data: no email address (neither a follow-up contact nor the partner has one)';
+      await finish(trx, tenantId, actionId, key, { state: 'missing_contact', recipient: null, result: { code: 'missing_contact', message: reason, reason } });
       return;
     }
-    const levels = (await levelsByPlan(trx, tenantId)).get(action.plan) ?? [];
-    const lead = Math.max(0, -(levels[0]?.delay ?? 0));
-    const items = (await repo.partnerItems(trx, tenantId, partnerId))
-      .filter((i) => i.residual > 0n && !i.excluded && !promiseRunning(i, today) && i.dueDate <= addDays(today, lead));
-    if (items.length === 0) {
-      await finish(trx, tenantId, actionId, key, { state: 'cancelled', result: { reason: `nothing left to remind on ${today}: paid (or excluded, or promised) since the run of ${action.date}` } });
+    if (facts.items.length === 0) {
+      const reason = `nothing left to remind on ${today}: paid (or excluded, or promised) since the run of ${action.date}`;
+      await finish(trx, tenantId, actionId, key, { state: 'cancelled', result: { code: 'nothing_left', message: reason, reason } });
       return;
     }
-    const { host, port, secure, user, password, from } = settings.email;
-    if (!host || !from) throw new Error('email is not configured: set the follow-up settings email.host and email.from (PATCH /api/admin/tenants/{slug}/modules/follow-up)');
+    if (!emailConfigured(settings)) {
+      // A person must act (the settings): not retried with backoff; the next run queues it again.
+      await finish(trx, tenantId, actionId, key, { state: 'failed', recipient: facts.contact.email, result: { code: 'not_configured', message: NOT_CONFIGURED, reason: NOT_CONFIGURED } });
+      ctx.log.warn({ actionId, partnerId }, 'follow-up email not sent: email is not configured (action failed: not_configured)');
+      return;
+    }
 
-    const rendered = renderReminder({
-      template: action.template ?? defaultTemplate(action.delay), channel: 'email', lang: contact.lang, tenantLocale: tenant.locale,
-      currency: tenant.currency, company: tenant.name, partner: { name: contact.name, ref: '' }, contactName: contact.contactName,
-      level: { name: action.level_name, delay: action.delay }, date: today,
-      items: items.map((i) => ({ label: i.label, dueDate: i.dueDate, daysOverdue: Math.max(0, daysBetween(i.dueDate, today)), residual: i.residual })),
-      overrides: settings.templates,
-    });
-    const replyTo = await replyToOf(trx, tenantId, partnerId);
-    const statement = action.attach_statement ? await statementPdf(trx, tenantId, partnerId, today, rendered.locale) : null;
-
+    const mail = await composeReminder(trx, tenantId, partnerId, level, today, facts, settings);
+    const { host, port, secure, user, password } = settings.email;
     await committed(db, trx, tenantId, async (t) => {
       await sql`
         insert into followup_send_attempt (tenant_id, idempotency_key, action_id, state)
@@ -114,38 +135,56 @@ export function emailSender(api: FollowUpApi) {
     });
     try {
       const info = await transport.sendMail({
-        from, to: contact.email, ...(replyTo ? { replyTo } : {}), subject: rendered.subject, text: rendered.text, html: rendered.html,
-        messageId: messageId(key), headers: { 'X-Congno-Idempotency-Key': key, 'Content-Language': rendered.lang },
-        ...(statement ? { attachments: [{ filename: statement.filename, content: statement.content, contentType: 'application/pdf' }] } : {}),
+        from: mail.from, to: mail.to!, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), subject: mail.subject, text: mail.text, html: mail.html,
+        messageId: messageId(key), headers: { 'X-Congno-Idempotency-Key': key, 'Content-Language': mail.lang },
+        ...(mail.attachments.length > 0 ? { attachments: mail.attachments } : {}),
       });
-      const result = { accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response, messageId: info.messageId, subject: rendered.subject, language: rendered.lang, attachments: statement ? [statement.filename] : [] };
       const state = info.accepted.length > 0 ? 'sent' as const : 'rejected' as const;
-      await committed(db, trx, tenantId, (t) => t.updateTable('followup_send_attempt').set({ state, response: JSON.stringify(result), finished_at: new Date() })
+      const result = {
+        code: state === 'sent' ? 'sent' : 'refused',
+        message: state === 'sent' ? `accepted by the mail server: ${info.response}` : `refused by the mail server: ${info.response}`,
+        accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response, messageId: info.messageId,
+        subject: mail.subject, language: mail.lang, attachments: mail.attachments.map((a) => a.filename),
+      };
+      // The attempt keeps the message too: a redelivery after a crash here records what was sent.
+      await committed(db, trx, tenantId, (t) => t.updateTable('followup_send_attempt').set({ state, response: JSON.stringify({ ...result, sentMessage: messageRecord(mail) }), finished_at: new Date() })
         .where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).execute());
-      await finish(trx, tenantId, actionId, key, { state, recipient: contact.email, result });
-      ctx.log.info({ actionId, partnerId, to: contact.email, state }, 'follow-up email handed to the mail server');
+      await finish(trx, tenantId, actionId, key, { state, recipient: mail.to, result, message: messageRecord(mail) });
+      ctx.log.info({ actionId, partnerId, to: mail.to, state }, 'follow-up email handed to the mail server');
     } catch (err) {
-      const e = err as { responseCode?: number; response?: string; code?: string; message?: string };
+      const e = err as SmtpError;
       const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
-      const result = { error: e.message ?? String(err), code: e.code ?? null, responseCode: e.responseCode ?? null, response: e.response ?? null };
-      await committed(db, trx, tenantId, (t) => t.updateTable('followup_send_attempt').set({ state: permanent ? 'rejected' : 'failed', response: JSON.stringify(result), finished_at: new Date() })
-        .where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).execute());
-      if (!permanent) throw err; // temporary: the outbox retries with backoff
-      await finish(trx, tenantId, actionId, key, { state: 'rejected', recipient: contact.email, result });
+      const login = e.code === 'EAUTH' || /^AUTH/i.test(e.command ?? '');
+      const reason = why(e, settings);
+      const details = { reason, error: e.message ?? String(err), smtpCode: e.code ?? null, responseCode: e.responseCode ?? null, response: e.response ?? null };
+      const refused = { code: 'refused', message: `refused by the mail server: ${e.response ?? reason}`, ...details };
+      await committed(db, trx, tenantId, (t) => t.updateTable('followup_send_attempt').set({
+        state: permanent && !login ? 'rejected' : 'failed', response: JSON.stringify(permanent && !login ? { ...refused, sentMessage: messageRecord(mail) } : details), finished_at: new Date(),
+      }).where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).execute());
+      if (login) {
+        // The settings are wrong (user, password): nothing was handed over; the next run tries again.
+        const message = `the mail server refused the login: ${reason}; check the follow-up settings email.user and email.password — the first run after that sends this reminder`;
+        await finish(trx, tenantId, actionId, key, { state: 'failed', recipient: mail.to, result: { code: 'auth_failed', message, ...details } });
+        ctx.log.warn({ actionId, partnerId, reason }, 'follow-up email not sent: the mail server refused the login (action failed: auth_failed)');
+      } else if (permanent) {
+        await finish(trx, tenantId, actionId, key, { state: 'rejected', recipient: mail.to, result: refused, message: messageRecord(mail) });
+        ctx.log.info({ actionId, partnerId, to: mail.to, reason }, 'follow-up email refused by the mail server');
+      } else if (ctx.attempt >= EMAIL_MAX_ATTEMPTS) {
+        const message = `not sent after ${ctx.attempt} attempts: ${reason}; the next run queues it again`;
+        await finish(trx, tenantId, actionId, key, { state: 'failed', recipient: mail.to, result: { code: 'unreachable', message, attempts: ctx.attempt, ...details } });
+        ctx.log.warn({ actionId, partnerId, attempts: ctx.attempt, reason }, 'follow-up email not sent after the last attempt (action failed: unreachable)');
+      } else {
+        // Temporary: the outbox retries with backoff. Say so on the action first (in its own
+        // transaction, the row lock released), since the outbox rolls this transaction back.
+        await sql`rollback to savepoint followup_send_email`.execute(trx);
+        await committed(db, trx, tenantId, (t) => t.updateTable('followup_action').set({
+          recipient: mail.to,
+          result: JSON.stringify({ code: 'retrying', message: `retrying: ${reason}`, attempts: ctx.attempt, lastAttemptAt: new Date().toISOString(), eventId: event.id, ...details }),
+        }).where('tenant_id', '=', tenantId).where('id', '=', actionId).where('state', '=', 'pending').execute());
+        throw new RetryLater(`follow-up email not sent yet, retrying: ${reason}`);
+      }
     } finally {
       transport.close();
     }
   };
-}
-
-/** Replies go to the partner's follow-up responsible, else to its salesperson (when they have an email). */
-async function replyToOf(trx: Trx, tenantId: string, partnerId: string): Promise<string | null> {
-  const { rows } = await sql<{ email: string | null }>`
-    select coalesce(r.email, s.email) as email
-    from ledger_partner p
-    left join followup_partner f on f.tenant_id = p.tenant_id and f.partner_id = p.id
-    left join core_user r on r.tenant_id = p.tenant_id and r.id = f.responsible_user_id
-    left join core_user s on s.tenant_id = p.tenant_id and s.id = p.salesperson_id
-    where p.tenant_id = ${tenantId} and p.id = ${partnerId}`.execute(trx);
-  return rows[0]?.email ?? null;
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { getTenant } from '../../core/tenants.js';
 import { SYSTEM_ACTOR } from '../../core/events/types.js';
 import type { FollowUpApi } from './context.js';
+import { EMAIL_MAX_ATTEMPTS } from './delivery.js';
 import { emailSender } from './email.js';
 import { seedDefaultPlan } from './levels.js';
 import { noteChanged } from './repository.js';
@@ -33,7 +34,7 @@ export function setup(api: FollowUpApi): void {
   });
 
   // Channels: email here; sms and letter modules subscribe to the same event.
-  api.subscribe('followup.action_created', 'send-email', emailSender(api), { maxAttempts: 8 });
+  api.subscribe('followup.action_created', 'send-email', emailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS });
 
   // Incremental runs: every ledger event that changes a partner's open items notes the partner as
   // changed, in the same transaction (append-only rows, one per partner and transaction). `hookMany`
@@ -61,7 +62,8 @@ export function setup(api: FollowUpApi): void {
     await sql`
       update followup_action a
       set state = 'cancelled', done_at = now(),
-          result = jsonb_build_object('reason', 'paid: payment ' || c.payment_id || ' was reconciled before the reminder went out', 'payment', c.payment_id)
+          result = jsonb_build_object('code', 'paid', 'message', 'paid: payment ' || c.payment_id || ' was reconciled before the reminder went out',
+                                      'reason', 'paid: payment ' || c.payment_id || ' was reconciled before the reminder went out', 'payment', c.payment_id)
       from (
         select distinct on (x.id) x.id, p.payment_id::text as payment_id
         from unnest(${payments.map((p) => p.partnerId)}::uuid[], ${payments.map((p) => p.paymentId)}::uuid[], ${payments.map((p) => `{${p.invoiceIds.join(',')}}`)}::text[])

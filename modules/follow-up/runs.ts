@@ -4,13 +4,14 @@ import type { Trx } from '../../core/db/kysely.js';
 import { addDays, isIsoDate, todayIn } from '../../core/dates.js';
 import { ProblemError, badRequest, notFound } from '../../core/errors.js';
 import { checkBank, type BankCheck } from './bank.js';
+import { channelProblems, requeueFailed, withNextAttempts, type ChannelProblem } from './delivery.js';
 import type { Actor } from '../../core/events/types.js';
 import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
 import { levelsByPlan } from './levels.js';
 import { decide, nextCheckDate, type PartnerState, type PlanLevel } from './policy.js';
 import * as repo from './repository.js';
-import type { Channel } from './schema.js';
+import type { Channel, SentMessage } from './schema.js';
 
 export interface RunOptions {
   date?: string; dryRun?: boolean; trigger: 'manual' | 'scheduled';
@@ -41,6 +42,12 @@ export interface RunView {
   waiting: { interval: number; manual: number };
   /** The bank freshness check (null when bank-reconciliation is not enabled). */
   bank: BankCheck | null;
+  /** Channels this run's actions use that cannot deliver now (email not configured, no sms or postal module). */
+  channelProblems: ChannelProblem[];
+  /** Failed email reminders this run queued again (a dry run: would queue), see delivery.ts. */
+  requeued: number;
+  /** What a clerk should know, in words: the bank check's and the channels' warnings. */
+  warnings: string[];
 }
 
 export interface Planned { partnerId: string; episode: number; level: PlanLevel; invoiceIds: string[]; before: { level: string | null; delay: number | null } }
@@ -114,7 +121,7 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
     const refused = await trx.insertInto('followup_run').values({ tenant_id: tenantId, date, dry_run: false, trigger: options.trigger, actor_user_id: actor.userId, partners: 0, actions: 0, bank: JSON.stringify(bank), mode: 'refused' })
       .returning('id').executeTakeFirstOrThrow();
     await api.audit(trx, tenantId, { actor, action: 'followup.run_refused', entity: 'followup_run', entityId: refused.id, after: { date, reason: detail } });
-    return { id: refused.id, date, dryRun, trigger: options.trigger, mode: 'full', fallback: null, partners: 0, actions: [], missingContactData: [], waiting: { interval: 0, manual: 0 }, bank };
+    return { id: refused.id, date, dryRun, trigger: options.trigger, mode: 'full', fallback: null, partners: 0, actions: [], missingContactData: [], waiting: { interval: 0, manual: 0 }, bank, channelProblems: [], requeued: 0, warnings: bank.warnings };
   }
 
   const plans = await levelsByPlan(trx, tenantId);
@@ -181,14 +188,30 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
     tenant_id: tenantId, date, dry_run: dryRun, trigger: options.trigger, actor_user_id: actor.userId, partners: facts.length, actions: dryRun ? 0 : prepared.rows.length,
     bank: bank ? JSON.stringify(bank) : null, mode, basis,
   }).returning('id').executeTakeFirstOrThrow();
-  const view: RunView = { id: run.id, date, dryRun, trigger: options.trigger, mode, fallback, partners: facts.length, actions: prepared.actions, missingContactData: prepared.missingContactData, waiting, bank };
+  const view: RunView = {
+    id: run.id, date, dryRun, trigger: options.trigger, mode, fallback, partners: facts.length, actions: prepared.actions, missingContactData: prepared.missingContactData, waiting, bank,
+    channelProblems: [], requeued: 0, warnings: [],
+  };
   lap('prepare');
+  /** The run's answer says which channels it uses cannot deliver now (counting the reminders queued again). */
+  const explain = async (rows: ActionRow[], requeued: number): Promise<void> => {
+    const counts = new Map<Channel, number>();
+    for (const r of rows) if (r.state === 'pending') counts.set(r.channel, (counts.get(r.channel) ?? 0) + 1);
+    if (requeued > 0) counts.set('email', (counts.get('email') ?? 0) + requeued);
+    view.requeued = requeued;
+    view.channelProblems = await channelProblems(api, trx, tenantId, settings, counts, dryRun);
+    view.warnings = [...(bank?.warnings ?? []), ...view.channelProblems.map((p) => p.message)];
+    if (requeued > 0) view.warnings.push(`${requeued} email reminder${requeued === 1 ? '' : 's'} that had failed (email not configured, login refused, mail server unreachable) ${dryRun ? 'would be' : 'are'} queued again.`);
+  };
   if (dryRun) {
     // What a real run would do: an action whose (partner, episode, level, channel) row exists already is not done again.
     const done = await alreadyDone(trx, tenantId, planned);
-    const fresh = new Set(prepared.rows.filter((r) => !done.has(`${r.partnerId}/${r.episode}/${r.levelId}/${r.channel}`)).map((r) => r.partnerId));
+    const freshRows = prepared.rows.filter((r) => !done.has(`${r.partnerId}/${r.episode}/${r.levelId}/${r.channel}`));
+    const fresh = new Set(freshRows.map((r) => r.partnerId));
     view.actions = prepared.actions.filter((a) => fresh.has(a.partner));
     view.missingContactData = prepared.missingContactData.filter((m) => fresh.has(m.partner));
+    const plannedEmail = new Set(freshRows.filter((r) => r.channel === 'email' && r.state === 'pending').map((r) => r.partnerId));
+    await explain(freshRows, await requeueFailed(api, trx, tenantId, actor, run.id, date, settings, true, plannedEmail));
     api.log.info({ tenantId, runId: run.id, date, dryRun, mode, partners: facts.length, actions: prepared.rows.length, ms }, 'follow-up dry run');
     return view;
   }
@@ -198,8 +221,10 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
       update followup_partner set episode = episode + 1, last_level_id = null, last_level_delay = null, updated_at = now()
       where tenant_id = ${tenantId} and partner_id = any(${resets}::uuid[]) and last_level_id is not null`.execute(trx);
   }
-  let acted = { count: 0, partners: new Set<string>() };
+  let acted = { count: 0, partners: new Set<string>(), rows: [] as ActionRow[] };
   if (planned.length > 0) acted = await record(api, trx, tenantId, actor, run.id, date, planned, prepared, states);
+  // Failed email reminders go again once email works (after this run's own: one it replaces is superseded).
+  await explain(acted.rows, await requeueFailed(api, trx, tenantId, actor, run.id, date, settings, false));
   // The next check dates that changed (a partner without a row and without a date needs none).
   const writes = checks.filter((c) => c.next !== null || states.has(c.partnerId) || acted.partners.has(c.partnerId));
   if (writes.length > 0) {
@@ -261,7 +286,7 @@ export async function prepare(trx: Trx, tenantId: string, planned: Planned[]): P
  * (partner, episode, level, channel) — a row that already exists is left alone and sends nothing
  * again —, one `followup.action_created` per new pending action, the activities, audit rows.
  */
-export async function record(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, runId: string, date: string, planned: Planned[], prepared: Prepared, states: Map<string, repo.StoredState>): Promise<{ count: number; partners: Set<string> }> {
+export async function record(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, runId: string, date: string, planned: Planned[], prepared: Prepared, states: Map<string, repo.StoredState>): Promise<{ count: number; partners: Set<string>; rows: ActionRow[] }> {
   const { rows, reach } = prepared;
   const t0 = performance.now();
   const ms: Record<string, number> = {};
@@ -275,7 +300,7 @@ export async function record(api: FollowUpApi, trx: Trx, tenantId: string, actor
   const { rows: inserted } = await sql<{ id: string; partner_id: string; level_id: string; channel: Channel; state: string }>`
     insert into followup_action (tenant_id, run_id, partner_id, level_id, episode, channel, date, state, recipient, invoice_ids, result, done_at)
     select ${tenantId}, ${runId}::uuid, p, l, e, c, ${date}::date, s, r, i::uuid[],
-           case when m is null then null else jsonb_build_object('reason', m) end, case when m is null then null else now() end
+           case when m is null then null else jsonb_build_object('code', 'missing_contact', 'message', m, 'reason', m) end, case when m is null then null else now() end
     from unnest(${rows.map((r) => r.partnerId)}::uuid[], ${rows.map((r) => r.levelId)}::uuid[], ${rows.map((r) => r.episode)}::integer[],
                 ${rows.map((r) => r.channel)}::text[], ${rows.map((r) => r.state)}::text[], ${rows.map((r) => r.recipient)}::text[],
                 ${rows.map((r) => `{${r.invoiceIds.join(',')}}`)}::text[], ${rows.map((r) => r.missing)}::text[]) as t(p, l, e, c, s, r, i, m)
@@ -314,7 +339,8 @@ export async function record(api: FollowUpApi, trx: Trx, tenantId: string, actor
   }
   lap('audit');
   if (planned.length >= 1000) api.log.info({ tenantId, runId, partners: planned.length, actions: inserted.length, ms }, 'follow-up run writes');
-  return { count: inserted.length, partners: new Set(inserted.map((a) => a.partner_id)) };
+  const made = new Set(inserted.map((a) => `${a.partner_id}/${a.level_id}/${a.channel}`));
+  return { count: inserted.length, partners: new Set(inserted.map((a) => a.partner_id)), rows: rows.filter((r) => made.has(`${r.partnerId}/${r.levelId}/${r.channel}`)) };
 }
 
 /** The action keys (partner/episode/level/channel) the planned partners already have. */
@@ -338,13 +364,18 @@ async function partnerNames(trx: Trx, tenantId: string, ids: string[]): Promise<
 
 export interface ActionView {
   id: string; run: string; date: string; partner: string; level: { id: string; name: string; delay: number }; channel: Channel; state: string;
-  recipient: string | null; invoices: string[]; result: Record<string, unknown> | null; createdAt: string; doneAt: string | null;
+  recipient: string | null; invoices: string[];
+  /** `{code, message, …}`: what became of it, in words (delivery.ts). */
+  result: Record<string, unknown> | null; createdAt: string; doneAt: string | null;
+  /** The message as it went out (the partner's timeline only). */
+  message?: SentMessage | null;
 }
 
-async function actionViews(trx: Trx, tenantId: string, where: { runId?: string; partnerId?: string; visible?: string[] | null }, limit = 1000): Promise<ActionView[]> {
+async function actionViews(trx: Trx, tenantId: string, where: { runId?: string; partnerId?: string; visible?: string[] | null; withMessage?: boolean }, limit = 1000): Promise<ActionView[]> {
   let q = trx.selectFrom('followup_action as a')
     .innerJoin('followup_level as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.id', '=', 'a.level_id'))
     .select(['a.id', 'a.run_id', 'a.date', 'a.partner_id', 'a.level_id', 'l.name', 'l.delay', 'a.channel', 'a.state', 'a.recipient', 'a.invoice_ids', 'a.result', 'a.created_at', 'a.done_at'])
+    .$if(where.withMessage === true, (qb) => qb.select('a.message'))
     .where('a.tenant_id', '=', tenantId);
   if (where.runId) q = q.where('a.run_id', '=', where.runId);
   if (where.partnerId) q = q.where('a.partner_id', '=', where.partnerId);
@@ -354,19 +385,38 @@ async function actionViews(trx: Trx, tenantId: string, where: { runId?: string; 
       .where('salesperson_id', 'in', visible.length ? visible : ['00000000-0000-0000-0000-000000000000']));
   }
   const rows = await q.orderBy('a.created_at', 'desc').orderBy('l.delay', 'desc').orderBy('a.channel').limit(limit).execute();
-  return rows.map((r) => ({
+  return withNextAttempts(trx, tenantId, rows.map((r) => ({
     id: r.id, run: r.run_id, date: r.date, partner: r.partner_id, level: { id: r.level_id, name: r.name, delay: r.delay }, channel: r.channel, state: r.state,
     recipient: r.recipient, invoices: r.invoice_ids, result: r.result, createdAt: r.created_at.toISOString(), doneAt: r.done_at?.toISOString() ?? null,
-  }));
+    ...(where.withMessage ? { message: (r as { message?: SentMessage | null }).message ?? null } : {}),
+  })));
 }
+
+/** A run's actions by state, and what went wrong, in words (the first action's message for each code). */
+function deliverySummary(actions: ActionView[]): { states: Record<string, number>; problems: Array<{ code: string; actions: number; message: string }> } {
+  const states: Record<string, number> = {};
+  const problems = new Map<string, { code: string; actions: number; message: string }>();
+  for (const a of actions) {
+    states[a.state] = (states[a.state] ?? 0) + 1;
+    const code = typeof a.result?.code === 'string' ? a.result.code : null;
+    if (!code || !PROBLEMS.includes(code)) continue;
+    const p = problems.get(code) ?? { code, actions: 0, message: String(a.result?.message ?? '') };
+    p.actions++;
+    problems.set(code, p);
+  }
+  return { states, problems: [...problems.values()].sort((a, b) => PROBLEMS.indexOf(a.code) - PROBLEMS.indexOf(b.code)) };
+}
+/** What a clerk must look at, the ones a person can fix first. */
+const PROBLEMS = ['not_configured', 'auth_failed', 'unreachable', 'retrying', 'refused', 'uncertain', 'missing_contact'];
 
 /** A run with its actions; a salesperson sees only the actions for their partners. */
 export async function getRun(trx: Trx, tenantId: string, id: string, visible: string[] | null = null) {
   const run = UUID.test(id) ? await trx.selectFrom('followup_run').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst() : undefined;
   if (!run) throw notFound(`No follow-up run ${id}.`);
+  const actions = await actionViews(trx, tenantId, { runId: id, visible }, 100_000);
   return {
     id: run.id, date: run.date, dryRun: run.dry_run, trigger: run.trigger, partners: run.partners, createdAt: run.created_at.toISOString(),
-    actions: await actionViews(trx, tenantId, { runId: id, visible }, 100_000),
+    actions, delivery: deliverySummary(actions),
   };
 }
 
@@ -379,7 +429,7 @@ export async function partnerTimeline(trx: Trx, tenantId: string, partnerId: str
   const notes = await trx.selectFrom('followup_note').selectAll().where('tenant_id', '=', tenantId).where('partner_id', '=', partnerId)
     .orderBy('created_at', 'desc').orderBy('id').limit(200).execute();
   return {
-    actions: await actionViews(trx, tenantId, { partnerId }, 200),
+    actions: await actionViews(trx, tenantId, { partnerId, withMessage: true }, 200),
     notes: notes.map((r) => ({ id: r.id, kind: r.kind, outcome: r.outcome, text: r.text, item: r.line_id, nextActionDate: r.next_action_on, user: r.user_id, createdAt: r.created_at.toISOString() })),
     activities: activities.map((a) => ({ id: a.id, type: a.type, level: a.name, dueOn: a.due_on, state: a.state, note: a.note, responsible: a.responsible_user_id, createdAt: a.created_at.toISOString() })),
   };

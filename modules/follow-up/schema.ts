@@ -109,6 +109,15 @@ export interface FollowupRunTable {
   created_at: Timestamp;
 }
 
+/** What the timeline keeps of a reminder email: everything but the attachments' bytes. */
+export interface SentMessage {
+  from: string; to: string | null; replyTo: string | null; subject: string; text: string; html: string;
+  /** vi, en, zh or ar */
+  language: string;
+  /** Attachment file names. */
+  attachments: string[];
+}
+
 export interface FollowupActionTable {
   tenant_id: string;
   id: Generated<string>;
@@ -122,8 +131,10 @@ export interface FollowupActionTable {
   /** The address used (email, phone, postal address as text). */
   recipient: string | null;
   invoice_ids: string[];
-  /** What happened: the mail server's answer, why it was cancelled, what contact data is missing. */
+  /** What happened, as `{code, message, …}` (see delivery.ts): the mail server's answer, why it was cancelled, what contact data is missing. */
   result: Json<Record<string, unknown> | null>;
+  /** The message as it went out (or was refused); null until then. */
+  message: ColumnType<SentMessage | null, string | null | undefined, string | null>;
   idempotency_key: string | null;
   created_at: Timestamp;
   done_at: Date | null;

@@ -37,6 +37,18 @@ export const LevelQuery = Type.Object({ plan: Type.Optional(Type.String({ minLen
 
 const LevelRefOut = Type.Object({ id: Type.String(), name: Type.String(), delay: Type.Integer(), channels: Type.Array(Type.String()), auto: Type.Boolean() });
 export const StatusQuery = Type.Object({ date: Type.Optional(Type.String({ format: 'date', description: 'As of this date (default today)' })) }, { additionalProperties: false });
+export const PreviewQuery = Type.Object({
+  level: Type.Optional(Type.String({ minLength: 1, description: "A level of the partner's plan, by id or name (default: the level due today, else the one the partner is at)" })),
+  channel: Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('letter')], { default: 'email', description: 'Only email is rendered here (sms and letter: their modules)' }),
+  date: Type.Optional(Type.String({ format: 'date', description: 'As of this date (default today)' })),
+}, { additionalProperties: false });
+export const PreviewOut = Type.Object({
+  subject: Type.String(), html: Type.String(), text: Type.String(), attachments: Type.Array(Type.String(), { description: 'File names' }),
+  from: Nullable(Type.String({ description: 'null: email is not configured' })), to: Nullable(Type.String({ description: 'null: no email address' })), replyTo: Nullable(Type.String()),
+  language: Type.String(), date: Type.String(),
+  level: Type.Object({ id: Type.String(), name: Type.String(), delay: Type.Integer() }),
+  warnings: Type.Array(Type.String(), { description: 'What would stop it from going out now' }),
+});
 export const PartnerStatusOut = Type.Object({
   partner: Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() }),
   date: Type.String(),
@@ -107,18 +119,37 @@ export const RunOut = Type.Object({
     statementsStale: Type.Boolean({ description: 'Some bank account has no statement, or none recent: payments received since may be missing' }),
     reasons: Type.Array(Type.Union([Type.Literal('no_statement'), Type.Literal('old_statement'), Type.Literal('unmatched_lines')]), { description: 'Why stale: no_statement (none imported, or an account without one), old_statement (none recent), unmatched_lines (received money not matched yet; the statements may be recent)' }),
   }, { description: 'The bank freshness check; null when bank-reconciliation is not enabled' })),
+  channelProblems: Type.Array(Type.Object({
+    channel: Type.String(), code: Type.Union([Type.Literal('not_configured'), Type.Literal('no_sender')]), message: Type.String(), actions: Type.Integer(),
+  }), { description: 'Channels this run uses that cannot deliver now: email not configured (its reminders are recorded as failed, not_configured, and the first run after it is configured sends them), no sms or postal module' }),
+  requeued: Type.Integer({ description: 'Failed email reminders (not_configured, auth_failed, unreachable) this run queued again (a dry run: would queue)' }),
+  warnings: Type.Array(Type.String(), { description: 'What a clerk should know, in words: the bank check and the channels' }),
 });
+const MessageOut = Type.Object({
+  from: Type.String(), to: Nullable(Type.String()), replyTo: Nullable(Type.String()), subject: Type.String(), text: Type.String(), html: Type.String(),
+  language: Type.String(), attachments: Type.Array(Type.String()),
+}, { additionalProperties: true });
 const ActionOut = Type.Object({
   id: Type.String(), run: Type.String(), date: Type.String(), partner: Type.String(), level: Type.Object({ id: Type.String(), name: Type.String(), delay: Type.Integer() }),
   channel: Type.String(), state: Type.String(), recipient: Nullable(Type.String()), invoices: Type.Array(Type.String()),
-  result: Nullable(Type.Object({}, { additionalProperties: true })), createdAt: Type.String(), doneAt: Nullable(Type.String()),
+  result: Nullable(Type.Object({
+    code: Type.Optional(Type.String({ description: 'sent, refused, retrying, not_configured, auth_failed, unreachable, requeued, nothing_left, paid, superseded, missing_contact, uncertain' })),
+    message: Type.Optional(Type.String({ description: 'What became of it, in words' })),
+    nextAttemptAt: Type.Optional(Nullable(Type.String({ description: 'retrying: when the next attempt is' }))),
+  }, { additionalProperties: true })),
+  createdAt: Type.String(), doneAt: Nullable(Type.String()),
+  message: Type.Optional(Nullable(MessageOut)),
 });
 export const RunDetailOut = Type.Object({
   id: Type.String(), date: Type.String(), dryRun: Type.Boolean(), trigger: Type.String(), partners: Type.Integer(), createdAt: Type.String(),
   actions: Type.Array(ActionOut),
+  delivery: Type.Object({
+    states: Type.Record(Type.String(), Type.Integer(), { description: 'Actions per state' }),
+    problems: Type.Array(Type.Object({ code: Type.String(), actions: Type.Integer(), message: Type.String({ description: 'The first such action\'s message' }) })),
+  }),
 });
 export const TimelineOut = Type.Object({
-  actions: Type.Array(ActionOut),
+  actions: Type.Array(ActionOut, { description: 'With the message as it went out (subject, text and HTML bodies, attachment names)' }),
   notes: Type.Array(Type.Object({
     id: Type.String(), kind: Type.String(), outcome: Nullable(Type.String()), text: Nullable(Type.String()), item: Nullable(Type.String()),
     nextActionDate: Nullable(Type.String()), user: Nullable(Type.String()), createdAt: Type.String(),

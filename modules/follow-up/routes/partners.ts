@@ -4,7 +4,8 @@ import { visibleSalespeople } from '../../../core/scope.js';
 import { partnerOr404, type FollowUpApi } from '../context.js';
 import { partnerTimeline } from '../runs.js';
 import { pickLanguage } from '../i18n/index.js';
-import { PartnerBody, PartnerParams, PartnerStatusOut, Problem, StatusQuery, TimelineOut } from '../schemas.js';
+import { previewReminder } from '../preview.js';
+import { PartnerBody, PartnerParams, PartnerStatusOut, PreviewOut, PreviewQuery, Problem, StatusQuery, TimelineOut } from '../schemas.js';
 import { statementPdf } from '../statement.js';
 import { partnerStatus, setPartnerFollowUp } from '../status.js';
 import { localeOf } from '../templates.js';
@@ -36,6 +37,17 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const lang = pickLanguage(request.headers['accept-language'], tenant.locale);
     const status = await request.tx((trx) => setPartnerFollowUp(api, trx, tenant.id, request.actor, request.params.id, request.body, lang));
     return reply.header('content-language', lang).send(status);
+  });
+
+  app.get('/partners/:id/preview', {
+    schema: {
+      tags, summary: 'A reminder before it goes: the email a level would send the partner, rendered as the sender renders it',
+      description: 'level: an id or name of a level of the partner\'s plan (default: the level due today, else the one the partner is at). 409 when no level applies or nothing would be reminded (the reminder would be cancelled). warnings say what would stop it from going out now (email not configured, no address).',
+      params: PartnerParams, querystring: PreviewQuery, response: { 200: PreviewOut, 400: Problem, 404: Problem, 409: Problem },
+    },
+  }, async (request) => {
+    const tenant = tenantOf(request);
+    return request.tx(async (trx) => previewReminder(api, trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth), request.query));
   });
 
   app.get('/partners/:id/statement', {

@@ -123,7 +123,7 @@ t.test('the mail server refuses the address: rejected with its reason, not retri
   t.match(delivery, { state: 'done', attempts: 1 });
 });
 
-t.test('paid between the run and the sending: cancelled, nothing sent; mail server down: retried later', async (t) => {
+t.test('paid between the run and the sending: cancelled, nothing sent; email not configured: failed in words, sent by the first run after it is', async (t) => {
   const h = await followUpApp(t);
   const box = await smtpServer(t);
   await partner(h, 'KH01');
@@ -132,17 +132,20 @@ t.test('paid between the run and the sending: cancelled, nothing sent; mail serv
   await invoice(h, 'KH02', '1000000', '2026-03-01', DUE);
   await run(h, day(20));
   await pay(h, 'KH01', '1000000', day(20), inv.id);
-  // Not configured yet: the delivery fails and will be retried.
+  // Not configured yet: the reminder fails, saying why; the delivery is done, not retried into a dead letter.
   await drain(h);
-  t.same((await actions(h)).map((a) => [a.ref, a.state]), [['KH01', 'cancelled'], ['KH02', 'pending']]);
-  t.match((await actions(h))[0].result, { reason: 'nothing left to remind on 2026-04-20: paid (or excluded, or promised) since the run of 2026-04-20' });
-  const failed = await h.db.selectFrom('core_event_delivery').select(['state', 'attempts', 'last_error']).where('subscriber', '=', 'follow-up:send-email').where('state', '=', 'pending').executeTakeFirstOrThrow();
-  t.match(failed, { attempts: 1, last_error: /email is not configured/ });
+  t.same((await actions(h)).map((a) => [a.ref, a.state]), [['KH01', 'cancelled'], ['KH02', 'failed']]);
+  t.match((await actions(h))[0].result, { code: 'nothing_left', reason: 'nothing left to remind on 2026-04-20: paid (or excluded, or promised) since the run of 2026-04-20' });
+  t.match((await actions(h))[1].result, { code: 'not_configured', message: /^email is not configured: set the follow-up settings email\.host and email\.from/ });
+  const deliveries = await h.db.selectFrom('core_event_delivery').select(['state', 'attempts', 'last_error']).where('subscriber', '=', 'follow-up:send-email').execute();
+  t.same(deliveries, [{ state: 'done', attempts: 1, last_error: null }, { state: 'done', attempts: 1, last_error: null }], 'an expected condition, not an error to retry');
   await useSmtp(h, box);
-  await sql`update core_event_delivery set next_attempt_at = now() where state = 'pending'`.execute(h.db);
+  const next = await run(h, day(21));
+  t.equal(next.requeued, 1, 'the next run queues it again');
   await drain(h);
   t.same(box.messages.map((m) => m.to), [['kh02@khach.vn']], 'only the partner who still owes');
   t.same((await actions(h)).map((a) => [a.ref, a.state]), [['KH01', 'cancelled'], ['KH02', 'sent']]);
+  t.match((await actions(h))[1].result, { code: 'sent', message: /^accepted by the mail server: 250 / });
 });
 
 t.test('a crash while handing the message over: never sent twice, marked uncertain for a clerk', async (t) => {

@@ -23,7 +23,7 @@ t.test("follow-up: a salesperson sees only their partners' items, actions and pa
   t.ok(ok(await h.request('GET', `${BASE}/runs/${done.id}`)).actions.some((a: any) => a.partner === k2.id), 'a clerk sees all of them');
 
   t.equal((await as(lan.token, `${BASE}/items/${i1.id}`)).statusCode, 200, 'her own item');
-  for (const url of [`${BASE}/items/${i2.id}`, `${BASE}/partners/KH02`, `${BASE}/partners/${k2.id}/timeline`, `${BASE}/partners/KH02/statement`]) {
+  for (const url of [`${BASE}/items/${i2.id}`, `${BASE}/partners/KH02`, `${BASE}/partners/${k2.id}/timeline`, `${BASE}/partners/KH02/statement`, `${BASE}/partners/KH02/preview?date=2026-04-20`]) {
     const res = await as(lan.token, url);
     t.equal(res.statusCode, 404, `${url} is not hers`);
     t.notMatch(res.body, /Công ty KH02|2000000|2\.000\.000/, 'and says nothing of it (but the id or ref asked for)');

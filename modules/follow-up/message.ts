@@ -1,0 +1,93 @@
+/**
+ * The reminder email as it goes out: one function builds it — subject, text, HTML, Reply-To,
+ * attachments — for the sender (`email.ts`, after a run) and for a clerk's preview
+ * (`GET /partners/{id}/preview`), so what a clerk sees is what the customer receives.
+ *
+ * It speaks as of a date (the run's, or today for a preview) and lists what is open *now*: the
+ * partner's open items followed up (not excluded, no promise running) due by that date plus the
+ * plan's lead (the days its first level comes before the due date).
+ */
+import { sql } from 'kysely';
+import type { Trx } from '../../core/db/kysely.js';
+import { addDays, daysBetween } from '../../core/dates.js';
+import { getTenant } from '../../core/tenants.js';
+import type { FollowUpSettings } from './context.js';
+import { levelsByPlan } from './levels.js';
+import { promiseRunning, type Item } from './policy.js';
+import * as repo from './repository.js';
+import type { SentMessage } from './schema.js';
+import { statementPdf } from './statement.js';
+import { defaultTemplate, renderReminder } from './templates.js';
+
+/** The level a reminder is about (a level row, or a level of a plan). */
+export interface ReminderLevel { name: string; delay: number; template: string | null; plan: string; attachStatement: boolean }
+
+export interface ReminderFacts {
+  contact: repo.Contact | null;
+  /** The open items the reminder lists (empty: nothing left to remind). */
+  items: Item[];
+}
+
+export interface ReminderEmail {
+  /** The sender setting (`email.from`); empty when email is not configured. */
+  from: string;
+  to: string | null;
+  replyTo: string | null;
+  subject: string;
+  text: string;
+  html: string;
+  /** The language the reminder is written in (vi, en, zh, ar) and the locale of its numbers and dates. */
+  lang: string;
+  locale: string;
+  attachments: Array<{ filename: string; content: Buffer; contentType: string }>;
+}
+
+/** Who the reminder goes to and which open items it lists, as of `date`. */
+export async function reminderFacts(trx: Trx, tenantId: string, partnerId: string, plan: string, date: string): Promise<ReminderFacts> {
+  const contact = (await repo.contacts(trx, tenantId, [partnerId])).get(partnerId) ?? null;
+  const levels = (await levelsByPlan(trx, tenantId)).get(plan) ?? [];
+  const lead = Math.max(0, -(levels[0]?.delay ?? 0));
+  const items = (await repo.partnerItems(trx, tenantId, partnerId))
+    .filter((i) => i.residual > 0n && !i.excluded && !promiseRunning(i, date) && i.dueDate <= addDays(date, lead));
+  return { contact, items };
+}
+
+/** Builds the reminder email of `level` for the partner as of `date` (the facts from reminderFacts, with items). */
+export async function composeReminder(trx: Trx, tenantId: string, partnerId: string, level: ReminderLevel, date: string, facts: ReminderFacts, settings: FollowUpSettings): Promise<ReminderEmail> {
+  const tenant = await getTenant(trx, tenantId);
+  const contact = facts.contact;
+  const rendered = renderReminder({
+    template: level.template ?? defaultTemplate(level.delay), channel: 'email', lang: contact?.lang ?? null, tenantLocale: tenant.locale,
+    currency: tenant.currency, company: tenant.name, partner: { name: contact?.name ?? '', ref: '' }, contactName: contact?.contactName ?? null,
+    level: { name: level.name, delay: level.delay }, date,
+    items: facts.items.map((i) => ({ label: i.label, dueDate: i.dueDate, daysOverdue: Math.max(0, daysBetween(i.dueDate, date)), residual: i.residual })),
+    overrides: settings.templates,
+  });
+  const replyTo = await replyToOf(trx, tenantId, partnerId);
+  const statement = level.attachStatement ? await statementPdf(trx, tenantId, partnerId, date, rendered.locale) : null;
+  return {
+    from: settings.email.from, to: contact?.email ?? null, replyTo,
+    subject: rendered.subject, text: rendered.text, html: rendered.html, lang: rendered.lang, locale: rendered.locale,
+    attachments: statement ? [{ filename: statement.filename, content: statement.content, contentType: 'application/pdf' }] : [],
+  };
+}
+
+/** What the timeline keeps of a message that went out (or was refused): everything but the attachments' bytes. */
+export function messageRecord(m: ReminderEmail): SentMessage {
+  return {
+    from: m.from, to: m.to, replyTo: m.replyTo, subject: m.subject, text: m.text, html: m.html, language: m.lang,
+    attachments: m.attachments.map((a) => a.filename),
+  };
+}
+
+/** Replies go to the partner's follow-up responsible, else to its salesperson (when they have an email). */
+async function replyToOf(trx: Trx, tenantId: string, partnerId: string): Promise<string | null> {
+  const { rows } = await sql<{ email: string | null }>`
+    select coalesce(r.email, s.email) as email
+    from ledger_partner p
+    left join followup_partner f on f.tenant_id = p.tenant_id and f.partner_id = p.id
+    left join core_user r on r.tenant_id = p.tenant_id and r.id = f.responsible_user_id
+    left join core_user s on s.tenant_id = p.tenant_id and s.id = p.salesperson_id
+    where p.tenant_id = ${tenantId} and p.id = ${partnerId}`.execute(trx);
+  return rows[0]?.email ?? null;
+}
