@@ -5,20 +5,7 @@
  */
 import t, { type Test } from 'tap';
 import { buildTestApp, type TestApp } from '../../helpers/build-test-app.js';
-
-const BASE = '/api/bank-reconciliation';
-
-function csv(lines: Array<[string, string, string, string, string, string]>): Buffer {
-  const rows = [
-    'Số tài khoản: 0071000123456,,,,,,',
-    'STT,Ngày giao dịch,Số tham chiếu,Số tiền ghi nợ,Số tiền ghi có,Số dư,Số tài khoản đối ứng,Nội dung',
-    ...lines.map((l, i) => [String(i + 1), l[0], l[1], '', l[2], l[3], l[4], l[5]].map((c) => `"${c}"`).join(',')),
-  ];
-  return Buffer.from(rows.join('\r\n'), 'utf8');
-}
-
-const importCsv = (h: TestApp, file: Buffer) =>
-  h.app.inject({ method: 'POST', url: `${BASE}/statements?format=csv`, payload: file, headers: { authorization: `Bearer ${h.token}`, 'content-type': 'text/csv' } });
+import { BASE, importCsv, statementCsv as csv } from './helpers.js';
 
 async function setUp(t: Test, h: TestApp): Promise<void> {
   t.equal((await h.request('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Công ty Minh Phát' })).statusCode, 201);
