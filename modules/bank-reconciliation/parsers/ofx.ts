@@ -141,10 +141,10 @@ const textOf = (n: OfxNode | undefined, ...path: string[]): string | undefined =
 /** The outermost elements of those names below `n`, in document order (iteratively: no recursion on input). */
 function findAll(n: OfxNode, names: Set<string>): OfxNode[] {
   const out: OfxNode[] = [];
-  const todo = [...n.children].reverse();
-  for (let c = todo.pop(); c; c = todo.pop()) {
+  const stack = [...n.children].reverse();
+  for (let c = stack.pop(); c; c = stack.pop()) {
     if (names.has(c.name)) out.push(c);
-    else for (let k = c.children.length - 1; k >= 0; k--) todo.push(c.children[k]);
+    else for (let k = c.children.length - 1; k >= 0; k--) stack.push(c.children[k]);
   }
   return out;
 }
