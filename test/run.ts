@@ -17,6 +17,19 @@ import { discoverModules, loadRegistry } from '../core/modules/registry.js';
 import { withDatabase } from './helpers/database.js';
 import { freePort } from './helpers/net.js';
 
+/** `npm test -- modules/ledger` runs that folder's test files (tap itself would take a folder as a file). */
+async function expandDirectories(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const arg of args) {
+    const isDirectory = !arg.startsWith('-') && (await fs.stat(arg).then((s) => s.isDirectory(), () => false));
+    if (!isDirectory) { out.push(arg); continue; }
+    const files = (await fs.readdir(arg, { recursive: true })).filter((f) => f.endsWith('.test.ts')).sort();
+    if (files.length === 0) throw new Error(`${arg} holds no *.test.ts file`);
+    out.push(...files.map((f) => path.join(arg, f)));
+  }
+  return out;
+}
+
 async function main(): Promise<number> {
   let embedded: EmbeddedServer | null = null;
   let embeddedDir: string | null = null;
@@ -42,7 +55,7 @@ async function main(): Promise<number> {
     await migrate(db, await loadRegistry(MODULES_DIR, every), PROJECT_ROOT);
     await db.destroy();
 
-    const args = process.argv.slice(2);
+    const args = await expandDirectories(process.argv.slice(2));
     let summary = '';
     code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'tap', 'dist', 'esm', 'run.mjs'), ...args], {

@@ -1,6 +1,6 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
-import type { Tables } from './schema.js';
+import type { Tables } from './tables.js';
 
 export type Db = Kysely<Tables>;
 export type Trx = Transaction<Tables>;

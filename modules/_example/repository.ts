@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
-import './schema.js';
+import './tables.js';
 
 export async function insertNote(trx: Trx, tenantId: string, text: string, authorUserId: string | null) {
   return trx.insertInto('example_note').values({ tenant_id: tenantId, text, author_user_id: authorUserId, published_at: null, publish_key: null })

@@ -3,7 +3,7 @@ import type { Actor } from '../../core/events/types.js';
 import type { ModuleApi } from '../../core/modules/api.js';
 import type manifest from './manifest.js';
 import type { Static } from 'typebox';
-import './schema.js';
+import './tables.js';
 
 export type BankApi = ModuleApi<typeof manifest>;
 export type BankSettings = Static<NonNullable<typeof manifest.settings>>;

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { notFound } from '../../core/errors.js';
 import { formatAmount } from '../../core/money.js';
 import type { Bank } from './context.js';
-import type { MatchState, Suggestion } from './schema.js';
+import type { MatchState, Suggestion } from './tables.js';
 
 export interface LineView {
   id: string; statementId: string; position: number; date: string; valueDate: string | null; amount: string;

@@ -16,7 +16,7 @@ import { groupBy } from '../../core/collections.js';
 import { formatAmount, parseAmount } from '../../core/money.js';
 import type { Bank } from './context.js';
 import { applyMatches, type MatchDecision } from './apply.js';
-import type { RuleAction, RuleConditions, Suggestion } from './schema.js';
+import type { RuleAction, RuleConditions, Suggestion } from './tables.js';
 import { compileTextPattern, type TextPattern } from './text-pattern.js';
 
 interface Line {

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { badRequest, notFound } from '../../core/errors.js';
 import { amountText, MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
 import type { Bank } from './context.js';
-import type { RuleAction, RuleConditions } from './schema.js';
+import type { RuleAction, RuleConditions } from './tables.js';
 import { compileTextPattern } from './text-pattern.js';
 
 /** A rule as a client sends it: amounts as decimal strings or exact JSON numbers. */

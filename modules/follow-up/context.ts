@@ -4,7 +4,7 @@ import type { Db, Trx } from '../../core/db/kysely.js';
 import { notFound } from '../../core/errors.js';
 import type { ModuleApi } from '../../core/modules/api.js';
 import type manifest from './manifest.js';
-import './schema.js';
+import './tables.js';
 
 export type FollowUpApi = ModuleApi<typeof manifest>;
 export type FollowUpSettings = Static<NonNullable<typeof manifest.settings>>;

@@ -25,7 +25,7 @@ import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import type { Actor } from '../../core/events/types.js';
 import type { FollowUpApi, FollowUpSettings } from './context.js';
-import type { Channel } from './schema.js';
+import type { Channel } from './tables.js';
 
 export const EMAIL_SUBSCRIBER = 'follow-up:send-email';
 /** Deliveries of one reminder before it is `failed` as `unreachable` (the last one does not throw: no dead letter). */

@@ -26,7 +26,7 @@ import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.
 import { databaseOf, type FollowUpApi, type FollowUpSettings } from './context.js';
 import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, RetryLater, emailConfigured } from './delivery.js';
 import { composeReminder, messageRecord, reminderFacts } from './message.js';
-import type { SentMessage } from './schema.js';
+import type { SentMessage } from './tables.js';
 
 type Outcome = {
   state: 'sent' | 'rejected' | 'cancelled' | 'missing_contact' | 'uncertain' | 'failed';

@@ -7,7 +7,7 @@ import { MoneyError, formatAmount, parseAmount, type DecimalValue } from '../../
 import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
 import * as repo from './repository.js';
-import type { ExclusionReason, PromiseChannel } from './schema.js';
+import type { ExclusionReason, PromiseChannel } from './tables.js';
 
 interface LineRow { id: string; partner_id: string; invoice_id: string | null; residual: bigint; due: string; label: string }
 

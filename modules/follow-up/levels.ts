@@ -6,7 +6,7 @@ import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
 import { tenantLanguage, translator, type Lang } from './i18n/index.js';
 import type { PlanLevel } from './policy.js';
-import type { Channel, LevelActivity } from './schema.js';
+import type { Channel, LevelActivity } from './tables.js';
 
 export interface LevelInput {
   plan?: string;

@@ -15,7 +15,7 @@ import type { FollowUpSettings } from './context.js';
 import { levelsByPlan } from './levels.js';
 import { promiseRunning, type Item } from './policy.js';
 import * as repo from './repository.js';
-import type { SentMessage } from './schema.js';
+import type { SentMessage } from './tables.js';
 import { statementPdf } from './statement.js';
 import { defaultTemplate, renderReminder } from './templates.js';
 

@@ -4,7 +4,7 @@
  * the partner's items, with reasons in words a clerk understands).
  */
 import { addDays as addDaysChecked, daysBetween as daysBetweenChecked } from '../../core/dates.js';
-import type { Channel, ExclusionReason, LevelActivity } from './schema.js';
+import type { Channel, ExclusionReason, LevelActivity } from './tables.js';
 
 // A run decides for every partner (100k at size L) with a few date sums each, over a few thousand
 // distinct dates: day numbers are cached, so a date is parsed once, not once per partner.

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import type { Facts, Item, PartnerState } from './policy.js';
-import type { ExclusionReason } from './schema.js';
-import './schema.js';
+import type { ExclusionReason } from './tables.js';
+import './tables.js';
 
 export interface PartnerFacts extends Facts {
   partnerId: string;

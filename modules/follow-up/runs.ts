@@ -11,7 +11,7 @@ import { UUID, type FollowUpApi } from './context.js';
 import { levelsByPlan } from './levels.js';
 import { decide, nextCheckDate, type PartnerState, type PlanLevel } from './policy.js';
 import * as repo from './repository.js';
-import type { Channel, SentMessage } from './schema.js';
+import type { Channel, SentMessage } from './tables.js';
 
 export interface RunOptions {
   date?: string; dryRun?: boolean; trigger: 'manual' | 'scheduled';

@@ -16,7 +16,7 @@ import { levelsByPlan } from './levels.js';
 import { decide, factsOf } from './policy.js';
 import * as repo from './repository.js';
 import { prepare, record, type RunAction, type MissingContact } from './runs.js';
-import type { CallOutcome, PromiseChannel } from './schema.js';
+import type { CallOutcome, PromiseChannel } from './tables.js';
 
 const TRUST_WEIGHT: Record<string, bigint> = { bad: 3n, normal: 2n, good: 1n };
 

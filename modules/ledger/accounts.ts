@@ -1,6 +1,6 @@
 import type { Trx } from '../../core/db/kysely.js';
 import { badRequest } from '../../core/errors.js';
-import type { AccountKind } from './schema.js';
+import type { AccountKind } from './tables.js';
 
 /** The default chart (Vietnamese practice, Circular 200/133 numbering), seeded when the module is enabled. */
 export const DEFAULT_CHART: Array<{ code: string; name: string; kind: AccountKind }> = [

@@ -7,7 +7,7 @@ import { badRequest } from '../../core/errors.js';
 import { getTenant } from '../../core/tenants.js';
 import type manifest from './manifest.js';
 import type { Static } from 'typebox';
-import './schema.js';
+import './tables.js';
 
 export type LedgerApi = ModuleApi<typeof manifest>;
 export type LedgerSettings = Static<NonNullable<typeof manifest.settings>>;

@@ -7,8 +7,8 @@ import { assertCurrency, money, show, today, type Books } from './books.js';
 import { computeLine, type LineInput } from './amounts.js';
 import { checkDate, resolvePartner } from './partners.js';
 import { paymentReference } from './payment-reference.js';
-import { allocateInOrder, lockLines, openDebits, refreshInvoices, type OpenLine } from './reconcile.js';
-import type { Installment, PaymentState } from './schema.js';
+import { allocateInOrder, lockLines, openDebits, refreshInvoices, type OpenLine } from './allocation.js';
+import type { Installment, PaymentState } from './tables.js';
 
 /** What the payment-terms module (or another) answers for a term, an invoice date and a total. */
 export interface InstallmentPlan {

@@ -5,7 +5,7 @@ import { uuidv7 } from '../../core/ids.js';
 import { MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
 import { isIsoDate } from '../../core/dates.js';
 import { show, type Books } from './books.js';
-import { byOldestDue, refreshInvoices, type OpenLine } from './reconcile.js';
+import { byOldestDue, refreshInvoices, type OpenLine } from './allocation.js';
 import { applyEarlyDiscounts, type PaymentInput } from './payments.js';
 
 export interface BulkPaymentResult {

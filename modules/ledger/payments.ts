@@ -5,7 +5,7 @@ import type { DecimalValue } from '../../core/money.js';
 import { assertCurrency, money, show, today, type Books } from './books.js';
 import { checkDate, resolvePartner } from './partners.js';
 import { creditLines } from './invoices.js';
-import { allocateInOrder, lockLines, openDebits, refreshInvoices, unallocate, type OpenLine } from './reconcile.js';
+import { allocateInOrder, lockLines, openDebits, refreshInvoices, unallocate, type OpenLine } from './allocation.js';
 
 export interface PaymentInput {
   partner: string;

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import type { TermDefinition } from './schedule.js';
-import './schema.js';
+import './tables.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);

@@ -7,7 +7,7 @@
 import { addDays, compareDates, dayOfMonthAfter, endOfMonth } from '../../core/dates.js';
 import { badRequest } from '../../core/errors.js';
 import { currencyExponent, decimalText, divideRounded, formatAmount, MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
-import type { DelayType, LineValue } from './schema.js';
+import type { DelayType, LineValue } from './tables.js';
 
 export const LINE_VALUES: readonly LineValue[] = ['percent', 'fixed', 'balance'];
 export const DELAY_TYPES: readonly DelayType[] = ['days_after', 'days_after_end_of_month', 'days_after_end_of_next_month', 'days_end_of_month_on_the'];

@@ -9,7 +9,7 @@ import type manifest from './manifest.js';
 import * as repo from './repository.js';
 import { findSeededTermByName } from './seeds.js';
 import { checkDefinition, computeSchedule, ScheduleError, type TermDefinition, type TermDefinitionInput } from './schedule.js';
-import type { DelayType, LineValue } from './schema.js';
+import type { DelayType, LineValue } from './tables.js';
 
 export type PaymentTermsApi = ModuleApi<typeof manifest>;
 

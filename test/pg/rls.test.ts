@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { APP_ROLE, createDb, createPool, withTenant, type Db } from '../../core/db/kysely.js';
 import { createTenant } from '../../core/tenants.js';
 import { createTestDatabase } from '../helpers/database.js';
-import '../../modules/_example/schema.js';
+import '../../modules/_example/tables.js';
 
 /** A migrated database with two tenants: acme has two notes, beta three. */
 async function twoTenants(t: { teardown(fn: () => unknown): void }) {

@@ -4,7 +4,7 @@ import { notFound } from '../../../core/errors.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { createNote, toNote, type ExampleApi } from '../service.js';
 import * as repo from '../repository.js';
-import { ListQuery, NewNote, Note, NoteParams, Problem, Stats } from '../schemas.js';
+import { ListQuery, NewNote, Note, NoteParams, Problem, Stats } from '../http-schemas.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as ExampleApi;

@@ -6,7 +6,7 @@ import { withBank } from '../http.js';
 import { listAccounts } from '../lines.js';
 import { PRESETS } from '../parsers/index.js';
 import { createRule, deleteRule, listRules } from '../rules.js';
-import { AccountOut, AccountPatch, IdParams, Problem, RuleBody, RuleOut } from '../schemas.js';
+import { AccountOut, AccountPatch, IdParams, Problem, RuleBody, RuleOut } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[] };
 

@@ -4,7 +4,7 @@ import { matchLine, unmatchLine } from '../apply.js';
 import type { BankApi } from '../context.js';
 import { withBank } from '../http.js';
 import { getLine, listLines } from '../lines.js';
-import { IdParams, LineOut, LinesQuery, MatchBody, Problem } from '../schemas.js';
+import { IdParams, LineOut, LinesQuery, MatchBody, Problem } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 

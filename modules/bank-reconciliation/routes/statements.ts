@@ -5,7 +5,7 @@ import { FILE_TYPES, fileOf, withBank } from '../http.js';
 import { listLines } from '../lines.js';
 import { MAX_FILE_BYTES, parseStatement, toJson } from '../parsers/index.js';
 import { importStatements } from '../statements.js';
-import { IdParams, ImportOut, ImportQuery, LineOut, LinesQuery, ParseOut, ParseQuery, Problem } from '../schemas.js';
+import { IdParams, ImportOut, ImportQuery, LineOut, LinesQuery, ParseOut, ParseQuery, Problem } from '../http-schemas.js';
 import { notFound } from '../../../core/errors.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[] };

@@ -3,7 +3,7 @@ import { visibleSalespeople } from '../../../core/scope.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import type { FollowUpApi } from '../context.js';
 import { clearExclusion, clearPromise, getItem, setExclusion, setPromise } from '../items.js';
-import { ExclusionBody, ItemOut, ItemParams, Problem, PromiseBody } from '../schemas.js';
+import { ExclusionBody, ItemOut, ItemParams, Problem, PromiseBody } from '../http-schemas.js';
 
 const WRITERS: ('accountant' | 'clerk')[] = ['accountant', 'clerk'];
 

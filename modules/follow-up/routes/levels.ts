@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import type { FollowUpApi } from '../context.js';
 import { createLevel, deleteLevel, getLevel, listLevels, updateLevel } from '../levels.js';
-import { IdParams, LevelBody, LevelOut, LevelQuery, Problem } from '../schemas.js';
+import { IdParams, LevelBody, LevelOut, LevelQuery, Problem } from '../http-schemas.js';
 
 const WRITERS: ('accountant' | 'clerk')[] = ['accountant', 'clerk'];
 

@@ -5,7 +5,7 @@ import { partnerOr404, type FollowUpApi } from '../context.js';
 import { partnerTimeline } from '../runs.js';
 import { pickLanguage } from '../i18n/index.js';
 import { previewReminder } from '../preview.js';
-import { PartnerBody, PartnerParams, PartnerStatusOut, PreviewOut, PreviewQuery, Problem, StatusQuery, TimelineOut } from '../schemas.js';
+import { PartnerBody, PartnerParams, PartnerStatusOut, PreviewOut, PreviewQuery, Problem, StatusQuery, TimelineOut } from '../http-schemas.js';
 import { statementPdf } from '../statement.js';
 import { partnerStatus, setPartnerFollowUp } from '../status.js';
 import { localeOf } from '../templates.js';

@@ -3,7 +3,7 @@ import { visibleSalespeople } from '../../../core/scope.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { bindDatabase, type FollowUpApi } from '../context.js';
 import { getRun, runFollowUp } from '../runs.js';
-import { IdParams, Problem, RunBody, RunDetailOut, RunOut } from '../schemas.js';
+import { IdParams, Problem, RunBody, RunDetailOut, RunOut } from '../http-schemas.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as FollowUpApi;

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../../core/scope.js';
 import type { FollowUpApi } from '../context.js';
-import { CallBody, CallOut, PartnerParams, Problem, SendBody, SendOut, WorklistOut, WorklistQuery } from '../schemas.js';
+import { CallBody, CallOut, PartnerParams, Problem, SendBody, SendOut, WorklistOut, WorklistQuery } from '../http-schemas.js';
 import { logCall, sendNow, worklist } from '../worklist.js';
 
 const WRITERS: ('accountant' | 'clerk')[] = ['accountant', 'clerk'];

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import crypto from 'node:crypto';
 import { conflict } from '../../../core/errors.js';
 import { show, type Books } from '../books.js';
-import type { Address, Trust } from '../schema.js';
+import type { Address, Trust } from '../tables.js';
 import { layout, readers, type ColumnDef } from './columns.js';
 import { RowErrors, fileProblem } from './errors.js';
 import { readRows, type ImportFormat } from './table.js';

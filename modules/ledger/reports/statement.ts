@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import { daysBetween } from '../../../core/dates.js';
 import { show, today, type Books } from '../books.js';
 import { resolvePartner } from '../partners.js';
-import type { MoveKind } from '../schema.js';
+import type { MoveKind } from '../tables.js';
 import { eachPage, type ExportColumn, type Lang, type TableSink } from './export.js';
 import { openItemsAsOf } from './open-items.js';
 import { big, period, queryDate, type PartnerScope } from './scope.js';

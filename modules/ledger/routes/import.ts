@@ -6,7 +6,7 @@ import { checkDate } from '../partners.js';
 import { badRequest } from '../../../core/errors.js';
 import { importOpeningBalances } from '../import/opening.js';
 import { importPartners } from '../import/partners.js';
-import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult } from '../import/schemas.js';
+import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult } from '../import/http-schemas.js';
 import { checkFormat } from '../import/table.js';
 
 const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream', 'application/vnd.ms-excel'];

@@ -4,8 +4,8 @@ import type { LedgerApi } from '../books.js';
 import { withBooks } from '../http.js';
 import { createInvoice, deleteDraft, getInvoice, postInvoice, reverseInvoice } from '../invoices.js';
 import { writeOff } from '../payments.js';
-import { postInvoicesInBulk } from '../bulk.js';
-import { IdParams, InvoiceOut, NewInvoice, Problem, ReverseBody, WriteOffBody } from '../schemas.js';
+import { postInvoicesInBulk } from '../invoices-bulk.js';
+import { IdParams, InvoiceOut, NewInvoice, Problem, ReverseBody, WriteOffBody } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 

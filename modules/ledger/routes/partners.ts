@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LedgerApi } from '../books.js';
 import { withBooks } from '../http.js';
 import { createPartner, getPartner, listPartners, updatePartner } from '../partners.js';
-import { NewPartner, PartnerList, PartnerOut, PartnerParams, PartnerPatch, PartnerQuery, Problem } from '../schemas.js';
+import { NewPartner, PartnerList, PartnerOut, PartnerParams, PartnerPatch, PartnerQuery, Problem } from '../http-schemas.js';
 
 const WRITERS = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[] };
 

@@ -4,7 +4,7 @@ import type { LedgerApi } from '../books.js';
 import { withBooks } from '../http.js';
 import { registerPaymentsInBulk } from '../payments-bulk.js';
 import { allocateCredit, getPayment, registerPayment, reversePayment, unallocatePayment } from '../payments.js';
-import { AllocationBody, IdParams, NewPayment, PaymentOut, Problem, ReversePaymentBody, UnallocateBody } from '../schemas.js';
+import { AllocationBody, IdParams, NewPayment, PaymentOut, Problem, ReversePaymentBody, UnallocateBody } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 

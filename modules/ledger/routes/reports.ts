@@ -4,7 +4,7 @@ import { todayIn } from '../../../core/dates.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import type { LedgerApi } from '../books.js';
 import { withBooks } from '../http.js';
-import { Problem } from '../schemas.js';
+import { Problem } from '../http-schemas.js';
 import { aging, exportAging } from '../reports/aging.js';
 import { dso, exportDso } from '../reports/dso.js';
 import { reportLang, sendTable } from '../reports/export.js';
@@ -12,7 +12,7 @@ import { exportOutstanding, exportStatement, outstanding, statement, type Outsta
 import { exportSummary, summary } from '../reports/summary.js';
 import {
   AgingOut, AgingQuery, DsoOut, DsoQuery, OutstandingOut, StatementOut, StatementParams, StatementQuery, SummaryOut, SummaryQuery, reportResponse,
-} from '../reports/schemas.js';
+} from '../reports/http-schemas.js';
 
 /** Today in the company's time zone, for file names. */
 const today = (request: Parameters<typeof tenantOf>[0]) => todayIn(tenantOf(request).timezone);

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../../core/scope.js';
 import { getPartnerDefault, setPartnerDefault, type PaymentTermsApi } from '../service.js';
-import { DefaultTermBody, DefaultTermOut, PartnerParams, Problem } from '../schemas.js';
+import { DefaultTermBody, DefaultTermOut, PartnerParams, Problem } from '../http-schemas.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as PaymentTermsApi;

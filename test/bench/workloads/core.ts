@@ -3,7 +3,7 @@ import { withTenant, type Db } from '../../../core/db/kysely.js';
 import { generateNotes } from '../lib/dataset.js';
 import type { LoadResult } from '../lib/load.js';
 import type { ResultRow, Size, Workload } from '../lib/types.js';
-import '../../../modules/_example/schema.js';
+import '../../../modules/_example/tables.js';
 
 const NOTES: Record<Size, number> = { S: 100, M: 10_000, L: 100_000 };
 const NOTES_ROUTE = '/api/example/notes?limit=20';

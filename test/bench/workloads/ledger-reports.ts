@@ -2,7 +2,7 @@ import os from 'node:os';
 import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
 import { addDays, dayOfMonthAfter, endOfMonth } from '../../../core/dates.js';
 import { createPool, withTenant, type Db } from '../../../core/db/kysely.js';
-import type { Tables } from '../../../core/db/schema.js';
+import type { Tables } from '../../../core/db/tables.js';
 import { SYSTEM_ACTOR } from '../../../core/events/types.js';
 import { createModuleApi } from '../../../core/modules/api.js';
 import type { Books, LedgerApi } from '../../../modules/ledger/books.js';

@@ -1,0 +1,40 @@
+import type { Generated } from 'kysely';
+import type { ScheduledPeriod } from '../../core/events/types.js';
+
+export interface ExampleNoteTable {
+  tenant_id: string;
+  id: Generated<string>;
+  text: string;
+  author_user_id: string | null;
+  created_at: Generated<Date>;
+  /** Set by the after-commit subscriber: when the note was "published". */
+  published_at: Date | null;
+  /** The idempotency key the publisher used (eventId:subscriberId). */
+  publish_key: string | null;
+}
+
+export interface ExampleNoteCounterTable {
+  tenant_id: string;
+  notes: number;
+}
+
+export interface ExampleDigestTable {
+  tenant_id: string;
+  date: string;
+  notes: number;
+}
+
+declare module '../../core/db/tables.js' {
+  interface Tables {
+    example_note: ExampleNoteTable;
+    example_note_counter: ExampleNoteCounterTable;
+    example_digest: ExampleDigestTable;
+  }
+}
+
+declare module '../../core/events/types.js' {
+  interface EventMap {
+    'note.created': { id: string; text: string };
+    'note.digest_requested': ScheduledPeriod;
+  }
+}

@@ -1,0 +1,33 @@
+import t from 'tap';
+import { buildTestApp } from '../../../test/helpers/build-test-app.js';
+import { waitFor } from '../../../test/helpers/wait.js';
+
+t.test('a clerk writes a note; the hook counts it, the subscriber publishes it once', async (t) => {
+  const h = await buildTestApp(t, { modules: ['example'], background: true });
+  const created = await h.request('POST', '/api/example/notes', { text: 'Gọi lại cho anh Minh về hoá đơn 0042' });
+  t.equal(created.statusCode, 201);
+  const note = created.json();
+  t.equal(note.text, 'Gọi lại cho anh Minh về hoá đơn 0042');
+
+  const published = await waitFor(async () => {
+    const body = (await h.request('GET', `/api/example/notes/${note.id}`)).json() as { publishedAt: string | null };
+    return body.publishedAt ? body : null;
+  });
+  t.ok(published.publishedAt, 'published after commit by the subscriber');
+  const stats = (await h.request('GET', '/api/example/stats')).json();
+  t.equal(stats.notes, 1, 'counter kept by the sync hook');
+});
+
+t.test('the hook vetoes a note with a banned word: nothing is written, the field is named', async (t) => {
+  const h = await buildTestApp(t, { modules: ['example'] });
+  const patched = await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/example`, { settings: { bannedWords: ['spam'] } }, { token: h.adminToken });
+  t.equal(patched.statusCode, 200);
+  t.same(patched.json().settings.bannedWords, ['spam']);
+
+  const res = await h.request('POST', '/api/example/notes', { text: 'buy SPAM now' });
+  t.equal(res.statusCode, 400);
+  t.equal(res.json().field, 'text');
+  t.match(res.json().detail, /banned word 'spam'/);
+  t.same((await h.request('GET', '/api/example/notes')).json(), [], 'the vetoed note was rolled back');
+  t.equal((await h.request('GET', '/api/example/stats')).json().notes, 0);
+});
