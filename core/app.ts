@@ -13,6 +13,7 @@ import { closeSpreadsheetWorkers } from './spreadsheet.js';
 import { Enablement } from './modules/enablement.js';
 import { registerModuleRoutes, setupModules } from './modules/loader.js';
 import { loadRegistry, type InstalledModule } from './modules/registry.js';
+import type { ModuleServices, ModuleWithService } from './modules/services.js';
 import authPlugin from './plugins/auth.js';
 import errorsPlugin, { clientErrorHandler, frameworkErrors } from './plugins/errors.js';
 import idempotencyPlugin from './plugins/idempotency.js';
@@ -40,6 +41,8 @@ export interface Congno {
   enablement: Enablement;
   relay: OutboxRelay;
   scheduler: Scheduler;
+  /** An installed module's service (its public.ts), for the CLI, tests and benchmarks; throws when the module is not installed. */
+  service<K extends ModuleWithService>(module: K): ModuleServices[K];
 }
 
 export interface BuildOptions {
@@ -78,7 +81,12 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   enablement = new Enablement(db, modules, runtimes, bus);
   const relay = new OutboxRelay(db, bus, options.databaseUrl, app.log.child({ component: 'relay' }), config.relay);
   const scheduler = new Scheduler(db, bus, app.log.child({ component: 'scheduler' }), jobs);
-  app.decorate('congno', { config, db, modules, bus, enablement, relay, scheduler });
+  const service = <K extends ModuleWithService>(module: K): ModuleServices[K] => {
+    const provided = runtimes.get(module)?.service;
+    if (provided === undefined) throw new Error(`Module '${module}' is not installed or provides no service`);
+    return provided as ModuleServices[K];
+  };
+  app.decorate('congno', { config, db, modules, bus, enablement, relay, scheduler, service });
 
   await app.register(errorsPlugin);
   await app.register(textInputPlugin);

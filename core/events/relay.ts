@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { enterTenant, type Db, type Trx } from '../db/kysely.js';
+import { enterTenant, withTenant, type Db, type Trx } from '../db/kysely.js';
 import { OUTBOX_CHANNEL, enabledModules, type EventBus } from './bus.js';
 
 export interface RelayOptions {
@@ -123,7 +123,7 @@ export class OutboxRelay {
     await sql`savepoint subscriber`.execute(trx);
     try {
       await entry.handler(
-        { trx, tenantId: d.tenant_id, idempotencyKey: `${d.event_id}:${entry.id}`, attempt, log },
+        { trx, tenantId: d.tenant_id, idempotencyKey: `${d.event_id}:${entry.id}`, attempt, log, db: { transaction: (fn) => withTenant(this.db, d.tenant_id, fn) } },
         { id: String(d.event_id), name: d.name, payload: d.payload, createdAt: d.created_at },
       );
       await sql`release savepoint subscriber`.execute(trx);

@@ -3,7 +3,7 @@ import type { Trx } from '../db/kysely.js';
 
 /**
  * Every event's name and payload. Core's own events are here; modules add theirs by
- * augmentation in their `schema.ts`:
+ * augmentation in their `public.ts`:
  *
  *   declare module '../../core/events/types.js' { interface EventMap { 'note.created': { id: string } } }
  *
@@ -60,6 +60,17 @@ export interface SubscriberContext {
   /** 1 on the first try. */
   attempt: number;
   log: FastifyBaseLogger;
+  /**
+   * Transactions of their own in this tenant, committed at once, whatever becomes of `trx`: for
+   * what must be on record *before* an outside call returns (a sender writes "handing over now",
+   * then calls the mail server; if the server stops meanwhile, the next try sees it).
+   */
+  db: TenantDb;
+}
+
+/** The tenant's database outside the delivery's transaction (row-level security set to the tenant). */
+export interface TenantDb {
+  transaction<T>(fn: (trx: Trx) => Promise<T>): Promise<T>;
 }
 
 export interface DeliveredEvent<E extends EventName> {

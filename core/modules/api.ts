@@ -7,6 +7,7 @@ import type { BatchHookHandler, EmitOptions, EventMap, EventName, HookHandler, S
 import { audit, type AuditEntry } from '../audit.js';
 import type { ModuleManifest } from './manifest.js';
 import type { Enablement } from './enablement.js';
+import type { ModuleServices, ModuleWithService } from './services.js';
 
 export type LifecycleHandler = (trx: Trx, tenantId: string) => Promise<void>;
 export type UpgradeHandler = (trx: Trx, tenantId: string, fromVersion: string) => Promise<void>;
@@ -14,6 +15,12 @@ export type SettingsCheck<S = Record<string, unknown>> = (trx: Trx, tenantId: st
 
 /** Event names whose payload is a scheduled period — the only ones a job may emit. */
 type ScheduledEventName = { [E in EventName]: EventMap[E] extends ScheduledPeriod ? E : never }[EventName];
+
+/** The service a module named N offers (declared in its `public.ts`); unknown for an untyped api. */
+export type ServiceOf<N extends string> = string extends N ? unknown : N extends ModuleWithService ? ModuleServices[N] : never;
+
+/** Events core itself emits; any module may consume them. */
+export const CORE_EVENTS: readonly string[] = ['tenant.module_enabled', 'tenant.module_disabled'];
 
 /**
  * What a module's `setup(api)` receives: the one way a module plugs into core. Everything is
@@ -38,10 +45,20 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   emitMany<E extends EventName>(trx: Trx, tenantId: string, event: E, payloads: EventMap[E][], options?: Omit<EmitOptions, 'dedupeKey'>): Promise<string[]>;
   /** Emits an event this module owns, inside a tenant transaction. */
   emit<E extends EventName>(trx: Trx, tenantId: string, event: E, payload: EventMap[E], options?: EmitOptions): Promise<{ emitted: boolean; id: string | null }>;
-  /** Offers a service to modules that depend on this one. */
-  provide<T>(name: string, service: T): void;
-  /** A service of a module listed in this module's `depends`. */
-  service<T>(module: string, name: string): T;
+  /** Offers this module's service (the interface its `public.ts` declares) to modules that depend on it. */
+  provide(service: ServiceOf<M['name']>): void;
+  /**
+   * This module's own service as `provide` left it: how its routes and internals reach what
+   * `setup` created (a registry, a cache) without module-level variables.
+   */
+  ownService(): ServiceOf<M['name']>;
+  /** The service of a module in this module's `depends`, typed by that module's `public.ts`. */
+  service<K extends ModuleWithService>(module: K): ModuleServices[K];
+  /**
+   * The service of a module in this module's `optional`, or undefined when the server does not
+   * install it. Installed is not enabled: ask `isEnabled(trx, tenantId, module)` per tenant.
+   */
+  optionalService<K extends ModuleWithService>(module: K): ModuleServices[K] | undefined;
   /** Whether a module (this one by default) is enabled for the tenant, read in `trx`. */
   isEnabled(trx: Trx, tenantId: string, module?: string): Promise<boolean>;
   /** The tenant's settings for this module, defaults filled in. */
@@ -66,7 +83,8 @@ export interface ModuleRuntime {
   onDisable: LifecycleHandler[];
   onUpgrade: UpgradeHandler[];
   onSettingsChange: SettingsCheck[];
-  services: Map<string, unknown>;
+  /** What `provide` offered; undefined when the module offers none. */
+  service: unknown;
   api: ModuleApi;
 }
 
@@ -74,26 +92,49 @@ export function createModuleApi(
   manifest: ModuleManifest,
   deps: { bus: EventBus; jobs: JobDefinition[]; runtimes: Map<string, ModuleRuntime>; enablement: () => Enablement; log: FastifyBaseLogger },
 ): ModuleRuntime {
-  const runtime: ModuleRuntime = { manifest, onEnable: [], onDisable: [], onUpgrade: [], onSettingsChange: [], services: new Map(), api: undefined as never };
+  const runtime: ModuleRuntime = { manifest, onEnable: [], onDisable: [], onUpgrade: [], onSettingsChange: [], service: undefined, api: undefined as never };
   const name = manifest.name;
   const log = deps.log.child({ module: name });
+  const emits = new Set(manifest.emits ?? []);
+  const consumes = new Set(manifest.consumes ?? []);
+  const declaredEmit = <E extends string>(event: E): E => {
+    if (!emits.has(event)) throw new Error(`Module '${name}' emits '${event}', which its manifest does not list in 'emits'`);
+    return event;
+  };
+  const declaredConsume = <E extends string>(event: E): E => {
+    if (!consumes.has(event)) throw new Error(`Module '${name}' listens to '${event}', which its manifest does not list in 'consumes'`);
+    return event;
+  };
+  const serviceOf = (module: string, field: 'depends' | 'optional'): unknown => {
+    if (!(manifest[field] ?? []).includes(module)) throw new Error(`Module '${name}' asked for the service of '${module}', which is not in its ${field}`);
+    const provider = deps.runtimes.get(module);
+    if (!provider) {
+      if (field === 'optional') return undefined;
+      throw new Error(`Module '${name}' depends on '${module}', which is not set up`);
+    }
+    if (provider.service === undefined) throw new Error(`Module '${module}' provides no service`);
+    return provider.service;
+  };
   const api: ModuleApi = {
     name,
     manifest,
     log,
-    hook: (event, handler) => deps.bus.hook(name, event, handler),
-    hookMany: (event, handler) => deps.bus.hookMany(name, event, handler),
-    subscribe: (event, subscriberName, handler, options) => deps.bus.subscribe(name, event, subscriberName, handler, options?.maxAttempts ?? 8),
-    job: (jobName, cron, event) => { deps.jobs.push({ module: name, name: jobName, cron, event }); },
-    emit: (trx, tenantId, event, payload, options) => deps.bus.emit(trx, tenantId, event, payload, name, options),
-    emitMany: (trx, tenantId, event, payloads, options) => emitMany(deps.bus, trx, tenantId, event, payloads, name, options),
-    provide: (serviceName, service) => { runtime.services.set(serviceName, service); },
-    service: <T>(module: string, serviceName: string): T => {
-      if (!manifest.depends.includes(module)) throw new Error(`Module '${name}' asked for a service of '${module}', which is not in its depends`);
-      const service = deps.runtimes.get(module)?.services.get(serviceName);
-      if (service === undefined) throw new Error(`Module '${module}' provides no service '${serviceName}'`);
-      return service as T;
+    hook: (event, handler) => deps.bus.hook(name, declaredConsume(event), handler),
+    hookMany: (event, handler) => deps.bus.hookMany(name, declaredConsume(event), handler),
+    subscribe: (event, subscriberName, handler, options) => deps.bus.subscribe(name, declaredConsume(event), subscriberName, handler, options?.maxAttempts ?? 8),
+    job: (jobName, cron, event) => { deps.jobs.push({ module: name, name: jobName, cron, event: declaredEmit(event) }); },
+    emit: (trx, tenantId, event, payload, options) => deps.bus.emit(trx, tenantId, declaredEmit(event), payload, name, options),
+    emitMany: (trx, tenantId, event, payloads, options) => emitMany(deps.bus, trx, tenantId, declaredEmit(event), payloads, name, options),
+    provide: (service) => {
+      if (runtime.service !== undefined) throw new Error(`Module '${name}' provides its service twice: one service object per module`);
+      runtime.service = service;
     },
+    ownService: () => {
+      if (runtime.service === undefined) throw new Error(`Module '${name}' has not provided its service yet`);
+      return runtime.service as never;
+    },
+    service: (module) => serviceOf(module, 'depends') as never,
+    optionalService: (module) => serviceOf(module, 'optional') as never,
     isEnabled: async (trx, tenantId, module = name) => (await enabledModules(trx, tenantId)).has(module),
     settings: (trx, tenantId) => deps.enablement().settings(trx, tenantId, name) as never,
     audit: (trx, tenantId, entry) => audit(trx, tenantId, (Array.isArray(entry) ? entry : [entry]).map((e) => ({ ...e, module: name }))),
@@ -104,6 +145,33 @@ export function createModuleApi(
   };
   runtime.api = api;
   return runtime;
+}
+
+/**
+ * After every module's setup: each event a module consumes is emitted by core or by an installed
+ * module (one owner per event), unless the consumer lists an optional module that is not installed
+ * (its events then never come, which is what "optional" means).
+ */
+export function checkEventWiring(runtimes: Map<string, ModuleRuntime>, log: FastifyBaseLogger): void {
+  const owner = new Map<string, string>(CORE_EVENTS.map((e) => [e, 'core']));
+  for (const { manifest } of runtimes.values()) {
+    for (const event of manifest.emits ?? []) {
+      const first = owner.get(event);
+      if (first) throw new Error(`Event '${event}' is emitted by both '${first}' and '${manifest.name}': an event has one owner`);
+      owner.set(event, manifest.name);
+    }
+  }
+  for (const { manifest } of runtimes.values()) {
+    const missingOptional = (manifest.optional ?? []).filter((o) => !runtimes.has(o));
+    for (const event of manifest.consumes ?? []) {
+      if (owner.has(event)) continue;
+      if (missingOptional.length > 0) {
+        log.info({ module: manifest.name, event, notInstalled: missingOptional }, 'an event this module consumes has no emitter: its optional module is not installed');
+        continue;
+      }
+      throw new Error(`Module '${manifest.name}' consumes '${event}', which no installed module emits (add the emitter to its depends, or to optional)`);
+    }
+  }
 }
 
 export type { TObject };

@@ -5,20 +5,26 @@ import path from 'node:path';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { JobDefinition } from '../events/scheduler.js';
-import { createModuleApi, type ModuleApi, type ModuleRuntime } from './api.js';
+import { checkEventWiring, createModuleApi, type ModuleApi, type ModuleRuntime } from './api.js';
 import type { Enablement } from './enablement.js';
 import type { InstalledModule } from './registry.js';
 import { registerTenantSettingsRoutes } from './settings.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Inside a module's route scope: that module's API (events, services, settings, audit). */
-    module: ModuleApi;
+    /**
+     * Inside a module's route scope: that module's API (events, services, settings, audit).
+     * Fastify cannot know which module a scope belongs to; a route file names its own type:
+     * `const api = app.module as FollowUpApi`.
+     */
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    module: ModuleApi<any>;
   }
 }
 
 /** What a module's index.ts exports. */
-export type ModuleSetup = (api: ModuleApi) => void | Promise<void>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ModuleSetup = (api: ModuleApi<any>) => void | Promise<void>;
 
 /** Runs every module's `setup(api)` in dependency order. */
 export async function setupModules(modules: InstalledModule[], deps: { bus: EventBus; jobs: JobDefinition[]; enablement: () => Enablement; log: FastifyBaseLogger }): Promise<Map<string, ModuleRuntime>> {
@@ -33,6 +39,7 @@ export async function setupModules(modules: InstalledModule[], deps: { bus: Even
     if (typeof mod.setup !== 'function') throw new Error(`modules/${path.basename(m.dir)}/index.ts must export a function setup(api)`);
     await mod.setup(runtime.api);
   }
+  checkEventWiring(runtimes, deps.log);
   return runtimes;
 }
 

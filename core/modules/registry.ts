@@ -92,7 +92,7 @@ export async function readManifest(dir: string): Promise<ModuleManifest> {
   return m;
 }
 
-/** Topological order by `depends`; ties by depth, then name. */
+/** Topological order by `depends` (and installed `optional`); ties by depth, then name. */
 export function sortByDependencies(manifests: Map<string, { manifest: ModuleManifest; dir: string }>): InstalledModule[] {
   const depth = new Map<string, number>();
   const stack: string[] = [];
@@ -106,7 +106,9 @@ export function sortByDependencies(manifests: Map<string, { manifest: ModuleMani
     stack.push(name);
     const entry = manifests.get(name)!;
     let d = 0;
-    for (const dep of entry.manifest.depends) d = Math.max(d, depthOf(dep) + 1);
+    // An optional dependency that is installed is set up first too, so its service exists.
+    const before = [...entry.manifest.depends, ...(entry.manifest.optional ?? []).filter((o) => manifests.has(o))];
+    for (const dep of before) d = Math.max(d, depthOf(dep) + 1);
     stack.pop();
     depth.set(name, d);
     return d;

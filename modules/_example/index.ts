@@ -1,6 +1,6 @@
 import { badRequest } from '../../core/errors.js';
 import { getTenant } from '../../core/tenants.js';
-import type { ExampleApi } from './service.js';
+import type { ExampleApi } from './context.js';
 import * as repo from './repository.js';
 
 export function setup(api: ExampleApi): void {
@@ -26,5 +26,6 @@ export function setup(api: ExampleApi): void {
     await repo.writeDigest(ctx.trx, ctx.tenantId, event.payload.date, tenant.timezone);
   });
 
-  api.provide('notes', { count: repo.counter });
+  // The service other modules get from `api.service('example')` (public.ts).
+  api.provide({ count: repo.counter });
 }

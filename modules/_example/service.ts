@@ -1,11 +1,8 @@
 import type { Trx } from '../../core/db/kysely.js';
 import { badRequest } from '../../core/errors.js';
 import type { Actor } from '../../core/events/types.js';
-import type { ModuleApi } from '../../core/modules/api.js';
-import type manifest from './manifest.js';
+import type { ExampleApi } from './context.js';
 import * as repo from './repository.js';
-
-export type ExampleApi = ModuleApi<typeof manifest>;
 
 export interface Note { id: string; text: string; createdAt: string; publishedAt: string | null }
 

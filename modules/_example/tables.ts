@@ -1,5 +1,4 @@
 import type { Generated } from 'kysely';
-import type { ScheduledPeriod } from '../../core/events/types.js';
 
 export interface ExampleNoteTable {
   tenant_id: string;
@@ -29,12 +28,5 @@ declare module '../../core/db/tables.js' {
     example_note: ExampleNoteTable;
     example_note_counter: ExampleNoteCounterTable;
     example_digest: ExampleDigestTable;
-  }
-}
-
-declare module '../../core/events/types.js' {
-  interface EventMap {
-    'note.created': { id: string; text: string };
-    'note.digest_requested': ScheduledPeriod;
   }
 }

@@ -34,13 +34,13 @@ export async function applyMatches(bank: Bank, decisions: MatchDecision[]): Prom
   for (let i = 0; i < decisions.length; i += CHUNK) {
     const chunk = decisions.slice(i, i + CHUNK);
     const { payments } = await bank.ledger.payments.registerInBulk(bank.books, chunk.map((d) => ({
-      partner: d.partnerId, date: d.date, amount: formatAmount(d.amount, currency), reference: text.get(d.lineId), journal: 'bank' as const,
-      allocations: d.allocations.map((a) => ({ invoice: a.invoiceId, amount: formatAmount(a.amount, currency) })),
+      partner: d.partnerId, date: d.date, amount: d.amount, reference: text.get(d.lineId), journal: 'bank' as const,
+      allocations: d.allocations.map((a) => ({ invoice: a.invoiceId, amount: a.amount })),
     })), { bankMatched: true });
     paymentIds.push(...payments.map((p) => p.id));
   }
   for (const d of decisions) {
-    if (d.writeOff) await bank.ledger.payments.writeOff(bank.books, d.writeOff.invoiceId, { amount: formatAmount(d.writeOff.amount, currency), date: d.date, reason: d.writeOff.reason ?? `Difference on bank line (${d.rule})` });
+    if (d.writeOff) await bank.ledger.payments.writeOff(bank.books, d.writeOff.invoiceId, { amount: d.writeOff.amount, date: d.date, reason: d.writeOff.reason ?? `Difference on bank line (${d.rule})` });
   }
   if (decisions.length === 0) return;
   await sql`
@@ -97,16 +97,16 @@ export async function matchLine(bank: Bank, lineId: string, input: ManualMatch):
     const payment = await bank.ledger.payments.get(bank.books, input.payment).catch(() => { throw badRequest(`no payment ${input.payment}`, 'payment'); });
     if (payment.reversedOn) throw badRequest(`payment ${input.payment} was reversed`, 'payment');
     if (payment.bankMatched) throw conflict(`Payment ${input.payment} is already matched to a bank line.`, 'payment-matched');
-    const amount = parseAmount(payment.amount, currency, { field: 'payment' });
-    if (amount !== line.amount) throw badRequest(`the payment is ${payment.amount} and the line ${formatAmount(line.amount, currency)}: a payment is confirmed by a line of the same amount`, 'payment');
+    const { amount } = payment;
+    if (amount !== line.amount) throw badRequest(`the payment is ${formatAmount(amount, currency)} and the line ${formatAmount(line.amount, currency)}: a payment is confirmed by a line of the same amount`, 'payment');
     await bank.ledger.payments.setBankMatched(bank.books, input.payment, true);
     await sql`insert into bank_reconciliation_match (tenant_id, line_id, payment_id, amount, created_payment, rule, reason, matched_by)
       values (${bank.tenantId}, ${lineId}, ${input.payment}, ${amount.toString()}::bigint, false, 'manual', 'payment confirmed by a clerk', ${bank.actor.userId}::uuid)`.execute(bank.trx);
-    await sql`update bank_reconciliation_line set match_state = 'matched', partner_id = ${payment.partner.id}, match_rule = 'manual', match_reason = 'payment confirmed by a clerk', suggestion = null, version = version + 1
+    await sql`update bank_reconciliation_line set match_state = 'matched', partner_id = ${payment.partnerId}, match_rule = 'manual', match_reason = 'payment confirmed by a clerk', suggestion = null, version = version + 1
       where tenant_id = ${bank.tenantId} and id = ${lineId}`.execute(bank.trx);
     await bank.api.audit(bank.trx, bank.tenantId, { actor: bank.actor, action: 'bank.line_matched', entity: 'bank_reconciliation_line', entityId: lineId, after: { payment: input.payment, rule: 'manual' } });
-    await bank.api.emit(bank.trx, bank.tenantId, 'bank.line_matched', { lineId, paymentIds: [input.payment], invoiceIds: payment.allocations.map((a) => a.invoice).filter((x): x is string => !!x), rule: 'manual' }, { actor: bank.actor });
-    return { warnings: input.saveRule ? await savePayerRule(bank, line, payment.partner.id) : [] };
+    await bank.api.emit(bank.trx, bank.tenantId, 'bank.line_matched', { lineId, paymentIds: [input.payment], invoiceIds: payment.allocations.map((a) => a.invoiceId).filter((x): x is string => !!x), rule: 'manual' }, { actor: bank.actor });
+    return { warnings: input.saveRule ? await savePayerRule(bank, line, payment.partnerId) : [] };
   }
 
   const ids = input.invoices!;

@@ -104,11 +104,3 @@ declare module '../../core/db/tables.js' {
     bank_reconciliation_rule: BankRuleTable;
   }
 }
-
-declare module '../../core/events/types.js' {
-  interface EventMap {
-    'bank.statement_imported': { statementId: string; bankAccountId: string; lines: number };
-    'bank.line_matched': { lineId: string; paymentIds: string[]; invoiceIds: string[]; rule: string };
-    'bank.line_unmatched': { lineId: string; paymentIds: string[] };
-  }
-}

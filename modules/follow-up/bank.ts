@@ -1,13 +1,12 @@
 /**
  * Before a run: are the bank statements fresh enough that a customer who paid is not chased? Only
- * when the tenant has `bank-reconciliation` enabled (a soft dependency: its tables are read, never
- * written, and not at all when it is off). Stale means a bank account without a statement ending
+ * when the server installs `bank-reconciliation` and the tenant has it enabled (an `optional`
+ * dependency: its service answers, see bank-reconciliation/public.ts). Stale means a bank account without a statement ending
  * within `bankFreshness.maxAgeDays` of the run date, or received money (credit lines) not yet
  * matched to invoices. `onStale: 'warn'` reports it with the run; `'refuse'` refuses the run.
  * `reasons` tells the two apart (`no_statement`, `old_statement`, `unmatched_lines`): the day after a
  * statement the accounts are recent (`statementsStale: false`) and only unmatched lines make it stale.
  */
-import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { addDays } from '../../core/dates.js';
 import { formatAmount } from '../../core/money.js';
@@ -29,20 +28,13 @@ export interface BankCheck {
 }
 
 export async function checkBank(api: FollowUpApi, trx: Trx, tenantId: string, date: string, currency: string, settings: FollowUpSettings, dryRun: boolean): Promise<BankCheck | null> {
-  if (!(await api.isEnabled(trx, tenantId, 'bank-reconciliation'))) return null;
+  const bank = api.optionalService('bank-reconciliation');
+  if (!bank || !(await api.isEnabled(trx, tenantId, 'bank-reconciliation'))) return null;
   const { maxAgeDays, onStale } = settings.bankFreshness;
   const since = addDays(date, -maxAgeDays);
-  const { rows: accounts } = await sql<{ number: string; name: string | null; last: string | null }>`
-    select a.number, a.name, max(coalesce(s.closing_date, s.opening_date)) as last
-    from bank_reconciliation_account a
-    left join bank_reconciliation_statement s on s.tenant_id = a.tenant_id and s.bank_account_id = a.id
-    where a.tenant_id = ${tenantId}
-    group by a.id, a.number, a.name
-    order by a.number`.execute(trx);
-  const { rows: [unmatched] } = await sql<{ n: number; amount: bigint }>`
-    select count(*)::integer as n, coalesce(sum(amount), 0)::bigint as amount
-    from bank_reconciliation_line
-    where tenant_id = ${tenantId} and amount > 0 and match_state <> 'matched' and date <= ${date}::date`.execute(trx);
+  const fresh = await bank.freshness(trx, tenantId, date);
+  const accounts = fresh.accounts.map((a) => ({ number: a.account, name: a.name, last: a.lastStatementDate }));
+  const unmatched = { n: fresh.unmatched.lines, amount: fresh.unmatched.amount };
   const warnings: string[] = [];
   if (accounts.length === 0) warnings.push('No bank statement has been imported: payments received by bank transfer may be missing, so customers who paid could be reminded.');
   for (const a of accounts) {
@@ -50,7 +42,7 @@ export async function checkBank(api: FollowUpApi, trx: Trx, tenantId: string, da
     else if (a.last < since) warnings.push(`The last statement of bank account ${a.number}${a.name ? ` (${a.name})` : ''} ends on ${a.last}, more than ${maxAgeDays} days before ${date}: payments received since may be missing.`);
   }
   if (unmatched.n > 0) {
-    warnings.push(`${unmatched.n} bank line${unmatched.n === 1 ? '' : 's'} received (${formatAmount(BigInt(unmatched.amount), currency)} ${currency}) ${unmatched.n === 1 ? 'is' : 'are'} not matched to invoices yet: some customers may already have paid.`);
+    warnings.push(`${unmatched.n} bank line${unmatched.n === 1 ? '' : 's'} received (${formatAmount(unmatched.amount, currency)} ${currency}) ${unmatched.n === 1 ? 'is' : 'are'} not matched to invoices yet: some customers may already have paid.`);
   }
   const reasons: BankStaleReason[] = [];
   if (accounts.length === 0 || accounts.some((a) => a.last === null)) reasons.push('no_statement');
@@ -64,6 +56,6 @@ export async function checkBank(api: FollowUpApi, trx: Trx, tenantId: string, da
   return {
     stale, refused: stale && onStale === 'refuse' && !dryRun,
     accounts: accounts.map((a) => ({ account: a.number, name: a.name, lastStatementDate: a.last, statement: a.last === null ? 'none' as const : a.last < since ? 'old' as const : 'recent' as const })),
-    unmatchedLines: unmatched.n, unmatchedAmount: formatAmount(BigInt(unmatched.amount), currency), warnings, statementsStale, reasons,
+    unmatchedLines: unmatched.n, unmatchedAmount: formatAmount(unmatched.amount, currency), warnings, statementsStale, reasons,
   };
 }

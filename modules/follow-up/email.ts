@@ -21,9 +21,9 @@
  */
 import nodemailer from 'nodemailer';
 import { sql } from 'kysely';
-import { withTenant, type Db, type Trx } from '../../core/db/kysely.js';
+import type { Trx } from '../../core/db/kysely.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
-import { databaseOf, type FollowUpApi, type FollowUpSettings } from './context.js';
+import type { FollowUpApi, FollowUpSettings } from './context.js';
 import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, RetryLater, emailConfigured } from './delivery.js';
 import { composeReminder, messageRecord, reminderFacts } from './message.js';
 import type { SentMessage } from './tables.js';
@@ -43,10 +43,6 @@ async function finish(trx: Trx, tenantId: string, actionId: string, key: string,
   }).where('tenant_id', '=', tenantId).where('id', '=', actionId).execute();
 }
 
-/** Commits a row in its own transaction (the subscriber's commits only after the call). */
-async function committed<T>(db: Db | undefined, trx: Trx, tenantId: string, fn: (t: Trx) => Promise<T>): Promise<T> {
-  return db ? withTenant(db, tenantId, fn) : fn(trx);
-}
 
 function messageId(key: string): string {
   return `<${key.replace(/[^A-Za-z0-9.-]/g, '.')}@congno.followup>`;
@@ -78,7 +74,6 @@ export function emailSender(api: FollowUpApi) {
       .forNoKeyUpdate('a').executeTakeFirst();
     if (!action || action.state !== 'pending') return; // cancelled (paid) or already done
 
-    const db = databaseOf(api);
     const previous = await trx.selectFrom('followup_send_attempt').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
     if (previous?.state === 'sent' || previous?.state === 'rejected') {
       const { sentMessage, ...result } = JSON.parse(previous.response ?? '{}') as Record<string, unknown>;
@@ -123,7 +118,7 @@ export function emailSender(api: FollowUpApi) {
 
     const mail = await composeReminder(trx, tenantId, partnerId, level, today, facts, settings);
     const { host, port, secure, user, password } = settings.email;
-    await committed(db, trx, tenantId, async (t) => {
+    await ctx.db.transaction(async (t) => {
       await sql`
         insert into followup_send_attempt (tenant_id, idempotency_key, action_id, state)
         values (${tenantId}, ${key}, ${actionId}, 'sending')
@@ -147,7 +142,7 @@ export function emailSender(api: FollowUpApi) {
         subject: mail.subject, language: mail.lang, attachments: mail.attachments.map((a) => a.filename),
       };
       // The attempt keeps the message too: a redelivery after a crash here records what was sent.
-      await committed(db, trx, tenantId, (t) => t.updateTable('followup_send_attempt').set({ state, response: JSON.stringify({ ...result, sentMessage: messageRecord(mail) }), finished_at: new Date() })
+      await ctx.db.transaction((t) => t.updateTable('followup_send_attempt').set({ state, response: JSON.stringify({ ...result, sentMessage: messageRecord(mail) }), finished_at: new Date() })
         .where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).execute());
       await finish(trx, tenantId, actionId, key, { state, recipient: mail.to, result, message: messageRecord(mail) });
       ctx.log.info({ actionId, partnerId, to: mail.to, state }, 'follow-up email handed to the mail server');
@@ -158,7 +153,7 @@ export function emailSender(api: FollowUpApi) {
       const reason = why(e, settings);
       const details = { reason, error: e.message ?? String(err), smtpCode: e.code ?? null, responseCode: e.responseCode ?? null, response: e.response ?? null };
       const refused = { code: 'refused', message: `refused by the mail server: ${e.response ?? reason}`, ...details };
-      await committed(db, trx, tenantId, (t) => t.updateTable('followup_send_attempt').set({
+      await ctx.db.transaction((t) => t.updateTable('followup_send_attempt').set({
         state: permanent && !login ? 'rejected' : 'failed', response: JSON.stringify(permanent && !login ? { ...refused, sentMessage: messageRecord(mail) } : details), finished_at: new Date(),
       }).where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).execute());
       if (login) {
@@ -177,7 +172,7 @@ export function emailSender(api: FollowUpApi) {
         // Temporary: the outbox retries with backoff. Say so on the action first (in its own
         // transaction, the row lock released), since the outbox rolls this transaction back.
         await sql`rollback to savepoint followup_send_email`.execute(trx);
-        await committed(db, trx, tenantId, (t) => t.updateTable('followup_action').set({
+        await ctx.db.transaction((t) => t.updateTable('followup_action').set({
           recipient: mail.to,
           result: JSON.stringify({ code: 'retrying', message: `retrying: ${reason}`, attempts: ctx.attempt, lastAttemptAt: new Date().toISOString(), eventId: event.id, ...details }),
         }).where('tenant_id', '=', tenantId).where('id', '=', actionId).where('state', '=', 'pending').execute());

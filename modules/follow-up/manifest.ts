@@ -6,6 +6,8 @@ export default defineModule({
   version: '1.0.0',
   summary: 'Payment follow-up: levels per plan, a daily run that decides which customer gets which reminder, email reminders, promises and disputes',
   depends: ['ledger'],
+  // Before a run, asks the bank module whether statements are fresh (bank.ts), when the tenant has it.
+  optional: ['bank-reconciliation'],
   core: '^0.1.0',
   settings: Type.Object({
     /** At least this many days between two reminders to the same partner. */

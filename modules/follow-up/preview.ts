@@ -36,7 +36,7 @@ function findLevel(levels: PlanLevel[], wanted: string, plan: string): PlanLevel
 }
 
 export async function previewReminder(api: FollowUpApi, trx: Trx, tenantId: string, idOrRef: string, visible: string[] | null, input: PreviewInput): Promise<PreviewView> {
-  const partner = await partnerOr404(trx, tenantId, idOrRef, visible);
+  const partner = await partnerOr404(api, trx, tenantId, idOrRef, visible);
   if (input.channel !== 'email') {
     throw badRequest(`no preview of the ${input.channel} channel here: the follow-up module renders email reminders; ${input.channel === 'sms' ? 'text messages' : 'letters'} are rendered by their own module`, 'channel');
   }

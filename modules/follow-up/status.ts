@@ -56,7 +56,7 @@ function promiseState(item: Item, date: string): 'running' | 'kept' | 'broken' |
  * language asked for; default the tenant's), from the catalogues in i18n/.
  */
 export async function partnerStatus(api: FollowUpApi, trx: Trx, tenantId: string, idOrRef: string, visible: string[] | null, date?: string, lang?: Lang): Promise<PartnerStatusView> {
-  const partner = await partnerOr404(trx, tenantId, idOrRef, visible);
+  const partner = await partnerOr404(api, trx, tenantId, idOrRef, visible);
   const tenant = await getTenant(trx, tenantId);
   const t = translator(lang ?? tenantLanguage(tenant.locale));
   const days = (n: number): string => t('days', { n: Math.abs(n) });
@@ -188,7 +188,7 @@ export interface PartnerSettingsInput { plan?: string | null; responsible?: stri
 
 /** A partner's plan (null: the default plan) and follow-up responsible. */
 export async function setPartnerFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, idOrRef: string, input: PartnerSettingsInput, lang?: Lang): Promise<PartnerStatusView> {
-  const partner = await partnerOr404(trx, tenantId, idOrRef);
+  const partner = await partnerOr404(api, trx, tenantId, idOrRef);
   const before = (await repo.partnerStates(trx, tenantId, partner.id)).get(partner.id);
   const plan = input.plan === undefined ? before?.plan ?? null : input.plan === null ? null : checkPlanName(input.plan);
   if (plan !== null && plan !== before?.plan) {

@@ -1,5 +1,4 @@
 import type { ColumnType, Generated } from 'kysely';
-import type { ScheduledPeriod } from '../../core/events/types.js';
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
@@ -193,16 +192,5 @@ declare module '../../core/db/tables.js' {
     followup_send_attempt: FollowupSendAttemptTable;
     followup_activity: FollowupActivityTable;
     followup_note: FollowupNoteTable;
-  }
-}
-
-declare module '../../core/events/types.js' {
-  interface EventMap {
-    /** Every hour (tenant time zone): the module checks whether the daily run is due. */
-    'followup.clock_ticked': ScheduledPeriod;
-    /** The daily run of a tenant, once per date (dedupe key `followup:run@<date>`). */
-    'followup.run_requested': { date: string; trigger: 'scheduled' };
-    /** A reminder to deliver on a channel; each channel's sender subscribes (email here; sms and letter modules later). */
-    'followup.action_created': { actionId: string; partnerId: string; levelId: string; channel: Channel; runId: string; date: string };
   }
 }

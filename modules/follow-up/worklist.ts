@@ -101,7 +101,7 @@ export interface CallInput {
 
 /** Logs a call: its outcome and notes on the timeline, the partner's due calls done, an optional promise and new date. */
 export async function logCall(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, idOrRef: string, input: CallInput) {
-  const partner = await partnerOr404(trx, tenantId, idOrRef);
+  const partner = await partnerOr404(api, trx, tenantId, idOrRef);
   const tenant = await getTenant(trx, tenantId);
   const today = todayIn(tenant.timezone);
   if (input.nextActionDate !== undefined && (!isIsoDate(input.nextActionDate) || input.nextActionDate <= today)) {
@@ -136,7 +136,7 @@ export interface SendInput { level?: string; force?: boolean }
  * level was already done in this episode.
  */
 export async function sendNow(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, idOrRef: string, input: SendInput): Promise<{ run: string; actions: RunAction[]; missingContactData: MissingContact[] }> {
-  const partner = await partnerOr404(trx, tenantId, idOrRef);
+  const partner = await partnerOr404(api, trx, tenantId, idOrRef);
   await sql`select pg_advisory_xact_lock(hashtextextended(${`followup-run:${tenantId}`}, 0))`.execute(trx);
   const tenant = await getTenant(trx, tenantId);
   const today = todayIn(tenant.timezone);

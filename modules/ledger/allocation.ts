@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { badRequest } from '../../core/errors.js';
-import { show, today, type Books } from './books.js';
+import { show, today, type Books } from './context.js';
 import type { PaymentState } from './tables.js';
 
 export interface OpenLine {

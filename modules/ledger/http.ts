@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { tenantOf } from '../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../core/scope.js';
-import type { Books, LedgerApi } from './books.js';
+import type { Books, LedgerApi } from './context.js';
 
 /** Runs `fn` on the request tenant's books, in one transaction (see request.tx). */
 export function withBooks<T>(request: FastifyRequest, api: LedgerApi, fn: (books: Books) => Promise<T>): Promise<T> {

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import { ProblemError, type ProblemFieldError } from '../../core/errors.js';
 import { MoneyError } from '../../core/money.js';
 import { compareDates, isIsoDate } from '../../core/dates.js';
-import { show, type Books } from './books.js';
+import { show, type Books } from './context.js';
 import { computeLine, type ComputedLine } from './amounts.js';
 import type { InvoiceInput } from './invoices.js';
 import { paymentReference } from './payment-reference.js';

@@ -3,45 +3,13 @@ import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import { compareDates } from '../../core/dates.js';
-import { assertCurrency, money, show, today, type Books } from './books.js';
+import { assertCurrency, money, show, today, type Books } from './context.js';
 import { computeLine, type LineInput } from './amounts.js';
 import { checkDate, resolvePartner } from './partners.js';
 import { paymentReference } from './payment-reference.js';
 import { allocateInOrder, lockLines, openDebits, refreshInvoices, type OpenLine } from './allocation.js';
 import type { Installment, PaymentState } from './tables.js';
-
-/** What the payment-terms module (or another) answers for a term, an invoice date and a total. */
-export interface InstallmentPlan {
-  installments: Array<{ dueDate: string; amount: bigint }>;
-  term: { id: string; name: string; version?: number };
-  /** Early-payment discount: `amount` off if paid in full by `until`. */
-  discount?: { until: string; amount: bigint };
-}
-
-/** The part of the books a provider needs (the ledger's Books satisfies it). */
-export interface LedgerContext { trx: Trx; tenantId: string; currency: string }
-
-/**
- * How instalments are computed when a module supplies payment terms. The ledger offers
- * `api.service('ledger', 'installments').register(moduleName, provider)`; it is asked only for
- * tenants that have that module enabled.
- */
-export interface InstallmentProvider {
-  /** Instalments for a term (id or name); throw a 400 problem naming `paymentTerm` for an unknown term. */
-  plan(ctx: LedgerContext, term: string, date: string, total: bigint): Promise<InstallmentPlan>;
-  /** The partner's default term, used when an invoice gives neither dueDate nor paymentTerm. */
-  defaultTerm(ctx: LedgerContext, partnerId: string): Promise<string | null>;
-}
-
-let installmentProvider: { module: string; provider: InstallmentProvider } | null = null;
-export function registerInstallmentProvider(module: string, provider: InstallmentProvider): void {
-  installmentProvider = { module, provider };
-}
-
-async function activeProvider(books: Books): Promise<InstallmentProvider | null> {
-  if (!installmentProvider || !(await books.api.isEnabled(books.trx, books.tenantId, installmentProvider.module))) return null;
-  return installmentProvider.provider;
-}
+import type { InstallmentPlan } from './public.js';
 
 type AuditInput = Omit<AuditEntry, 'module'>;
 
@@ -95,7 +63,7 @@ export async function createInvoice(books: Books, input: InvoiceInput, kind: 'in
   if (total <= 0n) throw badRequest('the total must be more than zero', 'lines');
   let paymentTerm = input.paymentTerm;
   if (paymentTerm === undefined && input.dueDate === undefined && kind === 'invoice') {
-    paymentTerm = (await (await activeProvider(books))?.defaultTerm(books, partner.id)) ?? undefined;
+    paymentTerm = (await (await books.api.ownService().installments.providerFor(books))?.defaultTerm(books, partner.id)) ?? undefined;
   }
   if (paymentTerm !== undefined) await planInstallments(books, paymentTerm, input.date, total); // refuse a bad term now, not at posting
 
@@ -120,7 +88,7 @@ export async function createInvoice(books: Books, input: InvoiceInput, kind: 'in
 }
 
 async function planInstallments(books: Books, term: string, date: string, total: bigint): Promise<InstallmentPlan> {
-  const provider = await activeProvider(books);
+  const provider = await books.api.ownService().installments.providerFor(books);
   if (!provider) throw badRequest('payment terms need the payment-terms module, which is not enabled for this company; give a dueDate instead', 'paymentTerm');
   const plan = await provider.plan(books, term, date, total);
   const sum = plan.installments.reduce((a, i) => a + i.amount, 0n);

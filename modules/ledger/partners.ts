@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { badRequest, conflict, notFound } from '../../core/errors.js';
 import { isIsoDate } from '../../core/dates.js';
 import type { DecimalValue } from '../../core/money.js';
-import { money, show, today, type Books } from './books.js';
+import { money, show, today, type Books } from './context.js';
 import type { Address, Trust } from './tables.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -2,9 +2,9 @@ import { groupBy } from '../../core/collections.js';
 import { sql } from 'kysely';
 import { ProblemError } from '../../core/errors.js';
 import { uuidv7 } from '../../core/ids.js';
-import { MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
+import { MoneyError, parseAmount } from '../../core/money.js';
 import { isIsoDate } from '../../core/dates.js';
-import { show, type Books } from './books.js';
+import { given, money, show, type AmountInput, type Books } from './context.js';
 import { byOldestDue, refreshInvoices, type OpenLine } from './allocation.js';
 import { applyEarlyDiscounts, type PaymentInput } from './payments.js';
 
@@ -24,7 +24,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 interface InvoiceRow { id: string; number: string | null; partner_id: string; state: string; kind: string }
 
 /** An allocation asked for: `amount` of the invoice's open instalments, oldest due first. */
-interface Wanted { at: number; invoice: InvoiceRow; amount: bigint; given: DecimalValue; field: string }
+interface Wanted { at: number; invoice: InvoiceRow; amount: bigint; given: AmountInput; field: string }
 
 interface Prepared {
   /** New rows' ids: time-ordered (uuidv7), so thousands of them are appended to their indexes, not scattered. */
@@ -155,7 +155,7 @@ function prepare(books: Books, input: PaymentInput, n: number, partners: Map<str
     if (!partnerId) throw new MoneyError(`no partner '${input.partner}'`, 'partner');
     if (input.currency !== undefined && input.currency !== books.currency) throw new MoneyError(`currency '${input.currency}' is not ${books.currency}`, 'currency');
     if (!isIsoDate(input.date)) throw new MoneyError(`date '${input.date}' is not a date (YYYY-MM-DD)`, 'date');
-    return parseAmount(input.amount, books.currency, { field: 'amount' });
+    return money(books, input.amount, 'amount');
   });
   if (!partnerId) return null;
 
@@ -167,11 +167,11 @@ function prepare(books: Books, input: PaymentInput, n: number, partners: Map<str
     for (const [j, a] of input.allocations.entries()) {
       const field = `allocations[${j}]`;
       const invoice = attempt(() => invoiceFor(invoiceOf, partnerId, a.invoice, `${field}.invoice`), j);
-      const minor = attempt(() => parseAmount(a.amount, books.currency, { field: `${field}.amount` }), j);
+      const minor = attempt(() => money(books, a.amount, `${field}.amount`), j);
       total += minor ?? 0n;
       if (minor !== undefined && invoice) wanted.push({ at: j, invoice, amount: minor, given: a.amount, field });
     }
-    if (amount !== undefined && total > amount) problems.push({ n, at: input.allocations.length, field: 'allocations', message: `allocations total ${show(books, total)}, more than the payment's ${input.amount}` });
+    if (amount !== undefined && total > amount) problems.push({ n, at: input.allocations.length, field: 'allocations', message: `allocations total ${show(books, total)}, more than the payment's ${given(books, input.amount)}` });
   }
   return {
     n, id: uuidv7(), moveId: uuidv7(), lineId: uuidv7(), counterpartLineId: uuidv7(), partnerId, input, amount: amount ?? 0n,
@@ -214,7 +214,7 @@ function settleInvoice(books: Books, p: Prepared, a: Wanted, queue: OpenLine[], 
   const debits = queue.filter((l) => l.invoice_id === a.invoice.id && l.amount_residual > 0n);
   const open = debits.reduce((s, l) => s + l.amount_residual, 0n);
   if (a.amount > open) {
-    problems.push({ n: p.n, at: a.at, field: `${a.field}.amount`, message: `${a.given} is more than the ${show(books, open)} open on invoice ${a.invoice.number}` });
+    problems.push({ n: p.n, at: a.at, field: `${a.field}.amount`, message: `${given(books, a.given)} is more than the ${show(books, open)} open on invoice ${a.invoice.number}` });
     return 0n;
   }
   return settle(p, debits, a.amount, parts);
@@ -294,7 +294,7 @@ async function announce(books: Books, prepared: Prepared[], parts: Part[], optio
   const allocated = parts.map((x) => ({ partnerId: x.debit.partner_id, debitLineId: x.debit.id, creditLineId: x.payment.lineId, invoiceId: x.debit.invoice_id, amount: show(books, x.amount), date: x.date }));
   const confirmed = options.bankMatched ? prepared.filter((p) => p.journal === 'bank') : [];
   await books.api.audit(books.trx, t, [
-    ...prepared.map((p) => ({ actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: p.id, after: { partner: p.input.partner, amount: String(p.input.amount), date: p.input.date, reference: p.input.reference ?? null, bulk: true } })),
+    ...prepared.map((p) => ({ actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: p.id, after: { partner: p.input.partner, amount: given(books, p.input.amount), date: p.input.date, reference: p.input.reference ?? null, bulk: true } })),
     ...allocated.map((after) => ({ actor: books.actor, action: 'payment.allocated', entity: 'move_line', entityId: after.creditLineId, after })),
     ...confirmed.map((p) => ({ actor: books.actor, action: 'payment.bank_matched', entity: 'payment', entityId: p.id })),
   ]);

@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { badRequest, conflict, notFound } from '../../core/errors.js';
 import { compareDates } from '../../core/dates.js';
-import type { DecimalValue } from '../../core/money.js';
-import { assertCurrency, money, show, today, type Books } from './books.js';
+import { assertCurrency, given, money, show, today, type AmountInput, type Books } from './context.js';
 import { checkDate, resolvePartner } from './partners.js';
 import { creditLines } from './invoices.js';
 import { allocateInOrder, lockLines, openDebits, refreshInvoices, unallocate, type OpenLine } from './allocation.js';
@@ -10,12 +9,12 @@ import { allocateInOrder, lockLines, openDebits, refreshInvoices, unallocate, ty
 export interface PaymentInput {
   partner: string;
   date: string;
-  /** Decimal string, or a JSON number where exact (core/money.ts decimalText). */
-  amount: DecimalValue;
+  /** Decimal string, or a JSON number where exact (core/money.ts decimalText); bigint minor units from a service. */
+  amount: AmountInput;
   currency?: string;
   reference?: string;
   journal?: 'bank' | 'cash';
-  allocations?: Array<{ invoice: string; amount: DecimalValue }>;
+  allocations?: Array<{ invoice: string; amount: AmountInput }>;
 }
 
 export interface PaymentView {
@@ -47,7 +46,7 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
   const journal = input.journal ?? 'bank';
   const wanted = (input.allocations ?? []).map((a, i) => ({ ...a, minor: money(books, a.amount, `allocations[${i}].amount`), field: `allocations[${i}].invoice` }));
   const wantedTotal = wanted.reduce((s, a) => s + a.minor, 0n);
-  if (wantedTotal > amount) throw badRequest(`allocations total ${show(books, wantedTotal)}, more than the payment's ${input.amount}`, 'allocations');
+  if (wantedTotal > amount) throw badRequest(`allocations total ${show(books, wantedTotal)}, more than the payment's ${given(books, input.amount)}`, 'allocations');
 
   const { accounts } = books.settings;
   const reference = input.reference ?? null;
@@ -95,7 +94,7 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
   }
   await applyEarlyDiscounts(books, touched.map((id) => [id, input.date]));
   await refreshInvoices(books, touched);
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: String(input.amount), date: input.date, reference: input.reference ?? null } });
+  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: given(books, input.amount), date: input.date, reference: input.reference ?? null } });
   await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, { actor: books.actor });
   return getPayment(books, payment.id);
 }
@@ -115,12 +114,15 @@ export async function paymentCreditLine(books: Books, paymentId: string): Promis
   return rows[0];
 }
 
-export async function getPayment(books: Books, id: string): Promise<PaymentView> {
-  const { rows: [row] } = await sql<{
-    id: string; partner_id: string; ref: string; name: string; salesperson_id: string | null; date: string; amount: bigint; currency: string;
-    reference: string | null; journal: 'bank' | 'cash'; bank_matched: boolean; reversed_on: string | null; unallocated: bigint;
-    allocations: Array<{ invoice: string | null; number: string | null; amount: string; date: string }>;
-  }>`
+/** A payment as stored, amounts in minor units: the view and the ledger's service are both made from it. */
+export interface PaymentRecord {
+  id: string; partner_id: string; ref: string; name: string; salesperson_id: string | null; date: string; amount: bigint; currency: string;
+  reference: string | null; journal: 'bank' | 'cash'; bank_matched: boolean; reversed_on: string | null; unallocated: bigint;
+  allocations: Array<{ invoice: string | null; number: string | null; amount: bigint; date: string }>;
+}
+
+export async function paymentRecord(books: Books, id: string): Promise<PaymentRecord> {
+  const { rows: [row] } = await sql<Omit<PaymentRecord, 'allocations'> & { allocations: Array<{ invoice: string | null; number: string | null; amount: string; date: string }> }>`
     select y.id, y.partner_id, p.ref, p.name, p.salesperson_id, y.date, y.amount, y.currency, y.reference, y.journal, y.bank_matched, y.reversed_on,
       -l.amount_residual as unallocated,
       coalesce((
@@ -135,11 +137,16 @@ export async function getPayment(books: Books, id: string): Promise<PaymentView>
     join ledger_move_line l on l.tenant_id = y.tenant_id and l.payment_id = y.id and l.receivable
     where y.tenant_id = ${books.tenantId} and y.id = ${id}`.execute(books.trx);
   if (!row || (books.visibleSalespeople && !books.visibleSalespeople.includes(row.salesperson_id ?? ''))) throw notFound(`No payment ${id}.`);
+  return { ...row, currency: row.currency.trim(), allocations: row.allocations.map((a) => ({ ...a, amount: BigInt(a.amount) })) };
+}
+
+export async function getPayment(books: Books, id: string): Promise<PaymentView> {
+  const row = await paymentRecord(books, id);
   return {
-    id: row.id, partner: { id: row.partner_id, ref: row.ref, name: row.name }, date: row.date, amount: show(books, row.amount), currency: row.currency.trim(),
+    id: row.id, partner: { id: row.partner_id, ref: row.ref, name: row.name }, date: row.date, amount: show(books, row.amount), currency: row.currency,
     reference: row.reference, journal: row.journal, bankMatched: row.bank_matched, reversedOn: row.reversed_on,
     allocated: show(books, row.amount - row.unallocated), unallocated: show(books, row.unallocated),
-    allocations: row.allocations.map((a) => ({ invoice: a.invoice, number: a.number, amount: show(books, BigInt(a.amount)), date: a.date })),
+    allocations: row.allocations.map((a) => ({ invoice: a.invoice, number: a.number, amount: show(books, a.amount), date: a.date })),
   };
 }
 
@@ -189,7 +196,7 @@ export async function reversePayment(books: Books, paymentId: string, input: { d
 }
 
 /** Applies existing credit (a payment's unallocated amount, or an open credit note) to an invoice. */
-export async function allocateCredit(books: Books, input: { payment?: string; creditNote?: string; invoice: string; amount?: DecimalValue; date?: string }): Promise<{ allocated: string; invoice: string }> {
+export async function allocateCredit(books: Books, input: { payment?: string; creditNote?: string; invoice: string; amount?: AmountInput; date?: string }): Promise<{ allocated: string; invoice: string }> {
   if ((input.payment === undefined) === (input.creditNote === undefined)) throw badRequest('give either payment or creditNote', 'payment');
   let credit: OpenLine | undefined;
   let partnerId: string;
@@ -222,7 +229,7 @@ export async function allocateCredit(books: Books, input: { payment?: string; cr
 }
 
 /** Writes off a small residual (up to the `writeOffLimit` setting) to the write-off account. */
-export async function writeOff(books: Books, invoiceId: string, input: { amount?: DecimalValue; date?: string; reason?: string }): Promise<void> {
+export async function writeOff(books: Books, invoiceId: string, input: { amount?: AmountInput; date?: string; reason?: string }): Promise<void> {
   const inv = await books.trx.selectFrom('ledger_invoice').select(['id', 'number', 'partner_id', 'state', 'kind', 'date']).where('tenant_id', '=', books.tenantId).where('id', '=', invoiceId).executeTakeFirst();
   if (!inv) throw notFound(`No invoice ${invoiceId}.`);
   await resolvePartner(books, inv.partner_id);

@@ -173,19 +173,3 @@ declare module '../../core/db/tables.js' {
     ledger_partial: LedgerPartialTable;
   }
 }
-
-declare module '../../core/events/types.js' {
-  interface EventMap {
-    /** Hook tier: the open items exist in the same transaction. Amounts are decimal strings. */
-    'invoice.posted': { invoiceId: string; number: string; partnerId: string; kind: 'invoice' | 'credit_note'; date: string; total: string; installments: Installment[] };
-    'invoice.reversed': { invoiceId: string; creditNoteId: string; amount: string };
-    'invoice.payment_state_changed': { invoiceId: string; partnerId: string; from: PaymentState; to: PaymentState; residual: string };
-    'payment.registered': { paymentId: string; partnerId: string; date: string; amount: string };
-    'payment.allocated': { partnerId: string; debitLineId: string; creditLineId: string; invoiceId: string | null; amount: string; date: string };
-    'payment.unallocated': { partnerId: string; debitLineId: string; creditLineId: string; invoiceId: string | null; amount: string; date: string };
-    /** A payment was matched to a bank statement line: its invoices can be `paid`. */
-    'payment.reconciled': { paymentId: string; partnerId: string; invoiceIds: string[] };
-    /** A payment was cancelled by a reversal entry; what it paid is open again. */
-    'payment.reversed': { paymentId: string; partnerId: string; date: string; amount: string; invoiceIds: string[] };
-  }
-}

@@ -1,4 +1,4 @@
-import type { PaymentTermsApi, InstallmentProvider } from './service.js';
+import type { PaymentTermsApi } from './context.js';
 import { installmentProvider } from './service.js';
 import { seedDefaultTerms } from './seeds.js';
 
@@ -6,5 +6,5 @@ export function setup(api: PaymentTermsApi): void {
   // The usual terms, named in the company's language (catalogue.ts).
   api.onEnable(seedDefaultTerms);
   // The ledger asks us for instalments and partner defaults, only for tenants that enabled us.
-  api.service<{ register(module: string, provider: InstallmentProvider): void }>('ledger', 'installments').register(api.name, installmentProvider);
+  api.service('ledger').installments.register(api.name, installmentProvider);
 }

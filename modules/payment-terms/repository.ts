@@ -97,17 +97,6 @@ export async function partnersDefaultingTo(trx: Trx, tenantId: string, termId: s
   return rows.map((r) => r.ref);
 }
 
-export interface PartnerRow { id: string; ref: string; name: string; salesperson_id: string | null }
-
-/** A partner by id or ref, only among the salespeople's partners when `visibleSalespeople` is set. */
-export async function findPartner(trx: Trx, tenantId: string, idOrRef: string, visibleSalespeople: string[] | null): Promise<PartnerRow | undefined> {
-  let q = trx.selectFrom('ledger_partner').select(['id', 'ref', 'name', 'salesperson_id']).where('tenant_id', '=', tenantId);
-  q = isUuid(idOrRef) ? q.where('id', '=', idOrRef) : q.where('ref', '=', idOrRef);
-  const row = await q.executeTakeFirst();
-  if (row && visibleSalespeople && !visibleSalespeople.includes(row.salesperson_id ?? '')) return undefined;
-  return row;
-}
-
 export async function partnerDefault(trx: Trx, tenantId: string, partnerId: string): Promise<TermRow | undefined> {
   return trx.selectFrom('payment_terms_partner_default as d')
     .innerJoin('payment_terms_term as t', (j) => j.onRef('t.tenant_id', '=', 'd.tenant_id').onRef('t.id', '=', 'd.term_id'))

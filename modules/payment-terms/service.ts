@@ -2,19 +2,15 @@ import type { Trx } from '../../core/db/kysely.js';
 import { isIsoDate } from '../../core/dates.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import type { Actor } from '../../core/events/types.js';
-import type { ModuleApi } from '../../core/modules/api.js';
 import { formatAmount, isCurrency, MoneyError, parseAmount, type DecimalValue } from '../../core/money.js';
 import { getTenant } from '../../core/tenants.js';
-import type manifest from './manifest.js';
+import type { PaymentTermsApi, Tenant } from './context.js';
 import * as repo from './repository.js';
 import { findSeededTermByName } from './seeds.js';
 import { checkDefinition, computeSchedule, ScheduleError, type TermDefinition, type TermDefinitionInput } from './schedule.js';
 import type { DelayType, LineValue } from './tables.js';
+import type { InstallmentProvider, LedgerPartner } from '../ledger/public.js';
 
-export type PaymentTermsApi = ModuleApi<typeof manifest>;
-
-/** The tenant a request works for: its id and the currency of its books. */
-export interface Tenant { id: string; currency: string }
 
 export interface TermInput extends TermDefinitionInput { name: string; note?: string }
 
@@ -29,19 +25,6 @@ export interface PreviewView {
   term: TermRef; date: string; currency: string; total: string;
   installments: Array<{ dueDate: string; amount: string }>;
   discount?: { until: string; amount: string };
-}
-
-// The ledger's installment-provider contract (modules/ledger/invoices.ts), declared here by its
-// shape: a module never imports another module's files.
-interface LedgerContext { trx: Trx; tenantId: string; currency: string }
-interface InstallmentPlan {
-  installments: Array<{ dueDate: string; amount: bigint }>;
-  term: { id: string; name: string; version?: number };
-  discount?: { until: string; amount: bigint };
-}
-export interface InstallmentProvider {
-  plan(ctx: LedgerContext, term: string, date: string, total: bigint): Promise<InstallmentPlan>;
-  defaultTerm(ctx: LedgerContext, partnerId: string): Promise<string | null>;
 }
 
 function checkName(name: string): string {
@@ -200,12 +183,12 @@ export async function previewTerm(trx: Trx, tenant: Tenant, id: string, input: {
  * invoice (id or name), and a partner's default term.
  */
 export const installmentProvider: InstallmentProvider = {
-  async plan(ctx, termIdOrName, date, total) {
-    const term = await resolveTerm(ctx.trx, ctx.tenantId, termIdOrName, 'paymentTerm');
+  async plan(books, termIdOrName, date, total) {
+    const term = await resolveTerm(books.trx, books.tenantId, termIdOrName, 'paymentTerm');
     if (term.archived_at) throw badRequest(`payment term '${term.name}' is archived; choose another or give a dueDate`, 'paymentTerm');
-    const v = await loadVersion(ctx.trx, ctx.tenantId, term.id, term.current_version);
+    const v = await loadVersion(books.trx, books.tenantId, term.id, term.current_version);
     try {
-      const schedule = computeSchedule(v.definition, date, total, ctx.currency);
+      const schedule = computeSchedule(v.definition, date, total, books.currency);
       return {
         installments: schedule.installments,
         term: { id: term.id, name: v.name, version: v.version },
@@ -215,22 +198,22 @@ export const installmentProvider: InstallmentProvider = {
       throw scheduleProblem(e, v.name, 'paymentTerm');
     }
   },
-  async defaultTerm(ctx, partnerId) {
-    const term = await repo.partnerDefault(ctx.trx, ctx.tenantId, partnerId);
+  async defaultTerm(books, partnerId) {
+    const term = await repo.partnerDefault(books.trx, books.tenantId, partnerId);
     return term && !term.archived_at ? term.id : null;
   },
 };
 
 export interface PartnerDefaultView { partner: { id: string; ref: string; name: string }; term: TermRef | null }
 
-async function partnerOr404(trx: Trx, tenantId: string, idOrRef: string, visibleSalespeople: string[] | null): Promise<repo.PartnerRow> {
-  const partner = await repo.findPartner(trx, tenantId, idOrRef, visibleSalespeople);
-  if (!partner) throw notFound(`No partner '${idOrRef}'.`);
-  return partner;
+/** A partner by id or ref through the ledger's service, among the salespeople's partners when `visibleSalespeople` is set; 404 otherwise. */
+async function partnerOr404(api: PaymentTermsApi, trx: Trx, tenantId: string, actor: Actor, idOrRef: string, visibleSalespeople: string[] | null): Promise<LedgerPartner> {
+  const ledger = api.service('ledger');
+  return ledger.partners.resolve(await ledger.books.open(trx, tenantId, actor, { visibleSalespeople }), idOrRef);
 }
 
-export async function getPartnerDefault(trx: Trx, tenantId: string, partnerIdOrRef: string, visibleSalespeople: string[] | null): Promise<PartnerDefaultView> {
-  const partner = await partnerOr404(trx, tenantId, partnerIdOrRef, visibleSalespeople);
+export async function getPartnerDefault(api: PaymentTermsApi, trx: Trx, tenantId: string, actor: Actor, partnerIdOrRef: string, visibleSalespeople: string[] | null): Promise<PartnerDefaultView> {
+  const partner = await partnerOr404(api, trx, tenantId, actor, partnerIdOrRef, visibleSalespeople);
   const term = await repo.partnerDefault(trx, tenantId, partner.id);
   return {
     partner: { id: partner.id, ref: partner.ref, name: partner.name },
@@ -240,7 +223,7 @@ export async function getPartnerDefault(trx: Trx, tenantId: string, partnerIdOrR
 
 /** Sets (or with null clears) the term used for a partner's invoices that give neither dueDate nor paymentTerm. */
 export async function setPartnerDefault(api: PaymentTermsApi, trx: Trx, tenantId: string, actor: Actor, partnerIdOrRef: string, termIdOrName: string | null): Promise<PartnerDefaultView> {
-  const partner = await partnerOr404(trx, tenantId, partnerIdOrRef, null);
+  const partner = await partnerOr404(api, trx, tenantId, actor, partnerIdOrRef, null);
   const before = await repo.partnerDefault(trx, tenantId, partner.id);
   let termId: string | null = null;
   if (termIdOrName !== null) {
@@ -252,5 +235,5 @@ export async function setPartnerDefault(api: PaymentTermsApi, trx: Trx, tenantId
     await repo.setPartnerDefault(trx, tenantId, partner.id, termId);
     await api.audit(trx, tenantId, { actor, action: 'partner.default_term_set', entity: 'partner', entityId: partner.id, before: { term: before?.id ?? null }, after: { term: termId } });
   }
-  return getPartnerDefault(trx, tenantId, partner.id, null);
+  return getPartnerDefault(api, trx, tenantId, actor, partner.id, null);
 }

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { notFound } from '../../../core/errors.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
-import { createNote, toNote, type ExampleApi } from '../service.js';
+import type { ExampleApi } from '../context.js';
+import { createNote, toNote } from '../service.js';
 import * as repo from '../repository.js';
 import { ListQuery, NewNote, Note, NoteParams, Problem, Stats } from '../http-schemas.js';
 

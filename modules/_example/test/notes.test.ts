@@ -1,6 +1,7 @@
 import t from 'tap';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
 import { waitFor } from '../../../test/helpers/wait.js';
+import { withTenant } from '../../../core/db/kysely.js';
 
 t.test('a clerk writes a note; the hook counts it, the subscriber publishes it once', async (t) => {
   const h = await buildTestApp(t, { modules: ['example'], background: true });
@@ -30,4 +31,12 @@ t.test('the hook vetoes a note with a banned word: nothing is written, the field
   t.match(res.json().detail, /banned word 'spam'/);
   t.same((await h.request('GET', '/api/example/notes')).json(), [], 'the vetoed note was rolled back');
   t.equal((await h.request('GET', '/api/example/stats')).json().notes, 0);
+});
+
+t.test("another module reads the notes through the example's service (public.ts), typed", async (t) => {
+  const h = await buildTestApp(t, { modules: ['example'] });
+  for (const text of ['Hẹn thanh toán thứ Sáu', 'Đã gửi lại hoá đơn']) t.equal((await h.request('POST', '/api/example/notes', { text })).statusCode, 201);
+  // What a module with `depends: ['example']` gets from api.service('example').
+  const notes = h.app.congno.service('example');
+  t.equal(await withTenant(h.db, h.tenant.id, (trx) => notes.count(trx, h.tenant.id)), 2);
 });

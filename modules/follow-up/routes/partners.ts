@@ -59,7 +59,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     const pdf = await request.tx(async (trx) => {
-      const partner = await partnerOr404(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
+      const partner = await partnerOr404(api, trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
       const contact = await trx.selectFrom('ledger_partner_contact').select('lang').where('tenant_id', '=', tenant.id).where('partner_id', '=', partner.id).where('kind', '=', 'followup').where('lang', 'is not', null).executeTakeFirst();
       return statementPdf(trx, tenant.id, partner.id, request.query.date ?? todayIn(tenant.timezone), localeOf(contact?.lang ?? partner.lang, tenant.locale));
     });
@@ -71,7 +71,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const tenant = tenantOf(request);
     return request.tx(async (trx) => {
-      const partner = await partnerOr404(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
+      const partner = await partnerOr404(api, trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
       return partnerTimeline(trx, tenant.id, partner.id);
     });
   });

@@ -1,14 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { visibleSalespeople } from '../../../core/scope.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
-import { bindDatabase, type FollowUpApi } from '../context.js';
+import type { FollowUpApi } from '../context.js';
 import { getRun, runFollowUp } from '../runs.js';
 import { IdParams, Problem, RunBody, RunDetailOut, RunOut } from '../http-schemas.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as FollowUpApi;
-  // The email sender commits its "handing over" mark in a transaction of its own (see email.ts).
-  bindDatabase(api, app.congno.db);
   const tags = ['follow-up: runs'];
 
   app.post('/runs', {

@@ -7,9 +7,8 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { addDays } from '../../../core/dates.js';
-import { setBankMatched } from '../../../modules/ledger/payments.js';
 import type { TestApp } from '../../../test/helpers/build-test-app.js';
-import { onBooks } from '../../ledger/test/ledger-helpers.js';
+import { onBooks } from '../../ledger/test/fixtures.js';
 import { BASE, followUpApp, invoice, ok, partner, pay, run, status } from './helpers.js';
 
 const DUE = '2026-03-31';
@@ -269,9 +268,10 @@ t.test('payment.reconciled cancels, in its transaction, the reminders not yet se
   const payA = ok(await h.request('POST', '/api/ledger/payments', { partner: 'KH01', date: day(21), amount: '1000000', allocations: [{ invoice: a.id, amount: '1000000' }] }));
   const payB = ok(await h.request('POST', '/api/ledger/payments', { partner: 'KH02', date: day(21), amount: '700000', allocations: [{ invoice: b1.id, amount: '700000' }] }));
   t.same((await actionRows(h)).map((r) => r.state), ['pending', 'pending'], 'registered (in payment), not yet confirmed by the bank');
+  const { payments } = h.app.congno.service('ledger');
   await onBooks(h, async (books) => {
-    await setBankMatched(books, payA.id, true);
-    await setBankMatched(books, payB.id, true);
+    await payments.setBankMatched(books, payA.id, true);
+    await payments.setBankMatched(books, payB.id, true);
   });
   const rows = await h.db.selectFrom('followup_action').innerJoin('ledger_partner as p', 'p.id', 'followup_action.partner_id').select(['p.ref', 'state', 'result']).orderBy('p.ref').execute();
   t.match(rows, [

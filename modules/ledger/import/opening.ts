@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import crypto from 'node:crypto';
 import { badRequest } from '../../../core/errors.js';
 import { compareDates } from '../../../core/dates.js';
-import { show, type Books } from '../books.js';
+import { show, type Books } from '../context.js';
 import { OPENING_COUNTERPART } from '../accounts.js';
 import { layout, readers, type ColumnDef, type RowReader } from './columns.js';
 import { RowErrors, fileProblem } from './errors.js';

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import crypto from 'node:crypto';
 import { conflict } from '../../../core/errors.js';
-import { show, type Books } from '../books.js';
+import { show, type Books } from '../context.js';
 import type { Address, Trust } from '../tables.js';
 import { layout, readers, type ColumnDef } from './columns.js';
 import { RowErrors, fileProblem } from './errors.js';

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { badRequest } from '../../../core/errors.js';
-import { show, today, type Books } from '../books.js';
+import { show, today, type Books } from '../context.js';
 import { eachPage, type ExportColumn, type Lang, type TableSink } from './export.js';
 import { openItemsAsOf } from './open-items.js';
 import { big, partnerScope, reportQueries, queryDate, type ReportFilter } from './scope.js';

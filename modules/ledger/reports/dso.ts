@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { daysBetween } from '../../../core/dates.js';
 import { divideRounded } from '../../../core/money.js';
-import { show, today, type Books } from '../books.js';
+import { show, today, type Books } from '../context.js';
 import type { ExportColumn, Lang, TableSink } from './export.js';
 import { big, partnerScope, reportQueries, period, queryDate, type ReportFilter } from './scope.js';
 

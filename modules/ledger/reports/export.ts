@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type RawBuilder } from 'kysely';
 import { currencyExponent } from '../../../core/money.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
-import type { Books, LedgerApi } from '../books.js';
+import type { Books, LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
 
 export type ExportFormat = 'csv' | 'xlsx';

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { today, type Books } from '../books.js';
+import { today, type Books } from '../context.js';
 import type { PartnerScope } from './scope.js';
 
 /**

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { badRequest } from '../../../core/errors.js';
 import { compareDates, isIsoDate } from '../../../core/dates.js';
-import type { Books } from '../books.js';
+import type { Books } from '../context.js';
 import { resolvePartner } from '../partners.js';
 
 /** The partner filters every report accepts. */

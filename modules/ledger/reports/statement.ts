@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { daysBetween } from '../../../core/dates.js';
-import { show, today, type Books } from '../books.js';
+import { show, today, type Books } from '../context.js';
 import { resolvePartner } from '../partners.js';
 import type { MoveKind } from '../tables.js';
 import { eachPage, type ExportColumn, type Lang, type TableSink } from './export.js';

@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import { show, today, type Books } from '../books.js';
+import { show, today, type Books } from '../context.js';
 import { eachPage, type ExportColumn, type Lang, type TableSink } from './export.js';
 import { big, partnerScope, reportQueries, period, queryDate, type ReportFilter } from './scope.js';
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import type { LedgerApi } from '../books.js';
+import type { LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
 import { checkDate } from '../partners.js';
 import { badRequest } from '../../../core/errors.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { LedgerApi } from '../books.js';
+import type { LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
 import { createInvoice, deleteDraft, getInvoice, postInvoice, reverseInvoice } from '../invoices.js';
 import { writeOff } from '../payments.js';

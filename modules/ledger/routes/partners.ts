@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { LedgerApi } from '../books.js';
+import type { LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
 import { createPartner, getPartner, listPartners, updatePartner } from '../partners.js';
 import { NewPartner, PartnerList, PartnerOut, PartnerParams, PartnerPatch, PartnerQuery, Problem } from '../http-schemas.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { LedgerApi } from '../books.js';
+import type { LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
 import { registerPaymentsInBulk } from '../payments-bulk.js';
 import { allocateCredit, getPayment, registerPayment, reversePayment, unallocatePayment } from '../payments.js';

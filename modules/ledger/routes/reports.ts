@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { todayIn } from '../../../core/dates.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
-import type { LedgerApi } from '../books.js';
+import type { LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
 import { Problem } from '../http-schemas.js';
 import { aging, exportAging } from '../reports/aging.js';

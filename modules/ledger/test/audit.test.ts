@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { withTenant } from '../../../core/db/kysely.js';
 import { setBankMatched } from '../payments.js';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
-import { ok, onBooks } from './ledger-helpers.js';
+import { ok, onBooks } from './fixtures.js';
 
 interface AuditRow { action: string; entity: string; entity_id: string; actor_user_id: string | null; before: any; after: any }
 

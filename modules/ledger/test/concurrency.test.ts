@@ -1,7 +1,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { invoiceNow, newPartner, ok, onBooks, postedInvoice } from './ledger-helpers.js';
+import { invoiceNow, newPartner, ok, onBooks, postedInvoice } from './fixtures.js';
 import { setBankMatched } from '../payments.js';
 
 /** What the database says about an invoice: its open residual and what is allocated to it (partials still counting). */

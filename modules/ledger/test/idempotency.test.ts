@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
-import { count, invoiceNow, newPartner, ok } from './ledger-helpers.js';
+import { count, invoiceNow, newPartner, ok } from './fixtures.js';
 
 t.test('a retried invoice or payment POST with the same Idempotency-Key creates nothing twice', async (t) => {
   const h = await buildTestApp(t, { modules: ['ledger'] });

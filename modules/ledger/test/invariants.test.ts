@@ -14,7 +14,6 @@ import t from 'tap';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { addDays, daysBetween, todayIn } from '../../../core/dates.js';
-import { registerInstallmentProvider } from '../invoices.js';
 import { buildTestApp, type TestApp } from '../../../test/helpers/build-test-app.js';
 
 const TODAY = todayIn('Asia/Ho_Chi_Minh');
@@ -63,9 +62,9 @@ function equal(actual: unknown, expected: unknown, what: string): void {
 t.test('balances, statements and aging agree after random sequences, and aging of past days replays them', async (t) => {
   const h = await buildTestApp(t, { modules: ['ledger'] });
   // Instalments without the payment-terms module: a provider on the ledger's own extension point.
-  registerInstallmentProvider('ledger', {
+  h.app.congno.service('ledger').installments.register('ledger', {
     defaultTerm: async () => null,
-    plan: async (_ctx, term, date, total) => {
+    plan: async (_books, term, date, total) => {
       const n = Number(term.split('-')[1]);
       const part = total / BigInt(n);
       const installments = Array.from({ length: n }, (_, i) => ({ dueDate: addDays(date, 10 + 30 * i), amount: i === n - 1 ? total - part * BigInt(n - 1) : part }));

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
 import { postInvoice } from '../invoices.js';
 import { isValidPaymentReference } from '../payment-reference.js';
-import { count, invoiceNow, newPartner, ok, onBooks, postedInvoice } from './ledger-helpers.js';
+import { count, invoiceNow, newPartner, ok, onBooks, postedInvoice } from './fixtures.js';
 
 const line = (description: string, quantity: string, unitPrice: string, taxRate?: string) => ({ description, quantity, unitPrice, ...(taxRate ? { taxRate } : {}) });
 

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
-import { count, newPartner, ok, postedInvoice } from './ledger-helpers.js';
+import { count, newPartner, ok, postedInvoice } from './fixtures.js';
 
 // JSON numbers are taken where exact in USD (5, 5.5: see numbers.test.ts); these are not.
 const NOT_MONEY: unknown[] = ['0.001', '-5', '1e3', '1,000', '1.000,50', ' 5', '5.', '.5', '+5', '0x10', 'NaN', 'Infinity', '', 5.555, 0.30000000000000004, 2 ** 53 + 2, 1e21, -5, 0, null, true];

@@ -5,7 +5,7 @@
  */
 import t, { type Test } from 'tap';
 import { buildTestApp, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { count, newPartner, ok } from './ledger-helpers.js';
+import { count, newPartner, ok } from './fixtures.js';
 
 /** A refusal: 400 problem naming `field` and asking for a decimal string. */
 async function refused(t: Test, h: TestApp, method: 'POST', url: string, body: unknown, field: string, what: string): Promise<void> {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
-import { newPartner, ok, postedInvoice } from './ledger-helpers.js';
+import { newPartner, ok, postedInvoice } from './fixtures.js';
 
 t.test('a partner with a Vietnamese address without district and a follow-up contact', async (t) => {
   const h = await buildTestApp(t, { modules: ['ledger'] });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { sql } from 'kysely';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
-import { newPartner, ok, postedInvoice } from './ledger-helpers.js';
+import { newPartner, ok, postedInvoice } from './fixtures.js';
 
 t.test('a reversed payment opens its invoices again and is neither credit nor money in the bank', async (t) => {
   const h = await buildTestApp(t, { modules: ['ledger'] });

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../../test/helpers/build-test-app.js';
 import { registerPaymentsInBulk } from '../payments-bulk.js';
 import { setBankMatched, type PaymentInput } from '../payments.js';
-import { ok, onBooks } from './ledger-helpers.js';
+import { ok, onBooks } from './fixtures.js';
 
 const PARTNERS = ['KH01', 'KH02', 'KH03', 'KH04'];
 

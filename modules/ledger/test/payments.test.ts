@@ -2,7 +2,7 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { setBankMatched } from '../payments.js';
 import { buildTestApp, type TestApp } from '../../../test/helpers/build-test-app.js';
-import { count, invoiceNow, newPartner, ok, onBooks, postedInvoice } from './ledger-helpers.js';
+import { count, invoiceNow, newPartner, ok, onBooks, postedInvoice } from './fixtures.js';
 
 const pay = (h: TestApp, body: Record<string, unknown>) => h.request('POST', '/api/ledger/payments', body);
 const balance = async (h: TestApp, ref: string) => ok(await h.request('GET', `/api/ledger/partners/${ref}`)).balance;

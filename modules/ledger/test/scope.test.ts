@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
-import { newPartner, ok, postedInvoice } from './ledger-helpers.js';
+import { newPartner, ok, postedInvoice } from './fixtures.js';
 
 t.test('a salesperson sees only their partners, a manager their team\'s; neither writes', async (t) => {
   const h = await buildTestApp(t, { modules: ['ledger'] });

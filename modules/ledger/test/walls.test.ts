@@ -2,7 +2,7 @@ import t from 'tap';
 import { sql } from 'kysely';
 import { withTenant, type Trx } from '../../../core/db/kysely.js';
 import { buildTestApp } from '../../../test/helpers/build-test-app.js';
-import { newPartner, postedInvoice } from './ledger-helpers.js';
+import { newPartner, postedInvoice } from './fixtures.js';
 
 // The database itself refuses what no code path should ever write, as the application role.
 t.test('the database refuses unbalanced entries and changes to posted lines', async (t) => {

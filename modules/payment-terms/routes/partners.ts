@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../../core/scope.js';
-import { getPartnerDefault, setPartnerDefault, type PaymentTermsApi } from '../service.js';
+import type { PaymentTermsApi } from '../context.js';
+import { getPartnerDefault, setPartnerDefault } from '../service.js';
 import { DefaultTermBody, DefaultTermOut, PartnerParams, Problem } from '../http-schemas.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
@@ -12,7 +13,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: "A partner's default payment term", params: PartnerParams, response: { 200: DefaultTermOut, 404: Problem } },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx(async (trx) => getPartnerDefault(trx, tenant.id, request.params.partnerId, await visibleSalespeople(trx, tenant.id, request.auth)));
+    return request.tx(async (trx) => getPartnerDefault(api, trx, tenant.id, request.actor, request.params.partnerId, await visibleSalespeople(trx, tenant.id, request.auth)));
   });
 
   app.put('/partners/:partnerId/default-term', {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { tenantOf } from '../../../core/plugins/auth.js';
-import { archiveTerm, createTerm, getTerm, listTerms, previewTerm, updateTerm, type PaymentTermsApi } from '../service.js';
+import type { PaymentTermsApi } from '../context.js';
+import { archiveTerm, createTerm, getTerm, listTerms, previewTerm, updateTerm } from '../service.js';
 import { ListQuery, NewTerm, PreviewBody, PreviewOut, Problem, TermOut, TermParams, VersionQuery } from '../http-schemas.js';
 
 const WRITERS: ('accountant' | 'clerk')[] = ['accountant', 'clerk'];

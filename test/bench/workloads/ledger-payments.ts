@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { withTenant } from '../../../core/db/kysely.js';
 import { SYSTEM_ACTOR } from '../../../core/events/types.js';
-import { createModuleApi } from '../../../core/modules/api.js';
-import type { Books, LedgerApi } from '../../../modules/ledger/books.js';
+import type { Books, LedgerApi } from '../../../modules/ledger/context.js';
 import type { PaymentInput } from '../../../modules/ledger/payments.js';
 import { registerPaymentsInBulk } from '../../../modules/ledger/payments-bulk.js';
 import { ledgerServer } from '../lib/ledger-dataset.js';
@@ -32,17 +31,12 @@ async function customersWithOpenInvoices(db: BenchServer['app']['congno']['db'],
   return rows;
 }
 
+/** The tenant's books through the ledger's service, as another module opens them. */
 function ledgerBooks(server: BenchServer) {
   const { congno } = server.app;
-  const manifest = congno.modules.find((m) => m.manifest.name === 'ledger')!.manifest;
-  const api = createModuleApi(manifest, { bus: congno.bus, jobs: [], runtimes: new Map(), enablement: () => congno.enablement, log: server.app.log }).api as unknown as LedgerApi;
-  return async <T>(fn: (books: Books) => Promise<T>): Promise<T> => {
-    const tenant = await congno.db.selectFrom('core_tenant').select(['currency', 'timezone']).where('id', '=', server.tenant.id).executeTakeFirstOrThrow();
-    return withTenant(congno.db, server.tenant.id, async (trx) => fn({
-      api, trx, tenantId: server.tenant.id, currency: tenant.currency.trim(), timezone: tenant.timezone, actor: SYSTEM_ACTOR,
-      settings: await api.settings(trx, server.tenant.id), visibleSalespeople: null,
-    }));
-  };
+  const ledger = congno.service('ledger');
+  return async <T>(fn: (books: Books) => Promise<T>): Promise<T> =>
+    withTenant(congno.db, server.tenant.id, async (trx) => fn(await ledger.books.open(trx, server.tenant.id, SYSTEM_ACTOR) as Books));
 }
 
 const ledgerPayments: Workload = {

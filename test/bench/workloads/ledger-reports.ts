@@ -4,8 +4,7 @@ import { addDays, dayOfMonthAfter, endOfMonth } from '../../../core/dates.js';
 import { createPool, withTenant, type Db } from '../../../core/db/kysely.js';
 import type { Tables } from '../../../core/db/tables.js';
 import { SYSTEM_ACTOR } from '../../../core/events/types.js';
-import { createModuleApi } from '../../../core/modules/api.js';
-import type { Books, LedgerApi } from '../../../modules/ledger/books.js';
+import type { Books, LedgerApi } from '../../../modules/ledger/context.js';
 import { aging } from '../../../modules/ledger/reports/aging.js';
 import { ledgerServer, partnerIds } from '../lib/ledger-dataset.js';
 import type { LoadResult } from '../lib/load.js';
@@ -59,13 +58,8 @@ async function explainAging(ctx: BenchContext, server: BenchServer, asOf: string
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }), log: (e) => { if (e.level === 'query') captured.push(e.query); } });
   try {
     const { congno } = server.app;
-    const manifest = congno.modules.find((m) => m.manifest.name === 'ledger')!.manifest;
-    const api = createModuleApi(manifest, { bus: congno.bus, jobs: [], runtimes: new Map(), enablement: () => congno.enablement, log: server.app.log }).api as unknown as LedgerApi;
-    const tenant = await db.selectFrom('core_tenant').select(['currency', 'timezone']).where('id', '=', server.tenant.id).executeTakeFirstOrThrow();
-    const onBooks = <T>(fn: (books: Books) => Promise<T>) => withTenant(db, server.tenant.id, async (trx) => fn({
-      api, trx, tenantId: server.tenant.id, currency: tenant.currency.trim(), timezone: tenant.timezone, actor: SYSTEM_ACTOR,
-      settings: await api.settings(trx, server.tenant.id), visibleSalespeople: null,
-    }));
+    const ledger = congno.service('ledger');
+    const onBooks = <T>(fn: (books: Books) => Promise<T>) => withTenant(db, server.tenant.id, async (trx) => fn(await ledger.books.open(trx, server.tenant.id, SYSTEM_ACTOR) as Books));
     await onBooks((books) => aging(books, { asOf }));
     const report = captured.find((q) => q.sql.includes('width_bucket'));
     if (!report) return ctx.log('explain: the aging query was not seen');

@@ -1,24 +1,18 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { withTenant } from '../../../core/db/kysely.js';
 import { SYSTEM_ACTOR, type Actor } from '../../../core/events/types.js';
-import { createModuleApi } from '../../../core/modules/api.js';
-import type { Books, LedgerApi } from '../books.js';
+import type { Books } from '../context.js';
 import type { TestApp } from '../../../test/helpers/build-test-app.js';
 
 /**
- * Runs `fn` on the test tenant's books in one transaction, as a route would (the ledger's
- * services called directly: what another module reaches through `api.service('ledger', …)`).
- * Throw inside `fn` to roll everything back.
+ * Runs `fn` on the test tenant's books in one transaction, opened through the ledger's service as
+ * another module opens them (`api.service('ledger').books.open`). Typed as the ledger's own
+ * `Books` for its tests; another module's test uses it as `LedgerBooks` with
+ * `h.app.congno.service('ledger')`. Throw inside `fn` to roll everything back.
  */
 export async function onBooks<T>(h: TestApp, fn: (books: Books) => Promise<T>, actor: Actor = SYSTEM_ACTOR): Promise<T> {
-  const { congno } = h.app;
-  const manifest = congno.modules.find((m) => m.manifest.name === 'ledger')!.manifest;
-  const api = createModuleApi(manifest, { bus: congno.bus, jobs: [], runtimes: new Map(), enablement: () => congno.enablement, log: h.app.log }).api as unknown as LedgerApi;
-  const tenant = await h.db.selectFrom('core_tenant').select(['currency', 'timezone']).where('id', '=', h.tenant.id).executeTakeFirstOrThrow();
-  return withTenant(h.db, h.tenant.id, async (trx) => fn({
-    api, trx, tenantId: h.tenant.id, currency: tenant.currency.trim(), timezone: tenant.timezone, actor,
-    settings: await api.settings(trx, h.tenant.id), visibleSalespeople: null,
-  }));
+  const ledger = h.app.congno.service('ledger');
+  return withTenant(h.db, h.tenant.id, async (trx) => fn(await ledger.books.open(trx, h.tenant.id, actor) as Books));
 }
 
 /** Asserts a 2xx and returns the JSON body; the response body is the failure message. */
