@@ -62,8 +62,11 @@ t.test('a subscriber that fails twice then succeeds runs three times; its databa
   t.equal(delivery.attempts, 3);
   t.equal(delivery.last_error, null, 'the last error is cleared once delivered');
   t.same(runsOf('journal:sync-bank'), [1, 2, 3], 'ran exactly three times, told its attempt number each time');
-  t.same(await effects(h, h.tenant.id), [{ kind: 'synced', ref: 'BANK-2025-03-10', attempt: 3 }],
+  const rows = await effects(h, h.tenant.id);
+  t.same(rows.filter((r) => r.kind === 'synced'), [{ kind: 'synced', ref: 'BANK-2025-03-10', attempt: 3 }],
     'only the successful attempt left a row: the failed ones were rolled back');
+  t.same(rows.filter((r) => r.kind === 'calling-bank').map((r) => r.attempt), [1, 2, 3],
+    'what each attempt committed through ctx.db before calling out stays, failed attempts too');
 });
 
 t.test('a subscriber that always fails becomes a dead letter; an admin lists it and retries it', async (t) => {
