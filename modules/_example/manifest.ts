@@ -3,9 +3,11 @@ import { defineModule } from '../../core/modules/manifest.js';
 
 export default defineModule({
   name: 'example',
-  version: '1.0.0',
+  version: '1.1.0',
   summary: 'Notes on a tenant: a small module that shows every part a congno module can have',
   depends: [],
+  // A note may name a customer when the tenant keeps its books in congno (service.ts, notePartner).
+  optional: ['ledger'],
   core: '^0.1.0',
   settings: Type.Object({
     /** A note containing one of these words is refused (shows a hook's veto). */

@@ -2,8 +2,13 @@ import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import './tables.js';
 
-export async function insertNote(trx: Trx, tenantId: string, text: string, authorUserId: string | null) {
-  return trx.insertInto('example_note').values({ tenant_id: tenantId, text, author_user_id: authorUserId, published_at: null, publish_key: null })
+export interface NotePartner { id: string; ref: string; name: string }
+
+export async function insertNote(trx: Trx, tenantId: string, text: string, authorUserId: string | null, partner: NotePartner | null) {
+  return trx.insertInto('example_note').values({
+    tenant_id: tenantId, text, author_user_id: authorUserId, published_at: null, publish_key: null,
+    partner_id: partner?.id ?? null, partner_ref: partner?.ref ?? null, partner_name: partner?.name ?? null,
+  })
     .returningAll().executeTakeFirstOrThrow();
 }
 

@@ -10,6 +10,14 @@ export interface ExampleNoteTable {
   published_at: Date | null;
   /** The idempotency key the publisher used (eventId:subscriberId). */
   publish_key: string | null;
+  /**
+   * The customer the note is about, found through the ledger's service when the tenant has the
+   * ledger. No foreign key: the ledger is optional, so its tables may not exist. The ref and name
+   * are kept as they were when the note was written.
+   */
+  partner_id: string | null;
+  partner_ref: string | null;
+  partner_name: string | null;
 }
 
 export interface ExampleNoteCounterTable {

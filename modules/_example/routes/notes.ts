@@ -24,7 +24,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Write a note', body: NewNote, response: { 201: Note, 400: Problem } },
   }, async (request, reply) => {
     const tenant = tenantOf(request);
-    const note = await request.tx((trx) => createNote(api, trx, tenant.id, request.actor, request.body.text));
+    const note = await request.tx((trx) => createNote(api, trx, tenant.id, request.actor, request.body.text, request.body.partner));
     return reply.status(201).send(note);
   });
 

@@ -40,3 +40,26 @@ t.test("another module reads the notes through the example's service (public.ts)
   const notes = h.app.congno.service('example');
   t.equal(await withTenant(h.db, h.tenant.id, (trx) => notes.count(trx, h.tenant.id)), 2);
 });
+
+t.test('a note names a customer through the ledger (an optional module) when the tenant has it', async (t) => {
+  const h = await buildTestApp(t, { modules: ['example', 'ledger'] });
+  t.equal((await h.request('POST', '/api/ledger/partners', { ref: 'KH001', name: 'Công ty TNHH Minh Phát' })).statusCode, 201);
+  const created = await h.request('POST', '/api/example/notes', { text: 'Hẹn thanh toán thứ Sáu', partner: 'KH001' });
+  t.equal(created.statusCode, 201);
+  t.match(created.json().partner, { ref: 'KH001', name: 'Công ty TNHH Minh Phát' });
+  t.equal((await h.request('GET', `/api/example/notes/${created.json().id}`)).json().partner.ref, 'KH001');
+
+  const unknown = await h.request('POST', '/api/example/notes', { text: 'Ai đây?', partner: 'KH404' });
+  t.equal(unknown.statusCode, 400);
+  t.equal(unknown.json().field, 'partner');
+  t.match(unknown.json().detail, /no partner 'KH404'/);
+});
+
+t.test('without the ledger a note cannot name a customer, and says why', async (t) => {
+  const h = await buildTestApp(t, { modules: ['example'] });
+  const res = await h.request('POST', '/api/example/notes', { text: 'Hẹn thanh toán thứ Sáu', partner: 'KH001' });
+  t.equal(res.statusCode, 400);
+  t.equal(res.json().field, 'partner');
+  t.match(res.json().detail, /ledger module is not enabled/);
+  t.same((await h.request('GET', '/api/example/notes')).json(), [], 'nothing written');
+});
