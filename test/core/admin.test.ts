@@ -156,7 +156,7 @@ t.test('settings: defaults, validation against the schema, secrets masked', asyn
     const url = `/tenants/${h.tenant.slug}/modules/example`;
     const initial = await admin(h, 'GET', url);
     t.equal(initial.statusCode, 200);
-    t.same(initial.json(), { state: 'enabled', version: '1.0.0', settings: { bannedWords: [], maxLength: 2000 } }, 'defaults filled in');
+    t.same(initial.json(), { state: 'enabled', version: '1.1.0', settings: { bannedWords: [], maxLength: 2000 } }, 'defaults filled in');
 
     const patched = await admin(h, 'PATCH', url, { settings: { maxLength: 40 } });
     t.equal(patched.statusCode, 200);

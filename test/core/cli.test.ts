@@ -135,11 +135,11 @@ const moduleState = async () => (await db.selectFrom('core_tenant_module as m').
 t.test('modules: list, and enable prints the closure', async (t) => {
   const [list, enabled] = await Promise.all([here('module', 'list'), congno('module', 'enable', 'acme', 'example')]);
   t.equal(list.code, 0);
-  t.match(list.stdout, /^MODULE\s+VERSION\s+DEPENDS\s+SUMMARY\nexample\s+1\.0\.0\s+-\s+Notes on a tenant/);
+  t.match(list.stdout, /^MODULE\s+VERSION\s+DEPENDS\s+SUMMARY\nexample\s+1\.1\.0\s+-\s+Notes on a tenant/);
 
   t.equal(enabled.code, 0, enabled.stderr);
   t.equal(enabled.stdout, 'example\n', 'the enabled closure, one module a line');
-  t.same(await moduleState(), [{ module: 'example', state: 'enabled', version: '1.0.0' }]);
+  t.same(await moduleState(), [{ module: 'example', state: 'enabled', version: '1.1.0' }]);
   const audit = await db.selectFrom('core_audit').select(['action', 'entity_id', 'actor_user_id']).execute();
   t.same(audit, [{ action: 'module.enabled', entity_id: 'example', actor_user_id: null }], 'audited, as the system');
 
@@ -195,7 +195,7 @@ t.test('modules: disable keeps the data, and says when there is nothing to do', 
   const disabled = await here('module', 'disable', 'acme', 'example');
   t.equal(disabled.code, 0, disabled.stderr);
   t.equal(disabled.stdout, 'example\n');
-  t.same(await moduleState(), [{ module: 'example', state: 'disabled', version: '1.0.0' }], 'disabled, its row kept');
+  t.same(await moduleState(), [{ module: 'example', state: 'disabled', version: '1.1.0' }], 'disabled, its row kept');
   const notes = await sql<{ n: bigint }>`select count(*) as n from example_note`.execute(db);
   t.equal(notes.rows[0].n, 1n, 'the note written before is kept');
   const again = await here('module', 'disable', 'acme', 'example');
