@@ -9,6 +9,7 @@ const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union(
 
 export const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
 export const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const InvoiceParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, description: 'Invoice id or number (e.g. INV/2026/00001, its slashes written %2F)' }) });
 export const PartnerParams = Type.Object({ id: Type.String({ minLength: 1, description: 'Partner id or ref' }) });
 
 export const Address = Type.Object({
@@ -139,3 +140,72 @@ export const ReversePaymentBody = Type.Object({
   date: Type.Optional(Day('Date of the reversal (default: today, or the payment date if later)')),
   reason: Type.Optional(Type.String()),
 }, { additionalProperties: false });
+
+// ---- Working lists ---------------------------------------------------------------------------
+
+const ListFormat = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], {
+  description: 'json (default); csv or xlsx: every row of the filtered list as a file (also chosen by `Accept: text/csv`)',
+}));
+const Paging = {
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Rows per page' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),
+  format: ListFormat,
+  lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')], { description: "Column headers of a file (default: the company's language)" })),
+};
+const Contains = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 100, description }));
+const Q = Contains("The partner's name or ref contains this — any case, with or without Vietnamese diacritics ('minh phat' finds 'Minh Phát')");
+
+export const InvoiceListQuery = Type.Object({
+  ...Paging,
+  partner: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Partner id or ref' })),
+  kind: Type.Optional(Type.Union([Type.Literal('invoice'), Type.Literal('credit_note')])),
+  state: Type.Optional(Type.Union([Type.Literal('draft'), Type.Literal('posted')])),
+  paymentState: Type.Optional(Type.Union(['not_paid', 'partial', 'in_payment', 'paid', 'reversed'].map((s) => Type.Literal(s)))),
+  overdue: Type.Optional(Type.Boolean({ description: 'true: posted, something open, due before today' })),
+  dateFrom: Type.Optional(Day('Invoice date from')), dateTo: Type.Optional(Day('Invoice date to')),
+  dueFrom: Type.Optional(Day('Due date from')), dueTo: Type.Optional(Day('Due date to')),
+  amountMin: Type.Optional(AmountIn('Total at least')), amountMax: Type.Optional(AmountIn('Total at most')),
+  salesperson: Type.Optional(Type.String({ maxLength: 36, description: "The partner's salesperson (user id)" })),
+  currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+  number: Contains('The number contains this (any case)'),
+  q: Q,
+  sort: Type.Optional(Type.Union(['date', '-date', 'dueDate', '-dueDate', 'number', '-number', 'total', '-total', 'residual', '-residual'].map((s) => Type.Literal(s)), { description: 'Default -date (newest first); ties by id' })),
+}, { additionalProperties: false });
+
+const PartnerRef = Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() });
+
+export const InvoiceListOut = Type.Object({
+  items: Type.Array(Type.Object({
+    id: Type.String(), kind: Type.String(), number: Nullable(Type.String()), state: Type.String(), paymentState: Type.String(),
+    partner: PartnerRef, date: Type.String(), dueDate: Nullable(Type.String()), currency: Type.String(), paymentReference: Nullable(Type.String()),
+    total: Amount('Total'), residual: Amount('Still open'), daysOverdue: Type.Integer({ description: 'Days past due today while something is open; 0 otherwise' }),
+  })),
+  next: Nullable(Type.String({ description: 'Cursor of the next page; null on the last' })),
+  total: Type.Object({ count: Type.Integer(), amount: Amount('Σ totals of the filtered list (credit notes negative)'), residual: Amount('Σ still open') }),
+});
+
+export const PaymentListQuery = Type.Object({
+  ...Paging,
+  partner: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Partner id or ref' })),
+  dateFrom: Type.Optional(Day('Payment date from')), dateTo: Type.Optional(Day('Payment date to')),
+  amountMin: Type.Optional(AmountIn('Amount at least')), amountMax: Type.Optional(AmountIn('Amount at most')),
+  journal: Type.Optional(Type.Union([Type.Literal('bank'), Type.Literal('cash')])),
+  bankMatched: Type.Optional(Type.Boolean({ description: 'Confirmed by a bank statement line' })),
+  reversed: Type.Optional(Type.Boolean()),
+  unallocated: Type.Optional(Type.Boolean({ description: "true: part of it is not allocated (the customer's credit)" })),
+  reference: Contains('The reference contains this (any case)'),
+  salesperson: Type.Optional(Type.String({ maxLength: 36, description: "The partner's salesperson (user id)" })),
+  currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$' })),
+  q: Q,
+  sort: Type.Optional(Type.Union(['date', '-date', 'amount', '-amount'].map((s) => Type.Literal(s)), { description: 'Default -date (newest first); ties by id' })),
+}, { additionalProperties: false });
+
+export const PaymentListOut = Type.Object({
+  items: Type.Array(Type.Object({
+    id: Type.String(), partner: PartnerRef, date: Type.String(), amount: Amount('Amount received'), currency: Type.String(),
+    reference: Nullable(Type.String()), journal: Type.String(), bankMatched: Type.Boolean(), reversedOn: Nullable(Type.String()),
+    unallocated: Amount('Not allocated to invoices'),
+  })),
+  next: Nullable(Type.String({ description: 'Cursor of the next page; null on the last' })),
+  total: Type.Object({ count: Type.Integer(), amount: Amount('Σ amounts of the filtered list'), unallocated: Amount('Σ not allocated') }),
+});

@@ -12,3 +12,12 @@ export function withBooks<T>(request: FastifyRequest, api: LedgerApi, fn: (books
     visibleSalespeople: await visibleSalespeople(trx, tenant.id, request.auth),
   }));
 }
+
+/** What a list answers: `format` when given, else a file when `Accept` asks for CSV or a workbook, else JSON. */
+export function listFormat(request: FastifyRequest, format?: 'json' | 'csv' | 'xlsx'): 'json' | 'csv' | 'xlsx' {
+  if (format) return format;
+  const accept = request.headers.accept ?? '';
+  if (/\btext\/csv\b/i.test(accept)) return 'csv';
+  if (/spreadsheetml\.sheet/i.test(accept)) return 'xlsx';
+  return 'json';
+}

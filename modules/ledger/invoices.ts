@@ -11,6 +11,8 @@ import { allocateInOrder, lockLines, openDebits, refreshInvoices, type OpenLine 
 import type { Installment, PaymentState } from './tables.js';
 import type { InstallmentPlan } from './public.js';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 type AuditInput = Omit<AuditEntry, 'module'>;
 
 export interface InvoiceInput {
@@ -207,6 +209,14 @@ export async function creditLines(books: Books, invoiceId: string): Promise<Open
 /** numeric(20, 6) reads back as "2.500000": show it as given ("2.5"). */
 function plainDecimal(value: string): string {
   return value.includes('.') ? value.replace(/0+$/, '').replace(/\.$/, '') : value;
+}
+
+/** An invoice's id from its id or its number (a credit note's too); a 404 when neither is one. */
+export async function invoiceIdOf(books: Books, idOrNumber: string): Promise<string> {
+  if (UUID.test(idOrNumber)) return idOrNumber;
+  const row = await books.trx.selectFrom('ledger_invoice').select('id').where('tenant_id', '=', books.tenantId).where('number', '=', idOrNumber).executeTakeFirst();
+  if (!row) throw notFound(`No invoice ${idOrNumber}.`);
+  return row.id;
 }
 
 export async function getInvoice(books: Books, id: string): Promise<InvoiceView> {

@@ -1,11 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { LedgerApi } from '../context.js';
-import { withBooks } from '../http.js';
-import { createInvoice, deleteDraft, getInvoice, postInvoice, reverseInvoice } from '../invoices.js';
+import { listFormat, withBooks } from '../http.js';
+import { exportInvoices, invoiceTotals, listInvoices } from '../lists.js';
+import { reportLang, sendTable } from '../reports/export.js';
+import { reportResponse } from '../reports/http-schemas.js';
+import { todayIn } from '../../../core/dates.js';
+import { tenantOf } from '../../../core/plugins/auth.js';
+import { createInvoice, deleteDraft, getInvoice, invoiceIdOf, postInvoice, reverseInvoice } from '../invoices.js';
 import { writeOff } from '../payments.js';
 import { postInvoicesInBulk } from '../invoices-bulk.js';
-import { IdParams, InvoiceOut, NewInvoice, Problem, ReverseBody, WriteOffBody } from '../http-schemas.js';
+import { InvoiceListOut, InvoiceParams, InvoiceListQuery, InvoiceOut, NewInvoice, Problem, ReverseBody, WriteOffBody } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 
@@ -27,33 +32,49 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => postInvoicesInBulk(b, request.body.invoices))));
 
+  app.get('/invoices', {
+    schema: {
+      tags, summary: 'Invoices and credit notes: filters, sorting, cursor paging, the count and sums of the filtered list; CSV or XLSX of every row',
+      querystring: InvoiceListQuery, response: { 200: reportResponse(InvoiceListOut, 'A page of the list'), 400: Problem },
+    },
+  }, async (request, reply) => {
+    const { limit, cursor, format, lang, ...filter } = request.query;
+    const as = listFormat(request, format);
+    if (as === 'json') {
+      return withBooks(request, api, async (b) => ({ ...(await listInvoices(b, filter, limit, cursor)), total: await invoiceTotals(b, filter) }));
+    }
+    const name = `invoices-${todayIn(tenantOf(request).timezone)}`;
+    return sendTable(request, reply, api, { format: as, name, sheet: 'Invoices', lang: reportLang(request, lang) }, (b, start) => exportInvoices(b, filter, reportLang(request, lang), start));
+  });
+
   app.get('/invoices/:id', {
-    schema: { tags, summary: 'An invoice or credit note, current', params: IdParams, response: { 200: InvoiceOut, 404: Problem } },
-  }, async (request) => withBooks(request, api, (b) => getInvoice(b, request.params.id)));
+    schema: { tags, summary: 'An invoice or credit note, current', params: InvoiceParams, response: { 200: InvoiceOut, 404: Problem } },
+  }, async (request) => withBooks(request, api, async (b) => getInvoice(b, await invoiceIdOf(b, request.params.id))));
 
   app.post('/invoices/:id/post', {
     config: WRITE,
-    schema: { tags, summary: 'Post a draft: number, payment reference, journal entry', params: IdParams, response: { 200: InvoiceOut, 404: Problem, 409: Problem } },
-  }, async (request) => withBooks(request, api, (b) => postInvoice(b, request.params.id)));
+    schema: { tags, summary: 'Post a draft: number, payment reference, journal entry', params: InvoiceParams, response: { 200: InvoiceOut, 404: Problem, 409: Problem } },
+  }, async (request) => withBooks(request, api, async (b) => postInvoice(b, await invoiceIdOf(b, request.params.id))));
 
   app.post('/invoices/:id/reverse', {
     config: WRITE,
-    schema: { tags, summary: 'Reverse by a credit note (whole or given lines)', params: IdParams, body: Type.Optional(ReverseBody), response: { 200: Type.Object({ invoice: InvoiceOut, creditNote: InvoiceOut }), 400: Problem, 404: Problem, 409: Problem } },
-  }, async (request) => withBooks(request, api, (b) => reverseInvoice(b, request.params.id, request.body ?? {})));
+    schema: { tags, summary: 'Reverse by a credit note (whole or given lines)', params: InvoiceParams, body: Type.Optional(ReverseBody), response: { 200: Type.Object({ invoice: InvoiceOut, creditNote: InvoiceOut }), 400: Problem, 404: Problem, 409: Problem } },
+  }, async (request) => withBooks(request, api, async (b) => reverseInvoice(b, await invoiceIdOf(b, request.params.id), request.body ?? {})));
 
   app.post('/invoices/:id/write-off', {
     config: WRITE,
-    schema: { tags, summary: 'Write off a small residual to the write-off account', params: IdParams, body: Type.Optional(WriteOffBody), response: { 200: InvoiceOut, 400: Problem, 404: Problem, 409: Problem } },
+    schema: { tags, summary: 'Write off a small residual to the write-off account', params: InvoiceParams, body: Type.Optional(WriteOffBody), response: { 200: InvoiceOut, 400: Problem, 404: Problem, 409: Problem } },
   }, async (request) => withBooks(request, api, async (b) => {
-    await writeOff(b, request.params.id, request.body ?? {});
-    return getInvoice(b, request.params.id);
+    const id = await invoiceIdOf(b, request.params.id);
+    await writeOff(b, id, request.body ?? {});
+    return getInvoice(b, id);
   }));
 
   app.delete('/invoices/:id', {
     config: { roles: WRITE.roles },
-    schema: { tags, summary: 'Delete a draft', params: IdParams, response: { 200: Type.Object({ deleted: Type.Boolean() }), 404: Problem, 409: Problem } },
+    schema: { tags, summary: 'Delete a draft', params: InvoiceParams, response: { 200: Type.Object({ deleted: Type.Boolean() }), 404: Problem, 409: Problem } },
   }, async (request) => withBooks(request, api, async (b) => {
-    await deleteDraft(b, request.params.id);
+    await deleteDraft(b, await invoiceIdOf(b, request.params.id));
     return { deleted: true };
   }));
 };

@@ -1,10 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { LedgerApi } from '../context.js';
-import { withBooks } from '../http.js';
+import { listFormat, withBooks } from '../http.js';
+import { exportPayments, listPayments, paymentTotals } from '../lists.js';
+import { reportLang, sendTable } from '../reports/export.js';
+import { reportResponse } from '../reports/http-schemas.js';
+import { todayIn } from '../../../core/dates.js';
+import { tenantOf } from '../../../core/plugins/auth.js';
 import { registerPaymentsInBulk } from '../payments-bulk.js';
 import { allocateCredit, getPayment, registerPayment, reversePayment, unallocatePayment } from '../payments.js';
-import { AllocationBody, IdParams, NewPayment, PaymentOut, Problem, ReversePaymentBody, UnallocateBody } from '../http-schemas.js';
+import { AllocationBody, IdParams, NewPayment, PaymentListOut, PaymentListQuery, PaymentOut, Problem, ReversePaymentBody, UnallocateBody } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 
@@ -28,6 +33,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => registerPaymentsInBulk(b, request.body.payments))));
+
+  app.get('/payments', {
+    schema: {
+      tags, summary: 'Payments received: filters, sorting, cursor paging, the count and sums of the filtered list; CSV or XLSX of every row',
+      querystring: PaymentListQuery, response: { 200: reportResponse(PaymentListOut, 'A page of the list'), 400: Problem },
+    },
+  }, async (request, reply) => {
+    const { limit, cursor, format, lang, ...filter } = request.query;
+    const as = listFormat(request, format);
+    if (as === 'json') {
+      return withBooks(request, api, async (b) => ({ ...(await listPayments(b, filter, limit, cursor)), total: await paymentTotals(b, filter) }));
+    }
+    const name = `payments-${todayIn(tenantOf(request).timezone)}`;
+    return sendTable(request, reply, api, { format: as, name, sheet: 'Payments', lang: reportLang(request, lang) }, (b, start) => exportPayments(b, filter, reportLang(request, lang), start));
+  });
 
   app.get('/payments/:id', {
     schema: { tags, summary: 'A payment and where it is allocated', params: IdParams, response: { 200: PaymentOut, 404: Problem } },

@@ -1,0 +1,372 @@
+/**
+ * The clerk's working lists of invoices (and credit notes) and payments: filters, a stable order
+ * with cursor paging, the count and sums of the whole filtered set, the sales role's scope, and
+ * every row of the same filtered list for an export.
+ *
+ * Paging is by keyset: the cursor holds the sort key and id of the last row shown, so rows
+ * inserted or changed between two pages are neither lost nor shown twice (a row whose sort key
+ * changes may move to a page already read — as in any keyset list).
+ */
+import { sql, type RawBuilder } from 'kysely';
+import { badRequest } from '../../core/errors.js';
+import { isIsoDate } from '../../core/dates.js';
+import { show, today, money, type Books } from './context.js';
+import type { PaymentState } from './tables.js';
+import { eachPage, type CellKind, type ExportColumn, type TableSink } from './reports/export.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Folding for a search "in any case and with or without Vietnamese diacritics": every Latin
+ * letter with marks (Latin-1 to Latin Extended Additional, which holds Vietnamese) maps to its
+ * base letter, đ/Đ to d. The same map runs in SQL (translate) and here, on the search text.
+ */
+const FOLD = (() => {
+  let from = '';
+  let to = '';
+  const add = (lo: number, hi: number) => {
+    for (let c = lo; c <= hi; c++) {
+      const ch = String.fromCharCode(c);
+      const base = ch.normalize('NFD').replace(/\p{M}/gu, '');
+      if (base.length === 1 && /[A-Za-z]/.test(base) && base !== ch) { from += ch; to += base.toLowerCase(); }
+    }
+  };
+  add(0xc0, 0x24f);
+  add(0x1e00, 0x1eff);
+  from += 'đĐ';
+  to += 'dd';
+  return { from, to, map: new Map([...from].map((c, i) => [c, to[i]])) };
+})();
+
+export function fold(text: string): string {
+  return [...text].map((c) => FOLD.map.get(c) ?? c).join('').toLowerCase();
+}
+
+const folded = (column: RawBuilder<unknown>) => sql`lower(translate(${column}, ${FOLD.from}, ${FOLD.to}))`;
+const contains = (column: RawBuilder<unknown>, text: string) => sql`strpos(lower(${column}), ${text.toLowerCase()}) > 0`;
+
+function checkDate(value: string | undefined, field: string): string | undefined {
+  if (value !== undefined && !isIsoDate(value)) throw badRequest(`${field} '${value}' is not a date (YYYY-MM-DD)`, field);
+  return value;
+}
+
+interface Page<T> { items: T[]; next: string | null }
+interface Key { sort: string; value: string | null; id: string }
+
+function encodeCursor(key: Key): string {
+  return Buffer.from(JSON.stringify([key.sort, key.value, key.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string, sort: string): Key {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw badRequest('cursor is not one this list gave (use `next` of the page before)', 'cursor');
+  }
+  if (!Array.isArray(parsed) || parsed.length !== 3 || typeof parsed[0] !== 'string' || (parsed[1] !== null && typeof parsed[1] !== 'string') || typeof parsed[2] !== 'string' || !UUID.test(parsed[2])) {
+    throw badRequest('cursor is not one this list gave (use `next` of the page before)', 'cursor');
+  }
+  if (parsed[0] !== sort) throw badRequest(`cursor belongs to a list sorted by '${parsed[0]}', not '${sort}': start again without a cursor`, 'cursor');
+  return { sort, value: parsed[1], id: parsed[2] };
+}
+
+/** A sort: the SQL key (never null), how its value is kept in a cursor and read back, the direction. */
+interface SortKey { key: RawBuilder<unknown>; cast: 'date' | 'text' | 'bigint'; desc: boolean }
+
+function keyset(sort: SortKey, idColumn: RawBuilder<unknown>, after: Key | null): { where: RawBuilder<unknown> | null; order: RawBuilder<unknown> } {
+  const dir = sort.desc ? sql`desc` : sql`asc`;
+  const order = sql`${sort.key} ${dir}, ${idColumn} ${dir}`;
+  if (!after) return { where: null, order };
+  const value = sql`${after.value}::${sql.raw(sort.cast)}`;
+  const where = sort.desc ? sql`(${sort.key}, ${idColumn}) < (${value}, ${after.id}::uuid)` : sql`(${sort.key}, ${idColumn}) > (${value}, ${after.id}::uuid)`;
+  return { where, order };
+}
+
+async function partnerId(books: Books, idOrRef: string): Promise<string | null> {
+  const row = await books.trx.selectFrom('ledger_partner').select('id').where('tenant_id', '=', books.tenantId)
+    .where(UUID.test(idOrRef) ? 'id' : 'ref', '=', idOrRef).executeTakeFirst();
+  return row?.id ?? null;
+}
+
+const NOTHING = sql`false`;
+
+// ---- Invoices --------------------------------------------------------------------------------
+
+export const INVOICE_SORTS = ['date', '-date', 'dueDate', '-dueDate', 'number', '-number', 'total', '-total', 'residual', '-residual'] as const;
+export type InvoiceSort = typeof INVOICE_SORTS[number];
+
+export interface InvoiceFilter {
+  partner?: string; kind?: 'invoice' | 'credit_note'; state?: 'draft' | 'posted'; paymentState?: PaymentState;
+  /** true: an invoice (not a credit note), posted, something open, due before today. */
+  overdue?: boolean; dateFrom?: string; dateTo?: string; dueFrom?: string; dueTo?: string;
+  amountMin?: string | number; amountMax?: string | number; salesperson?: string; currency?: string;
+  /** The invoice number contains this (any case). */
+  number?: string;
+  /** The partner's name or ref contains this, in any case, with or without diacritics. */
+  q?: string;
+  sort?: InvoiceSort;
+}
+
+export interface InvoiceListItem {
+  id: string; kind: 'invoice' | 'credit_note'; number: string | null; state: 'draft' | 'posted'; paymentState: PaymentState;
+  partner: { id: string; ref: string; name: string }; date: string; dueDate: string | null; currency: string;
+  paymentReference: string | null; total: string; residual: string;
+  /** Days past the due date as of today while something is open; 0 otherwise. */
+  daysOverdue: number;
+}
+
+interface InvoiceRow {
+  id: string; kind: 'invoice' | 'credit_note'; number: string | null; state: 'draft' | 'posted'; payment_state: PaymentState;
+  partner_id: string; ref: string; name: string; date: string; due_date: string | null; currency: string;
+  payment_reference: string | null; total: bigint; residual: bigint; sort_value: string | null;
+}
+
+function invoiceSort(sort: InvoiceSort): SortKey {
+  const desc = sort.startsWith('-');
+  const key = {
+    date: { key: sql`i.date`, cast: 'date' as const },
+    dueDate: { key: sql`coalesce(i.due_date, i.date)`, cast: 'date' as const },
+    number: { key: sql`coalesce(i.number, '')`, cast: 'text' as const },
+    total: { key: sql`i.total`, cast: 'bigint' as const },
+    residual: { key: sql`i.residual`, cast: 'bigint' as const },
+  }[sort.replace(/^-/, '') as 'date'];
+  return { ...key, desc };
+}
+
+/** The filter's conditions (without the cursor): the list, its totals and its export share them. */
+async function invoiceConditions(books: Books, f: InvoiceFilter): Promise<RawBuilder<unknown>[]> {
+  const c: RawBuilder<unknown>[] = [sql`i.tenant_id = ${books.tenantId}`];
+  if (f.partner !== undefined) {
+    const id = await partnerId(books, f.partner);
+    c.push(id ? sql`i.partner_id = ${id}::uuid` : NOTHING);
+  }
+  if (f.kind) c.push(sql`i.kind = ${f.kind}`);
+  if (f.state) c.push(sql`i.state = ${f.state}`);
+  if (f.paymentState) c.push(sql`i.payment_state = ${f.paymentState}`);
+  const day = today(books);
+  const overdue = sql`i.kind = 'invoice' and i.state = 'posted' and i.residual > 0 and coalesce(i.due_date, i.date) < ${day}::date`;
+  if (f.overdue === true) c.push(overdue);
+  if (f.overdue === false) c.push(sql`not (${overdue})`);
+  if (checkDate(f.dateFrom, 'dateFrom')) c.push(sql`i.date >= ${f.dateFrom}::date`);
+  if (checkDate(f.dateTo, 'dateTo')) c.push(sql`i.date <= ${f.dateTo}::date`);
+  if (checkDate(f.dueFrom, 'dueFrom')) c.push(sql`coalesce(i.due_date, i.date) >= ${f.dueFrom}::date`);
+  if (checkDate(f.dueTo, 'dueTo')) c.push(sql`coalesce(i.due_date, i.date) <= ${f.dueTo}::date`);
+  if (f.amountMin !== undefined) c.push(sql`i.total >= ${money(books, f.amountMin, 'amountMin', { allowZero: true }).toString()}::bigint`);
+  if (f.amountMax !== undefined) c.push(sql`i.total <= ${money(books, f.amountMax, 'amountMax', { allowZero: true }).toString()}::bigint`);
+  if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? sql`p.salesperson_id = ${f.salesperson}::uuid` : NOTHING);
+  if (f.currency !== undefined) c.push(sql`i.currency = ${f.currency}`);
+  if (f.number) c.push(contains(sql`coalesce(i.number, '')`, f.number));
+  if (f.q) c.push(sql`(strpos(${folded(sql`p.name`)}, ${fold(f.q)}) > 0 or strpos(lower(p.ref), ${f.q.toLowerCase()}) > 0)`);
+  if (books.visibleSalespeople) c.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
+  return c;
+}
+
+const INVOICE_FROM = sql`ledger_invoice i join ledger_partner p on p.tenant_id = i.tenant_id and p.id = i.partner_id`;
+
+function invoiceItem(books: Books, r: InvoiceRow, day: string): InvoiceListItem {
+  const due = r.due_date ?? r.date;
+  const open = r.kind === 'invoice' && r.state === 'posted' && r.residual > 0n && due < day;
+  return {
+    id: r.id, kind: r.kind, number: r.number, state: r.state, paymentState: r.payment_state,
+    partner: { id: r.partner_id, ref: r.ref, name: r.name }, date: r.date, dueDate: r.due_date, currency: r.currency.trim(),
+    paymentReference: r.payment_reference, total: show(books, r.total), residual: show(books, r.residual),
+    daysOverdue: open ? Math.round((Date.parse(day) - Date.parse(due)) / 86_400_000) : 0,
+  };
+}
+
+const INVOICE_COLUMNS = sql`i.id, i.kind, i.number, i.state, i.payment_state, i.partner_id, p.ref, p.name, i.date::text as date, i.due_date::text as due_date,
+  i.currency, i.payment_reference, i.total, i.residual`;
+
+export async function listInvoices(books: Books, f: InvoiceFilter, limit: number, cursor?: string): Promise<Page<InvoiceListItem>> {
+  const sortName = f.sort ?? '-date';
+  const sort = invoiceSort(sortName);
+  const conditions = await invoiceConditions(books, f);
+  const { where, order } = keyset(sort, sql`i.id`, cursor ? decodeCursor(cursor, sortName) : null);
+  if (where) conditions.push(where);
+  const { rows } = await sql<InvoiceRow>`
+    select ${INVOICE_COLUMNS}, (${sort.key})::text as sort_value
+    from ${INVOICE_FROM}
+    where ${sql.join(conditions, sql` and `)}
+    order by ${order}
+    limit ${limit + 1}`.execute(books.trx);
+  const day = today(books);
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    items: shown.map((r) => invoiceItem(books, r, day)),
+    next: rows.length > limit && last ? encodeCursor({ sort: sortName, value: last.sort_value, id: last.id }) : null,
+  };
+}
+
+/** Count and sums of the whole filtered list. Credit notes count negative in the sums. */
+export async function invoiceTotals(books: Books, f: InvoiceFilter): Promise<{ count: number; amount: string; residual: string }> {
+  const conditions = await invoiceConditions(books, f);
+  const { rows: [t] } = await sql<{ n: number; amount: bigint; residual: bigint }>`
+    select count(*)::integer as n,
+           coalesce(sum(case when i.kind = 'credit_note' then -i.total else i.total end), 0)::bigint as amount,
+           coalesce(sum(case when i.kind = 'credit_note' then -i.residual else i.residual end), 0)::bigint as residual
+    from ${INVOICE_FROM}
+    where ${sql.join(conditions, sql` and `)}`.execute(books.trx);
+  return { count: t.n, amount: show(books, BigInt(t.amount)), residual: show(books, BigInt(t.residual)) };
+}
+
+/** Every row of the filtered list in its order, for an export (run through a server-side cursor). */
+export async function invoiceExportQuery(books: Books, f: InvoiceFilter): Promise<{ query: RawBuilder<unknown>; item: (r: InvoiceRow) => InvoiceListItem }> {
+  const sort = invoiceSort(f.sort ?? '-date');
+  const conditions = await invoiceConditions(books, f);
+  const { order } = keyset(sort, sql`i.id`, null);
+  const day = today(books);
+  return {
+    query: sql`select ${INVOICE_COLUMNS}, null as sort_value from ${INVOICE_FROM} where ${sql.join(conditions, sql` and `)} order by ${order}`,
+    item: (r) => invoiceItem(books, r, day),
+  };
+}
+
+// ---- Payments --------------------------------------------------------------------------------
+
+export const PAYMENT_SORTS = ['date', '-date', 'amount', '-amount'] as const;
+export type PaymentSort = typeof PAYMENT_SORTS[number];
+
+export interface PaymentFilter {
+  partner?: string; dateFrom?: string; dateTo?: string; amountMin?: string | number; amountMax?: string | number;
+  journal?: 'bank' | 'cash'; bankMatched?: boolean; reversed?: boolean;
+  /** true: something of the payment is not allocated (the customer's credit). */
+  unallocated?: boolean;
+  /** The payment's reference contains this (any case). */
+  reference?: string;
+  q?: string; salesperson?: string; currency?: string;
+  sort?: PaymentSort;
+}
+
+export interface PaymentListItem {
+  id: string; partner: { id: string; ref: string; name: string }; date: string; amount: string; currency: string;
+  reference: string | null; journal: 'bank' | 'cash'; bankMatched: boolean; reversedOn: string | null; unallocated: string;
+}
+
+interface PaymentRow {
+  id: string; partner_id: string; ref: string; name: string; date: string; amount: bigint; currency: string;
+  reference: string | null; journal: 'bank' | 'cash'; bank_matched: boolean; reversed_on: string | null; unallocated: bigint; sort_value: string | null;
+}
+
+const PAYMENT_FROM = sql`ledger_payment y
+  join ledger_partner p on p.tenant_id = y.tenant_id and p.id = y.partner_id
+  join ledger_move_line l on l.tenant_id = y.tenant_id and l.payment_id = y.id and l.receivable`;
+const PAYMENT_COLUMNS = sql`y.id, y.partner_id, p.ref, p.name, y.date::text as date, y.amount, y.currency, y.reference, y.journal, y.bank_matched,
+  y.reversed_on::text as reversed_on, -l.amount_residual as unallocated`;
+
+function paymentSort(sort: PaymentSort): SortKey {
+  return { ...(sort.endsWith('date') ? { key: sql`y.date`, cast: 'date' as const } : { key: sql`y.amount`, cast: 'bigint' as const }), desc: sort.startsWith('-') };
+}
+
+async function paymentConditions(books: Books, f: PaymentFilter): Promise<RawBuilder<unknown>[]> {
+  const c: RawBuilder<unknown>[] = [sql`y.tenant_id = ${books.tenantId}`];
+  if (f.partner !== undefined) {
+    const id = await partnerId(books, f.partner);
+    c.push(id ? sql`y.partner_id = ${id}::uuid` : NOTHING);
+  }
+  if (checkDate(f.dateFrom, 'dateFrom')) c.push(sql`y.date >= ${f.dateFrom}::date`);
+  if (checkDate(f.dateTo, 'dateTo')) c.push(sql`y.date <= ${f.dateTo}::date`);
+  if (f.amountMin !== undefined) c.push(sql`y.amount >= ${money(books, f.amountMin, 'amountMin', { allowZero: true }).toString()}::bigint`);
+  if (f.amountMax !== undefined) c.push(sql`y.amount <= ${money(books, f.amountMax, 'amountMax', { allowZero: true }).toString()}::bigint`);
+  if (f.journal) c.push(sql`y.journal = ${f.journal}`);
+  if (f.bankMatched !== undefined) c.push(sql`y.bank_matched = ${f.bankMatched}`);
+  if (f.reversed !== undefined) c.push(f.reversed ? sql`y.reversed_on is not null` : sql`y.reversed_on is null`);
+  if (f.unallocated !== undefined) c.push(f.unallocated ? sql`l.amount_residual < 0` : sql`l.amount_residual >= 0`);
+  if (f.reference) c.push(contains(sql`coalesce(y.reference, '')`, f.reference));
+  if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? sql`p.salesperson_id = ${f.salesperson}::uuid` : NOTHING);
+  if (f.currency !== undefined) c.push(sql`y.currency = ${f.currency}`);
+  if (f.q) c.push(sql`(strpos(${folded(sql`p.name`)}, ${fold(f.q)}) > 0 or strpos(lower(p.ref), ${f.q.toLowerCase()}) > 0)`);
+  if (books.visibleSalespeople) c.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
+  return c;
+}
+
+function paymentItem(books: Books, r: PaymentRow): PaymentListItem {
+  return {
+    id: r.id, partner: { id: r.partner_id, ref: r.ref, name: r.name }, date: r.date, amount: show(books, r.amount), currency: r.currency.trim(),
+    reference: r.reference, journal: r.journal, bankMatched: r.bank_matched, reversedOn: r.reversed_on, unallocated: show(books, r.unallocated),
+  };
+}
+
+export async function listPayments(books: Books, f: PaymentFilter, limit: number, cursor?: string): Promise<Page<PaymentListItem>> {
+  const sortName = f.sort ?? '-date';
+  const sort = paymentSort(sortName);
+  const conditions = await paymentConditions(books, f);
+  const { where, order } = keyset(sort, sql`y.id`, cursor ? decodeCursor(cursor, sortName) : null);
+  if (where) conditions.push(where);
+  const { rows } = await sql<PaymentRow>`
+    select ${PAYMENT_COLUMNS}, (${sort.key})::text as sort_value
+    from ${PAYMENT_FROM}
+    where ${sql.join(conditions, sql` and `)}
+    order by ${order}
+    limit ${limit + 1}`.execute(books.trx);
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    items: shown.map((r) => paymentItem(books, r)),
+    next: rows.length > limit && last ? encodeCursor({ sort: sortName, value: last.sort_value, id: last.id }) : null,
+  };
+}
+
+export async function paymentTotals(books: Books, f: PaymentFilter): Promise<{ count: number; amount: string; unallocated: string }> {
+  const conditions = await paymentConditions(books, f);
+  const { rows: [t] } = await sql<{ n: number; amount: bigint; unallocated: bigint }>`
+    select count(*)::integer as n, coalesce(sum(y.amount), 0)::bigint as amount, coalesce(sum(-l.amount_residual), 0)::bigint as unallocated
+    from ${PAYMENT_FROM}
+    where ${sql.join(conditions, sql` and `)}`.execute(books.trx);
+  return { count: t.n, amount: show(books, BigInt(t.amount)), unallocated: show(books, BigInt(t.unallocated)) };
+}
+
+export async function paymentExportQuery(books: Books, f: PaymentFilter): Promise<{ query: RawBuilder<unknown>; item: (r: PaymentRow) => PaymentListItem }> {
+  const sort = paymentSort(f.sort ?? '-date');
+  const conditions = await paymentConditions(books, f);
+  const { order } = keyset(sort, sql`y.id`, null);
+  return {
+    query: sql`select ${PAYMENT_COLUMNS}, null as sort_value from ${PAYMENT_FROM} where ${sql.join(conditions, sql` and `)} order by ${order}`,
+    item: (r) => paymentItem(books, r),
+  };
+}
+
+// ---- Files -----------------------------------------------------------------------------------
+
+type Lang = 'vi' | 'en';
+type Start = (columns: ExportColumn[]) => TableSink;
+
+const INVOICE_HEADERS: Record<Lang, string[]> = {
+  vi: ['Loại', 'Số hoá đơn', 'Trạng thái', 'Thanh toán', 'Mã khách hàng', 'Khách hàng', 'Ngày', 'Hạn thanh toán', 'Tiền tệ', 'Mã thanh toán', 'Tổng cộng', 'Còn phải thu', 'Số ngày quá hạn'],
+  en: ['Kind', 'Number', 'State', 'Payment state', 'Partner ref', 'Partner', 'Date', 'Due date', 'Currency', 'Payment reference', 'Total', 'Residual', 'Days overdue'],
+};
+const INVOICE_KINDS: CellKind[] = ['text', 'text', 'text', 'text', 'text', 'text', 'date', 'date', 'text', 'text', 'amount', 'amount', 'integer'];
+
+/** The filtered invoice list, every row, in its order, as a file. */
+export async function exportInvoices(books: Books, f: InvoiceFilter, lang: Lang, start: Start): Promise<void> {
+  const { query, item } = await invoiceExportQuery(books, f);
+  const sink = start(INVOICE_HEADERS[lang].map((header, i) => ({ header, kind: INVOICE_KINDS[i] })));
+  await eachPage<InvoiceRow>(books, query, async (rows) => {
+    for (const r of rows) {
+      const x = item(r);
+      await sink.row([x.kind, x.number, x.state, x.paymentState, x.partner.ref, x.partner.name, x.date, x.dueDate, x.currency, x.paymentReference, x.total, x.residual, x.daysOverdue]);
+    }
+  });
+  await sink.end();
+}
+
+const PAYMENT_HEADERS: Record<Lang, string[]> = {
+  vi: ['Ngày', 'Mã khách hàng', 'Khách hàng', 'Số tiền', 'Tiền tệ', 'Nội dung', 'Sổ', 'Đã đối chiếu ngân hàng', 'Ngày huỷ', 'Chưa phân bổ'],
+  en: ['Date', 'Partner ref', 'Partner', 'Amount', 'Currency', 'Reference', 'Journal', 'Bank matched', 'Reversed on', 'Unallocated'],
+};
+const PAYMENT_KINDS: CellKind[] = ['date', 'text', 'text', 'amount', 'text', 'text', 'text', 'text', 'date', 'amount'];
+
+export async function exportPayments(books: Books, f: PaymentFilter, lang: Lang, start: Start): Promise<void> {
+  const { query, item } = await paymentExportQuery(books, f);
+  const sink = start(PAYMENT_HEADERS[lang].map((header, i) => ({ header, kind: PAYMENT_KINDS[i] })));
+  const yes = lang === 'vi' ? 'có' : 'yes';
+  const no = lang === 'vi' ? 'không' : 'no';
+  await eachPage<PaymentRow>(books, query, async (rows) => {
+    for (const r of rows) {
+      const x = item(r);
+      await sink.row([x.date, x.partner.ref, x.partner.name, x.amount, x.currency, x.reference, x.journal, x.bankMatched ? yes : no, x.reversedOn, x.unallocated]);
+    }
+  });
+  await sink.end();
+}
