@@ -54,12 +54,20 @@ export const PartnerOut = Type.Object({
   overdue: Amount('Open amounts past their due date'),
 });
 
-export const PartnerList = Type.Object({ total: Type.Integer(), items: Type.Array(PartnerOut) });
+export const PartnerList = Type.Object({
+  items: Type.Array(PartnerOut),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last' }),
+  total: Type.Object({ count: Type.Integer(), amount: Type.String({ description: 'Σ balances of the filtered partners' }), overdue: Type.String({ description: 'Σ overdue' }) }),
+});
 export const PartnerQuery = Type.Object({
-  ref: Type.Optional(Type.String()), name: Type.Optional(Type.String({ description: 'Part of the name, any case' })),
+  ref: Type.Optional(Type.String({ description: 'The ref, exactly' })),
+  name: Type.Optional(Type.String({ description: 'Part of the name, any case' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The name or ref contains this — any case, with or without Vietnamese diacritics" })),
   salesperson: Type.Optional(Type.String({ format: 'uuid' })), group: Type.Optional(Type.String()),
-  sort: Type.Optional(Type.Union([Type.Literal('name'), Type.Literal('ref'), Type.Literal('balance'), Type.Literal('-balance'), Type.Literal('overdue'), Type.Literal('-overdue')])),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }), offset: Type.Integer({ minimum: 0, default: 0 }),
+  overdue: Type.Optional(Type.Boolean({ description: 'true: something is overdue today' })),
+  sort: Type.Optional(Type.Union(['name', '-name', 'ref', '-ref', 'balance', '-balance', 'overdue', '-overdue'].map((s) => Type.Literal(s)), { description: 'Default name; ties by id' })),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),
 }, { additionalProperties: false });
 
 export const InvoiceLine = Type.Object({

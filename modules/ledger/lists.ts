@@ -12,6 +12,7 @@ import { badRequest } from '../../core/errors.js';
 import { isIsoDate } from '../../core/dates.js';
 import { show, today, money, type Books } from './context.js';
 import type { PaymentState } from './tables.js';
+import { toPartner, type Partner, type PartnerRow } from './partners.js';
 import { eachPage, type CellKind, type ExportColumn, type TableSink } from './reports/export.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -325,6 +326,78 @@ export async function paymentExportQuery(books: Books, f: PaymentFilter): Promis
     query: sql`select ${PAYMENT_COLUMNS}, null as sort_value from ${PAYMENT_FROM} where ${sql.join(conditions, sql` and `)} order by ${order}`,
     item: (r) => paymentItem(books, r),
   };
+}
+
+// ---- Partners --------------------------------------------------------------------------------
+
+export const PARTNER_SORTS = ['name', '-name', 'ref', '-ref', 'balance', '-balance', 'overdue', '-overdue'] as const;
+export type PartnerSort = typeof PARTNER_SORTS[number];
+
+export interface PartnerFilter {
+  /** The ref, exactly. */
+  ref?: string;
+  /** Part of the name, any case (kept for clients of the first version; `q` also ignores diacritics). */
+  name?: string;
+  q?: string; salesperson?: string; group?: string;
+  /** true: something is overdue today. */
+  overdue?: boolean;
+  sort?: PartnerSort;
+}
+
+/** Partners with their balance and overdue as of today, filtered; the keyset runs over the result. */
+function partnerBase(books: Books, f: PartnerFilter): RawBuilder<unknown> {
+  const c: RawBuilder<unknown>[] = [sql`p.tenant_id = ${books.tenantId}`];
+  if (f.ref) c.push(sql`p.ref = ${f.ref}`);
+  if (f.name) c.push(contains(sql`p.name`, f.name));
+  if (f.q) c.push(sql`(strpos(${folded(sql`p.name`)}, ${fold(f.q)}) > 0 or strpos(lower(p.ref), ${f.q.toLowerCase()}) > 0)`);
+  if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? sql`p.salesperson_id = ${f.salesperson}::uuid` : NOTHING);
+  if (f.group) c.push(sql`p.group_code = ${f.group}`);
+  if (books.visibleSalespeople) c.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
+  const day = today(books);
+  return sql`
+    select p.*, coalesce(b.balance, 0)::bigint as balance, coalesce(b.overdue, 0)::bigint as overdue
+    from ledger_partner p
+    left join lateral (
+      select sum(l.amount_residual) as balance,
+             sum(l.amount_residual) filter (where l.amount_residual > 0 and l.date_maturity < ${day}::date) as overdue
+      from ledger_move_line l
+      where l.tenant_id = p.tenant_id and l.partner_id = p.id and l.receivable and l.amount_residual <> 0
+    ) b on true
+    where ${sql.join(c, sql` and `)}`;
+}
+
+function partnerSort(sort: PartnerSort): SortKey {
+  const name = sort.replace(/^-/, '') as 'name' | 'ref' | 'balance' | 'overdue';
+  return { key: sql.ref(`x.${name}`) as unknown as RawBuilder<unknown>, cast: name === 'balance' || name === 'overdue' ? 'bigint' : 'text', desc: sort.startsWith('-') };
+}
+
+const overdueOnly = (f: PartnerFilter) => (f.overdue === true ? sql`x.overdue > 0` : f.overdue === false ? sql`x.overdue <= 0` : null);
+
+export async function listPartnersPage(books: Books, f: PartnerFilter, limit: number, cursor?: string): Promise<Page<Partner>> {
+  const sortName = f.sort ?? 'name';
+  const sort = partnerSort(sortName);
+  const { where, order } = keyset(sort, sql`x.id`, cursor ? decodeCursor(cursor, sortName) : null);
+  const outer = [overdueOnly(f), where].filter((c): c is RawBuilder<unknown> => c !== null);
+  const { rows } = await sql<PartnerRow & { balance: bigint; overdue: bigint; sort_value: string }>`
+    select x.*, (${sort.key})::text as sort_value from (${partnerBase(books, f)}) x
+    ${outer.length ? sql`where ${sql.join(outer, sql` and `)}` : sql``}
+    order by ${order}
+    limit ${limit + 1}`.execute(books.trx);
+  const shown = rows.slice(0, limit);
+  const last = shown.at(-1);
+  return {
+    items: shown.map((r) => toPartner(books, r, [], { balance: r.balance, overdue: r.overdue })),
+    next: rows.length > limit && last ? encodeCursor({ sort: sortName, value: last.sort_value, id: last.id }) : null,
+  };
+}
+
+/** Count, Σ balances and Σ overdue of the filtered partners. */
+export async function partnerTotals(books: Books, f: PartnerFilter): Promise<{ count: number; amount: string; overdue: string }> {
+  const only = overdueOnly(f);
+  const { rows: [t] } = await sql<{ n: number; amount: bigint; overdue: bigint }>`
+    select count(*)::integer as n, coalesce(sum(x.balance), 0)::bigint as amount, coalesce(sum(x.overdue), 0)::bigint as overdue
+    from (${partnerBase(books, f)}) x ${only ? sql`where ${only}` : sql``}`.execute(books.trx);
+  return { count: t.n, amount: show(books, BigInt(t.amount)), overdue: show(books, BigInt(t.overdue)) };
 }
 
 // ---- Files -----------------------------------------------------------------------------------

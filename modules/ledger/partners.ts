@@ -35,7 +35,7 @@ export interface Partner {
   balance: string; overdue: string;
 }
 
-type PartnerRow = {
+export type PartnerRow = {
   id: string; ref: string; name: string; email: string | null; phone: string | null; lang: string | null; address: Address | null;
   tax_code: string | null; salesperson_id: string | null; group_code: string | null; credit_limit: bigint | null; trust: Trust;
   bank_accounts: string[]; active: boolean;
@@ -147,7 +147,7 @@ export async function balances(books: Books, partnerIds: string[]): Promise<Map<
   return out;
 }
 
-function toPartner(books: Books, row: PartnerRow, contacts: Array<ContactInput & { id: string }>, b?: { balance: bigint; overdue: bigint }): Partner {
+export function toPartner(books: Books, row: PartnerRow, contacts: Array<ContactInput & { id: string }>, b?: { balance: bigint; overdue: bigint }): Partner {
   return {
     id: row.id, ref: row.ref, name: row.name, email: row.email, phone: row.phone, lang: row.lang, address: row.address,
     taxCode: row.tax_code, salesperson: row.salesperson_id, group: row.group_code,
@@ -162,43 +162,6 @@ export async function getPartner(books: Books, idOrRef: string): Promise<Partner
     .where('tenant_id', '=', books.tenantId).where('partner_id', '=', row.id).orderBy('kind').orderBy('name').execute();
   const b = (await balances(books, [row.id])).get(row.id);
   return toPartner(books, row, contacts.map((c) => ({ ...c, email: c.email ?? undefined, phone: c.phone ?? undefined, lang: c.lang ?? undefined })), b);
-}
-
-export interface PartnerFilter {
-  ref?: string; name?: string; salesperson?: string; group?: string;
-  sort?: 'name' | 'ref' | 'balance' | '-balance' | 'overdue' | '-overdue';
-  limit: number; offset: number;
-}
-
-export async function listPartners(books: Books, f: PartnerFilter): Promise<{ total: number; items: Partner[] }> {
-  const conditions = [sql`p.tenant_id = ${books.tenantId}`];
-  if (f.ref) conditions.push(sql`p.ref = ${f.ref}`);
-  if (f.name) conditions.push(sql`lower(p.name) like ${'%' + f.name.toLowerCase().replace(/[%_\\]/g, (c) => '\\' + c) + '%'}`);
-  if (f.salesperson) conditions.push(sql`p.salesperson_id = ${f.salesperson}::uuid`);
-  if (f.group) conditions.push(sql`p.group_code = ${f.group}`);
-  if (books.visibleSalespeople) conditions.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
-  const where = sql.join(conditions, sql` and `);
-  const order = {
-    name: sql`p.name, p.id`, ref: sql`p.ref`, balance: sql`balance, p.ref`, '-balance': sql`balance desc, p.ref`,
-    overdue: sql`overdue, p.ref`, '-overdue': sql`overdue desc, p.ref`,
-  }[f.sort ?? 'name'];
-  const day = today(books);
-  const { rows } = await sql<PartnerRow & { balance: bigint; overdue: bigint; total: bigint }>`
-    select p.*, coalesce(b.balance, 0)::bigint as balance, coalesce(b.overdue, 0)::bigint as overdue, count(*) over () as total
-    from ledger_partner p
-    left join lateral (
-      select sum(l.amount_residual) as balance,
-             sum(l.amount_residual) filter (where l.amount_residual > 0 and l.date_maturity < ${day}::date) as overdue
-      from ledger_move_line l
-      where l.tenant_id = p.tenant_id and l.partner_id = p.id and l.receivable and l.amount_residual <> 0
-    ) b on true
-    where ${where}
-    order by ${order}
-    limit ${f.limit} offset ${f.offset}`.execute(books.trx);
-  return {
-    total: rows.length ? Number(rows[0].total) : 0,
-    items: rows.map((r) => toPartner(books, r, [], { balance: r.balance, overdue: r.overdue })),
-  };
 }
 
 export function checkDate(value: string, field: string): string {

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
-import { createPartner, getPartner, listPartners, updatePartner } from '../partners.js';
+import { createPartner, getPartner, updatePartner } from '../partners.js';
+import { listPartnersPage, partnerTotals } from '../lists.js';
 import { NewPartner, PartnerList, PartnerOut, PartnerParams, PartnerPatch, PartnerQuery, Problem } from '../http-schemas.js';
 
 const WRITERS = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[] };
@@ -16,8 +17,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => createPartner(b, request.body))));
 
   app.get('/partners', {
-    schema: { tags, summary: 'List partners with balance and overdue; filter and sort', querystring: PartnerQuery, response: { 200: PartnerList } },
-  }, async (request) => withBooks(request, api, (b) => listPartners(b, request.query)));
+    schema: { tags, summary: 'Partners with balance and overdue: filters, sorting, cursor paging, the count and sums of the filtered list', querystring: PartnerQuery, response: { 200: PartnerList, 400: Problem } },
+  }, async (request) => {
+    const { limit, cursor, ...filter } = request.query;
+    return withBooks(request, api, async (b) => ({ ...(await listPartnersPage(b, filter, limit, cursor)), total: await partnerTotals(b, filter) }));
+  });
 
   app.get('/partners/:id', {
     schema: { tags, summary: 'One partner with balance and overdue (by id or ref)', params: PartnerParams, response: { 200: PartnerOut, 404: Problem } },

@@ -31,7 +31,7 @@ t.test('a partner with a Vietnamese address without district and a follow-up con
   const dup = await h.request('POST', '/api/ledger/partners', { ref: 'KH001', name: 'Another' });
   t.equal(dup.statusCode, 409);
   t.equal(dup.json().type, 'urn:congno:problem:partner-exists');
-  t.equal(ok(await h.request('GET', '/api/ledger/partners')).total, 1, 'the duplicate was not created');
+  t.equal(ok(await h.request('GET', '/api/ledger/partners')).total.count, 1, 'the duplicate was not created');
 
   const missing = await h.request('GET', '/api/ledger/partners/KH999');
   t.equal(missing.statusCode, 404);
@@ -118,13 +118,19 @@ t.test('balance and overdue come from open items; list filters, sorts and pages'
   t.same(refs(byOverdue).slice(0, 2), ['KH001', 'KH003']);
   t.same(byOverdue.items.map((p: { overdue: string }) => p.overdue), ['1000000', '300000', '0', '0', '0']);
 
-  const page = await list('sort=ref&limit=2&offset=2');
-  t.equal(page.total, 5, 'total counts every match, not the page');
+  const first = await list('sort=ref&limit=2');
+  t.same(first.total, { count: 5, amount: '10400000', overdue: '1300000' }, 'the count and sums are of every match, not the page');
+  t.same(refs(first), ['KH001', 'KH002']);
+  const page = await list(`sort=ref&limit=2&cursor=${first.next}`);
   t.same(refs(page), ['KH003', 'KH004']);
-  const last = await list('sort=ref&limit=2&offset=4');
-  t.equal(last.total, 5);
+  const last = await list(`sort=ref&limit=2&cursor=${page.next}`);
   t.same(refs(last), ['KH005']);
-  t.equal((await list('group=HCM&limit=1')).total, 2);
+  t.equal(last.next, null);
+  t.equal((await list('group=HCM&limit=1')).total.count, 2);
+  const byBalancePages = await list('sort=-balance&limit=3');
+  t.same(refs(await list(`sort=-balance&limit=3&cursor=${byBalancePages.next}`)), ['KH004', 'KH005'], 'pages by a computed balance too');
+  t.same(refs(await list('overdue=true&sort=ref')), ['KH001', 'KH003']);
+  t.same(refs(await list(`q=${encodeURIComponent('dai phat')}`)), ['KH001'], 'q: without diacritics');
 
   const badSort = await h.request('GET', '/api/ledger/partners?sort=amount');
   t.equal(badSort.statusCode, 400);
