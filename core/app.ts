@@ -22,6 +22,7 @@ import openapiPlugin from './plugins/openapi.js';
 import tenancyPlugin from './plugins/tenancy.js';
 import { installValidators } from './plugins/validation.js';
 import adminRoutes from './routes/admin.js';
+import auditRoutes from './routes/audit.js';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const MODULES_DIR = path.join(PROJECT_ROOT, 'modules');
@@ -102,6 +103,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
     return { status: 'ok' as const };
   });
   await app.register(adminRoutes, { prefix: '/api/admin', db, modules, enablement });
+  await app.register(auditRoutes, { prefix: '/api' });
   await registerModuleRoutes(app, modules, runtimes, enablement);
 
   app.addHook('onReady', async () => {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Trx } from './db/kysely.js';
 import type { Actor } from './events/types.js';
+import { badRequest } from './errors.js';
 
 export interface AuditEntry {
   actor: Actor;
@@ -34,4 +35,78 @@ export async function audit(trx: Trx, tenantId: string, entries: AuditEntry | Au
     select ${tenantId}::uuid, * from unnest(${column((e) => e.actor.userId)}::uuid[], ${column((e) => e.actor.tokenId)}::uuid[], ${column((e) => e.module)}::text[],
       ${column((e) => e.action)}::text[], ${column((e) => e.entity)}::text[], ${column((e) => e.entityId)}::text[],
       ${column((e) => json(e.before))}::jsonb[], ${column((e) => json(e.after))}::jsonb[], ${column((e) => e.actor.requestId)}::text[])`.execute(trx);
+}
+
+// ---- Reading the log -----------------------------------------------------------------------
+
+export interface AuditQuery {
+  /** The changed object: `type:id` (`invoice:3f…`), a type alone (`invoice`, lower-case letters), or an id. */
+  object?: string;
+  /** The user who made the change (user id). */
+  user?: string;
+  module?: string;
+  action?: string;
+  /** Days in the tenant's time zone, both included. */
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface AuditItem {
+  id: string;
+  at: string;
+  actor: { user: string | null; name: string | null; token: string | null; requestId: string | null };
+  module: string;
+  action: string;
+  object: { type: string; id: string };
+  before: unknown;
+  after: unknown;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The tenant's audit log, newest first, paged by a cursor (the id of the last row shown). */
+export async function readAudit(trx: Trx, tenantId: string, timezone: string, q: AuditQuery): Promise<{ items: AuditItem[]; next: string | null }> {
+  const c = [sql`a.tenant_id = ${tenantId}`];
+  if (q.object) {
+    const [type, id] = q.object.includes(':') ? q.object.split(':', 2) : /^[a-z][a-z_]*$/.test(q.object) ? [q.object, null] : [null, q.object];
+    if (type) c.push(sql`a.entity = ${type}`);
+    if (id) c.push(sql`a.entity_id = ${id}`);
+  }
+  if (q.user !== undefined) {
+    if (!UUID.test(q.user)) throw badRequest(`user '${q.user}' is not a user id`, 'user');
+    c.push(sql`a.actor_user_id = ${q.user}::uuid`);
+  }
+  if (q.module) c.push(sql`a.module = ${q.module}`);
+  if (q.action) c.push(sql`a.action = ${q.action}`);
+  for (const [field, value] of [['from', q.from], ['to', q.to]] as const) {
+    if (value !== undefined && (!DAY.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`)))) throw badRequest(`${field} '${value}' is not a date (YYYY-MM-DD)`, field);
+  }
+  if (q.from) c.push(sql`a.at >= (${q.from}::date)::timestamp at time zone ${timezone}`);
+  if (q.to) c.push(sql`a.at < (${q.to}::date + 1)::timestamp at time zone ${timezone}`);
+  if (q.cursor !== undefined) {
+    if (!/^\d{1,19}$/.test(q.cursor)) throw badRequest('cursor is not one this list gave (use `next` of the page before)', 'cursor');
+    c.push(sql`a.id < ${q.cursor}::bigint`);
+  }
+  const { rows } = await sql<{
+    id: bigint; at: Date; actor_user_id: string | null; name: string | null; actor_token_id: string | null; request_id: string | null;
+    module: string; action: string; entity: string; entity_id: string; before: unknown; after: unknown;
+  }>`
+    select a.id, a.at, a.actor_user_id, u.name, a.actor_token_id, a.request_id, a.module, a.action, a.entity, a.entity_id, a.before, a.after
+    from core_audit a
+    left join core_user u on u.tenant_id = a.tenant_id and u.id = a.actor_user_id
+    where ${sql.join(c, sql` and `)}
+    order by a.id desc
+    limit ${q.limit + 1}`.execute(trx);
+  const shown = rows.slice(0, q.limit);
+  return {
+    items: shown.map((r) => ({
+      id: String(r.id), at: r.at.toISOString(),
+      actor: { user: r.actor_user_id, name: r.name, token: r.actor_token_id, requestId: r.request_id },
+      module: r.module, action: r.action, object: { type: r.entity, id: r.entity_id }, before: r.before ?? null, after: r.after ?? null,
+    })),
+    next: rows.length > q.limit ? String(shown.at(-1)!.id) : null,
+  };
 }

@@ -8,6 +8,9 @@ import type { Enablement } from '../modules/enablement.js';
 import type { InstalledModule } from '../modules/registry.js';
 import { presentState, SettingsPatchBody } from '../modules/settings.js';
 import { createTenant, tenantBySlug } from '../tenants.js';
+import { readAudit } from '../audit.js';
+import { withTenant } from '../db/kysely.js';
+import { AuditPage, AuditQuery } from './audit.js';
 
 const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
 const SlugParams = Type.Object({ slug: Type.String() });
@@ -142,6 +145,13 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, {
     if (!row) throw notFound(`No active token ${request.params.id}.`);
     app.forgetToken(row.token_hash);
     return { revoked: true };
+  });
+
+  app.get('/tenants/:slug/audit', {
+    schema: { tags, summary: "A tenant's audit log, newest first (the same as its accountant's GET /api/audit)", params: SlugParams, querystring: AuditQuery, response: { 200: AuditPage, 400: Problem, 404: Problem } },
+  }, async (request) => {
+    const tenant = await tenantOr404(request.params.slug);
+    return withTenant(db, tenant.id, (trx) => readAudit(trx, tenant.id, tenant.timezone, request.query));
   });
 
   app.get('/events/deliveries', {
