@@ -52,6 +52,28 @@ export const LineOut = Type.Object({
   suggestions: Type.Array(Type.Object({ partner: Type.String(), rule: Type.String(), reason: Type.String(), invoices: Type.Array(Type.Object({ id: Type.String(), number: Type.String(), residual: Type.String(), dueDate: Type.String() })) })),
 });
 
+export const LineListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Rows per page' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),
+  state: Type.Optional(State),
+  statement: Type.Optional(Type.String({ maxLength: 36, description: 'Statement id' })),
+  account: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Bank account number or id' })),
+  partner: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Partner id or ref the line is matched or assigned to' })),
+  dateFrom: Type.Optional(Type.String({ maxLength: 10, description: 'Booking date from (YYYY-MM-DD)' })),
+  dateTo: Type.Optional(Type.String({ maxLength: 10, description: 'Booking date to (YYYY-MM-DD)' })),
+  amountMin: Type.Optional(DecimalInput('Signed amount at least (money in is positive)')),
+  amountMax: Type.Optional(DecimalInput('Signed amount at most')),
+  direction: Type.Optional(Type.Union([Type.Literal('in'), Type.Literal('out')])),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Reference, description or payer contains this — any case, with or without diacritics' })),
+  sort: Type.Optional(Type.Union(['date', '-date', 'amount', '-amount'].map((x) => Type.Literal(x)), { description: 'Default date (oldest first); ties by id' })),
+}, { additionalProperties: false });
+
+export const LineListOut = Type.Object({
+  items: Type.Array(LineOut),
+  next: Nullable(Type.String({ description: 'Cursor of the next page; null on the last' })),
+  total: Type.Object({ count: Type.Integer(), amount: Type.String({ description: 'Σ signed amounts of the filtered lines' }) }),
+});
+
 export const MatchBody = Type.Object({
   invoices: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, description: 'Invoices the line pays, in the order its amount is applied' })),
   payment: Type.Optional(Type.String({ format: 'uuid', description: 'A payment registered before, now confirmed by the bank (same amount)' })),

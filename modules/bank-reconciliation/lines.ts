@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
-import { notFound } from '../../core/errors.js';
-import { formatAmount } from '../../core/money.js';
+import { sql, type RawBuilder } from 'kysely';
+import { badRequest, notFound } from '../../core/errors.js';
+import { isIsoDate } from '../../core/dates.js';
+import { formatAmount, parseAmount } from '../../core/money.js';
+import { contains, decodeCursor, encodeCursor, fold, folded, keyset, type Page, type SortKey } from '../../core/lists.js';
 import type { Bank } from './context.js';
 import type { MatchState, Suggestion } from './tables.js';
 
@@ -23,7 +25,93 @@ interface Row {
  * Lines with what they matched (payments and the invoices those settled) and, for suggested
  * lines, the candidates. Reads the ledger's tables (a dependency) but never writes them.
  */
-export async function listLines(bank: Bank, filter: { statementId?: string; lineId?: string; state?: MatchState; limit?: number; offset?: number }): Promise<LineView[]> {
+export const LINE_SORTS = ['date', '-date', 'amount', '-amount'] as const;
+export type LineSort = typeof LINE_SORTS[number];
+
+/** The worklist's filters (GET /lines). */
+export interface LineFilter {
+  state?: MatchState;
+  statement?: string;
+  /** The bank account: its number or id. */
+  account?: string;
+  /** The partner the line is matched or assigned to: id or ref. */
+  partner?: string;
+  dateFrom?: string; dateTo?: string;
+  /** Signed: money in is positive. */
+  amountMin?: string | number; amountMax?: string | number;
+  direction?: 'in' | 'out';
+  /** The reference, description or payer contains this — any case, with or without diacritics. */
+  q?: string;
+  sort?: LineSort;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function lineConditions(bank: Bank, f: LineFilter): RawBuilder<unknown>[] {
+  const c: RawBuilder<unknown>[] = [];
+  const day = (value: string | undefined, field: string) => {
+    if (value !== undefined && !isIsoDate(value)) throw badRequest(`${field} '${value}' is not a date (YYYY-MM-DD)`, field);
+    return value;
+  };
+  const amount = (value: string | number, field: string) => {
+    const negative = typeof value === 'string' && value.startsWith('-');
+    return parseAmount(value, bank.books.currency, { field, allowZero: true, allowNegative: negative }).toString();
+  };
+  if (f.state) c.push(sql`l.match_state = ${f.state}`);
+  if (f.statement !== undefined) c.push(UUID.test(f.statement) ? sql`l.statement_id = ${f.statement}::uuid` : sql`false`);
+  if (f.account !== undefined) {
+    c.push(sql`l.statement_id in (select s.id from bank_reconciliation_statement s join bank_reconciliation_account a on a.tenant_id = s.tenant_id and a.id = s.bank_account_id
+      where s.tenant_id = ${bank.tenantId} and ${UUID.test(f.account) ? sql`a.id = ${f.account}::uuid` : sql`a.number = ${f.account.replace(/[\s-]/g, '')}`})`);
+  }
+  if (f.partner !== undefined) c.push(UUID.test(f.partner) ? sql`l.partner_id = ${f.partner}::uuid` : sql`p.ref = ${f.partner}`);
+  if (day(f.dateFrom, 'dateFrom')) c.push(sql`l.date >= ${f.dateFrom}::date`);
+  if (day(f.dateTo, 'dateTo')) c.push(sql`l.date <= ${f.dateTo}::date`);
+  if (f.amountMin !== undefined) c.push(sql`l.amount >= ${amount(f.amountMin, 'amountMin')}::bigint`);
+  if (f.amountMax !== undefined) c.push(sql`l.amount <= ${amount(f.amountMax, 'amountMax')}::bigint`);
+  if (f.direction) c.push(f.direction === 'in' ? sql`l.amount > 0` : sql`l.amount < 0`);
+  if (f.q) {
+    const text = fold(f.q);
+    c.push(sql`(strpos(${folded(sql`coalesce(l.reference, '')`)}, ${text}) > 0 or strpos(${folded(sql`l.description`)}, ${text}) > 0
+      or strpos(${folded(sql`coalesce(l.counterparty, '')`)}, ${text}) > 0 or ${contains(sql`coalesce(l.counterparty_account, '')`, f.q)})`);
+  }
+  return c;
+}
+
+function lineSort(sort: LineSort): SortKey {
+  return { ...(sort.endsWith('date') ? { key: sql`l.date`, cast: 'date' as const } : { key: sql`l.amount`, cast: 'bigint' as const }), desc: sort.startsWith('-') };
+}
+
+const LINE_FROM = sql`bank_reconciliation_line l left join ledger_partner p on p.tenant_id = l.tenant_id and p.id = l.partner_id`;
+const scope = (bank: Bank) => (bank.visibleSalespeople ? [sql`p.salesperson_id = any(${bank.visibleSalespeople}::uuid[])`] : []);
+
+/** The worklist: lines filtered and sorted (default: oldest first), a page at a time. */
+export async function lineList(bank: Bank, f: LineFilter, limit: number, cursor?: string): Promise<Page<LineView>> {
+  const sortName = f.sort ?? 'date';
+  const sort = lineSort(sortName);
+  const { where, order } = keyset(sort, sql`l.id`, cursor ? decodeCursor(cursor, sortName) : null);
+  const conditions = [sql`l.tenant_id = ${bank.tenantId}`, ...lineConditions(bank, f), ...scope(bank), ...(where ? [where] : [])];
+  const { rows } = await sql<{ id: string; sort_value: string }>`
+    select l.id, (${sort.key})::text as sort_value from ${LINE_FROM}
+    where ${sql.join(conditions, sql` and `)} order by ${order} limit ${limit + 1}`.execute(bank.trx);
+  const shown = rows.slice(0, limit);
+  const views = new Map((await listLines(bank, { lineIds: shown.map((r) => r.id) })).map((v) => [v.id, v]));
+  const last = shown.at(-1);
+  return {
+    items: shown.map((r) => views.get(r.id)!),
+    next: rows.length > limit && last ? encodeCursor({ sort: sortName, value: last.sort_value, id: last.id }) : null,
+  };
+}
+
+/** Count and Σ amounts (signed) of the filtered lines. */
+export async function lineTotals(bank: Bank, f: LineFilter): Promise<{ count: number; amount: string }> {
+  const conditions = [sql`l.tenant_id = ${bank.tenantId}`, ...lineConditions(bank, f), ...scope(bank)];
+  const { rows: [t] } = await sql<{ n: number; amount: bigint }>`
+    select count(*)::integer as n, coalesce(sum(l.amount), 0)::bigint as amount from ${LINE_FROM} where ${sql.join(conditions, sql` and `)}`.execute(bank.trx);
+  return { count: t.n, amount: formatAmount(BigInt(t.amount), bank.books.currency) };
+}
+
+export async function listLines(bank: Bank, filter: { statementId?: string; lineId?: string; lineIds?: string[]; state?: MatchState; limit?: number; offset?: number }): Promise<LineView[]> {
+  if (filter.lineIds?.length === 0) return [];
   const { rows } = await sql<Row>`
     select l.id, l.statement_id, l.position, l.date, l.value_date, l.amount, l.reference, l.counterparty, l.counterparty_account, l.description,
       l.match_state, l.partner_id, p.ref as partner_ref, p.name as partner_name, l.match_rule, l.match_reason, l.suggestion, l.version,
@@ -41,6 +129,7 @@ export async function listLines(bank: Bank, filter: { statementId?: string; line
     where l.tenant_id = ${bank.tenantId}
       ${filter.statementId ? sql`and l.statement_id = ${filter.statementId}` : sql``}
       ${filter.lineId ? sql`and l.id = ${filter.lineId}` : sql``}
+      ${filter.lineIds ? sql`and l.id = any(${filter.lineIds}::uuid[])` : sql``}
       ${filter.state ? sql`and l.match_state = ${filter.state}` : sql``}
       ${bank.visibleSalespeople ? sql`and p.salesperson_id = any(${bank.visibleSalespeople}::uuid[])` : sql``}
     order by l.date, l.statement_id, l.position

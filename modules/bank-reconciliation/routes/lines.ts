@@ -3,8 +3,8 @@ import { Type } from 'typebox';
 import { matchLine, unmatchLine } from '../apply.js';
 import type { BankApi } from '../context.js';
 import { withBank } from '../http.js';
-import { getLine, listLines } from '../lines.js';
-import { IdParams, LineOut, LinesQuery, MatchBody, Problem } from '../http-schemas.js';
+import { getLine, lineList, lineTotals } from '../lines.js';
+import { IdParams, LineListOut, LineListQuery, LineOut, MatchBody, Problem } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
 
@@ -16,8 +16,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const tags = ['bank-reconciliation: matching'];
 
   app.get('/lines', {
-    schema: { tags, summary: 'The worklist: lines by match state (suggested ones with their ranked candidates)', querystring: LinesQuery, response: { 200: Type.Array(LineOut) } },
-  }, async (request) => withBank(request, api, (b) => listLines(b, request.query)));
+    schema: {
+      tags, summary: 'The worklist: statement lines filtered (match state, account, partner, dates, amounts, text) and paged; suggested ones with their ranked candidates',
+      querystring: LineListQuery, response: { 200: LineListOut, 400: Problem },
+    },
+  }, async (request) => {
+    const { limit, cursor, ...filter } = request.query;
+    return withBank(request, api, async (b) => ({ ...(await lineList(b, filter, limit, cursor)), total: await lineTotals(b, filter) }));
+  });
 
   app.post('/lines/:id/match', {
     config: WRITE,

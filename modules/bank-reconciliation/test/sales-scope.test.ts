@@ -31,10 +31,11 @@ t.test('bank lines and rules: a salesperson sees only their partners', async (t)
   t.equal(imported.autoMatched, 2);
 
   const refs = (lines: any[]) => lines.map((l) => l.reference).sort();
-  t.same(refs(ok(await h.request('GET', `${BASE}/lines`))), ['FT1', 'FT2', 'FT3'], 'a clerk sees every line');
+  t.same(refs(ok(await h.request('GET', `${BASE}/lines`)).items), ['FT1', 'FT2', 'FT3'], 'a clerk sees every line');
   for (const [who, token, mine] of [['Lan', lan.token, 'FT1'], ['Hùng', hung.token, 'FT2']] as const) {
     const all = ok(await h.request('GET', `${BASE}/lines`, undefined, { token }));
-    t.same(refs(all), [mine], `${who} sees only the line of their partner`);
+    t.same(refs(all.items), [mine], `${who} sees only the line of their partner`);
+    t.equal(all.total.count, 1, `${who}: the count too`);
     const inStatement = ok(await h.request('GET', `${BASE}/statements/${imported.id}/lines`, undefined, { token }));
     t.same(refs(inStatement), [mine], `${who}: the statement's lines too`);
     const body = JSON.stringify([all, inStatement]);
@@ -43,5 +44,5 @@ t.test('bank lines and rules: a salesperson sees only their partners', async (t)
   t.same(ok(await h.request('GET', `${BASE}/rules`, undefined, { token: lan.token })).map((r: any) => r.name), ['Minh Phát'], "a salesperson sees the rules about their partners");
   t.same(ok(await h.request('GET', `${BASE}/rules`)).map((r: any) => r.name).sort(), ['Minh Phát', 'Ánh Dương']);
   const team = await h.tokenFor('sales');
-  t.same(ok(await h.request('GET', `${BASE}/lines`, undefined, { token: team.token })), [], 'a salesperson without partners sees no line');
+  t.same(ok(await h.request('GET', `${BASE}/lines`, undefined, { token: team.token })).items, [], 'a salesperson without partners sees no line');
 });
