@@ -195,3 +195,33 @@ export const SendOut = Type.Object({
   actions: RunOut.properties.actions,
   missingContactData: RunOut.properties.missingContactData,
 });
+
+const ActionStateT = Type.Union([
+  Type.Literal('pending'), Type.Literal('sent'), Type.Literal('rejected'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Literal('missing_contact'), Type.Literal('uncertain'),
+]);
+export const ActionListQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Rows per page' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),
+  partner: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Partner id or ref' })),
+  channel: Type.Optional(ChannelT),
+  state: Type.Optional(ActionStateT),
+  level: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Level id or name' })),
+  run: Type.Optional(Type.String({ maxLength: 36, description: 'Run id' })),
+  dateFrom: Type.Optional(Type.String({ maxLength: 10, description: 'Run date from (YYYY-MM-DD)' })),
+  dateTo: Type.Optional(Type.String({ maxLength: 10, description: 'Run date to (YYYY-MM-DD)' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "The partner's name or ref contains this — any case, with or without diacritics" })),
+  sort: Type.Optional(Type.Union([Type.Literal('date'), Type.Literal('-date')], { description: 'Default -date (newest first); ties by id' })),
+}, { additionalProperties: false });
+
+const NullableText = Type.Union([Type.String(), Type.Null()]);
+export const ActionListOut = Type.Object({
+  items: Type.Array(Type.Object({
+    id: Type.String(), run: Type.String(), date: Type.String(), channel: ChannelT, state: ActionStateT,
+    partner: Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() }), level: Type.Object({ id: Type.String(), name: Type.String() }),
+    recipient: NullableText, invoices: Type.Integer({ description: 'Open items the reminder is about' }),
+    result: Type.Union([Type.String(), Type.Null()], { description: 'What happened, in words' }),
+    createdAt: Type.String(), doneAt: NullableText,
+  })),
+  next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last' }),
+  total: Type.Object({ count: Type.Integer(), byState: Type.Record(Type.String(), Type.Integer(), { description: 'Actions per state in the filtered list' }) }),
+});
