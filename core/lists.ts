@@ -74,3 +74,8 @@ export function keyset(sort: SortKey, idColumn: RawBuilder<unknown>, after: Key 
   return { where, order };
 }
 
+
+/** A name (any case, with or without diacritics) or a ref (any case) containing `q`. */
+export function nameOrRef(name: RawBuilder<unknown>, ref: RawBuilder<unknown>, q: string): RawBuilder<unknown> {
+  return sql`(strpos(${folded(name)}, ${fold(q)}) > 0 or strpos(lower(${ref}), ${q.toLowerCase()}) > 0)`;
+}

@@ -6,7 +6,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { isIsoDate } from '../../core/dates.js';
 import { badRequest } from '../../core/errors.js';
-import { decodeCursor, encodeCursor, fold, folded, keyset, type Page, type SortKey } from '../../core/lists.js';
+import { decodeCursor, encodeCursor, keyset, nameOrRef, type Page, type SortKey } from '../../core/lists.js';
 import type { ActionState, Channel } from './tables.js';
 import { UUID } from './context.js';
 
@@ -39,7 +39,7 @@ function conditions(tenantId: string, f: ActionFilter, visible: string[] | null)
   }
   if (f.dateFrom) c.push(sql`a.date >= ${f.dateFrom}::date`);
   if (f.dateTo) c.push(sql`a.date <= ${f.dateTo}::date`);
-  if (f.q) c.push(sql`(strpos(${folded(sql`p.name`)}, ${fold(f.q)}) > 0 or strpos(lower(p.ref), ${f.q.toLowerCase()}) > 0)`);
+  if (f.q) c.push(sql`a.partner_id in (select n.id from ledger_partner n where n.tenant_id = ${tenantId} and ${nameOrRef(sql`n.name`, sql`n.ref`, f.q)})`);
   if (visible) c.push(sql`p.salesperson_id = any(${visible}::uuid[])`);
   return c;
 }

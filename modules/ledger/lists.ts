@@ -4,7 +4,7 @@
  * the sales role's scope, and every row of the same filtered list for an export.
  */
 import { sql, type RawBuilder } from 'kysely';
-import { contains, decodeCursor, encodeCursor, fold, folded, keyset, type Page, type SortKey } from '../../core/lists.js';
+import { contains, decodeCursor, encodeCursor, keyset, nameOrRef, type Page, type SortKey } from '../../core/lists.js';
 import { badRequest } from '../../core/errors.js';
 import { isIsoDate } from '../../core/dates.js';
 import { show, today, money, type Books } from './context.js';
@@ -26,6 +26,12 @@ async function partnerId(books: Books, idOrRef: string): Promise<string | null> 
 }
 
 const NOTHING = sql`false`;
+
+/**
+ * The ids of the partners whose name or ref contains `q`: the folding runs once per partner, and
+ * a list then keeps its own order and index (a join would fold the name once per invoice).
+ */
+const partnersNamed = (books: Books, q: string) => sql`select n.id from ledger_partner n where n.tenant_id = ${books.tenantId} and ${nameOrRef(sql`n.name`, sql`n.ref`, q)}`;
 
 // ---- Invoices --------------------------------------------------------------------------------
 
@@ -93,7 +99,7 @@ async function invoiceConditions(books: Books, f: InvoiceFilter): Promise<RawBui
   if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? sql`p.salesperson_id = ${f.salesperson}::uuid` : NOTHING);
   if (f.currency !== undefined) c.push(sql`i.currency = ${f.currency}`);
   if (f.number) c.push(contains(sql`coalesce(i.number, '')`, f.number));
-  if (f.q) c.push(sql`(strpos(${folded(sql`p.name`)}, ${fold(f.q)}) > 0 or strpos(lower(p.ref), ${f.q.toLowerCase()}) > 0)`);
+  if (f.q) c.push(sql`i.partner_id in (${partnersNamed(books, f.q)})`);
   if (books.visibleSalespeople) c.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
   return c;
 }
@@ -212,7 +218,7 @@ async function paymentConditions(books: Books, f: PaymentFilter): Promise<RawBui
   if (f.reference) c.push(contains(sql`coalesce(y.reference, '')`, f.reference));
   if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? sql`p.salesperson_id = ${f.salesperson}::uuid` : NOTHING);
   if (f.currency !== undefined) c.push(sql`y.currency = ${f.currency}`);
-  if (f.q) c.push(sql`(strpos(${folded(sql`p.name`)}, ${fold(f.q)}) > 0 or strpos(lower(p.ref), ${f.q.toLowerCase()}) > 0)`);
+  if (f.q) c.push(sql`y.partner_id in (${partnersNamed(books, f.q)})`);
   if (books.visibleSalespeople) c.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
   return c;
 }
@@ -284,7 +290,7 @@ function partnerBase(books: Books, f: PartnerFilter): RawBuilder<unknown> {
   const c: RawBuilder<unknown>[] = [sql`p.tenant_id = ${books.tenantId}`];
   if (f.ref) c.push(sql`p.ref = ${f.ref}`);
   if (f.name) c.push(contains(sql`p.name`, f.name));
-  if (f.q) c.push(sql`(strpos(${folded(sql`p.name`)}, ${fold(f.q)}) > 0 or strpos(lower(p.ref), ${f.q.toLowerCase()}) > 0)`);
+  if (f.q) c.push(nameOrRef(sql`p.name`, sql`p.ref`, f.q));
   if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? sql`p.salesperson_id = ${f.salesperson}::uuid` : NOTHING);
   if (f.group) c.push(sql`p.group_code = ${f.group}`);
   if (books.visibleSalespeople) c.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
