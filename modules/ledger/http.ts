@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendTable, type ExportColumn, type ExportFile, type TableSink } from '../../core/export.js';
 import { tenantOf } from '../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../core/scope.js';
 import type { Books, LedgerApi } from './context.js';
@@ -13,11 +14,11 @@ export function withBooks<T>(request: FastifyRequest, api: LedgerApi, fn: (books
   }));
 }
 
-/** What a list answers: `format` when given, else a file when `Accept` asks for CSV or a workbook, else JSON. */
-export function listFormat(request: FastifyRequest, format?: 'json' | 'csv' | 'xlsx'): 'json' | 'csv' | 'xlsx' {
-  if (format) return format;
-  const accept = request.headers.accept ?? '';
-  if (/\btext\/csv\b/i.test(accept)) return 'csv';
-  if (/spreadsheetml\.sheet/i.test(accept)) return 'xlsx';
-  return 'json';
+
+/** A report or list of the request tenant's books as a CSV or XLSX file (core/export.ts), produced in one transaction. */
+export function sendBooksTable(
+  request: FastifyRequest, reply: FastifyReply, api: LedgerApi, file: ExportFile,
+  produce: (books: Books, start: (columns: ExportColumn[]) => TableSink) => Promise<unknown>,
+): Promise<FastifyReply> {
+  return sendTable(request, reply, file, (start) => withBooks(request, api, (books) => produce(books, start)));
 }

@@ -10,7 +10,7 @@ import { isIsoDate } from '../../core/dates.js';
 import { show, today, money, type Books } from './context.js';
 import type { PaymentState } from './tables.js';
 import { toPartner, type Partner, type PartnerRow } from './partners.js';
-import { eachPage, type CellKind, type ExportColumn, type TableSink } from './reports/export.js';
+import { eachPage, type CellKind, type ExportColumn, type TableSink } from '../../core/export.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -356,7 +356,7 @@ const INVOICE_KINDS: CellKind[] = ['text', 'text', 'text', 'text', 'text', 'text
 export async function exportInvoices(books: Books, f: InvoiceFilter, lang: Lang, start: Start): Promise<void> {
   const { query, item } = await invoiceExportQuery(books, f);
   const sink = start(INVOICE_HEADERS[lang].map((header, i) => ({ header, kind: INVOICE_KINDS[i] })));
-  await eachPage<InvoiceRow>(books, query, async (rows) => {
+  await eachPage<InvoiceRow>(books.trx, query, async (rows) => {
     for (const r of rows) {
       const x = item(r);
       await sink.row([x.kind, x.number, x.state, x.paymentState, x.partner.ref, x.partner.name, x.date, x.dueDate, x.currency, x.paymentReference, x.total, x.residual, x.daysOverdue]);
@@ -376,7 +376,7 @@ export async function exportPayments(books: Books, f: PaymentFilter, lang: Lang,
   const sink = start(PAYMENT_HEADERS[lang].map((header, i) => ({ header, kind: PAYMENT_KINDS[i] })));
   const yes = lang === 'vi' ? 'có' : 'yes';
   const no = lang === 'vi' ? 'không' : 'no';
-  await eachPage<PaymentRow>(books, query, async (rows) => {
+  await eachPage<PaymentRow>(books.trx, query, async (rows) => {
     for (const r of rows) {
       const x = item(r);
       await sink.row([x.date, x.partner.ref, x.partner.name, x.amount, x.currency, x.reference, x.journal, x.bankMatched ? yes : no, x.reversedOn, x.unallocated]);

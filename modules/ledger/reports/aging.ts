@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { badRequest } from '../../../core/errors.js';
 import { show, today, type Books } from '../context.js';
-import { eachPage, type ExportColumn, type Lang, type TableSink } from './export.js';
+import { eachPage, type ExportColumn, type Lang, type TableSink } from '../../../core/export.js';
 import { openItemsAsOf } from './open-items.js';
 import { big, partnerScope, reportQueries, queryDate, type ReportFilter } from './scope.js';
 
@@ -131,7 +131,7 @@ export async function exportAging(books: Books, q: AgingQuery, lang: Lang, start
     return [a.notDue, ...a.columns, a.total];
   };
   let sink: TableSink | null = null;
-  await eachPage<AgingSqlRow>(books, plan.query(page), async (rows) => {
+  await eachPage<AgingSqlRow>(books.trx, plan.query(page), async (rows) => {
     sink ??= start(columns);
     for (const r of rows) {
       if (r.is_total) await sink.row([null, vi ? 'Tổng cộng' : 'Total', ...cells(r)], { bold: true, totals: true });

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { daysBetween } from '../../../core/dates.js';
 import { divideRounded } from '../../../core/money.js';
 import { show, today, type Books } from '../context.js';
-import type { ExportColumn, Lang, TableSink } from './export.js';
+import type { ExportColumn, Lang, TableSink } from '../../../core/export.js';
 import { big, partnerScope, reportQueries, period, queryDate, type ReportFilter } from './scope.js';
 
 export interface DsoQuery extends ReportFilter { from?: string; to?: string; groupBy?: 'salesperson' }

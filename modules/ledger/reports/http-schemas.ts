@@ -1,5 +1,5 @@
 import { Type, type TSchema } from 'typebox';
-import { CONTENT_TYPES } from './export.js';
+import { CONTENT_TYPES } from '../../../core/export.js';
 
 const Amount = (description: string) => Type.String({ description: `${description} — decimal string in major units` });
 const Day = (description: string) => Type.String({ format: 'date', description: `${description} (YYYY-MM-DD)` });

@@ -3,7 +3,7 @@ import { daysBetween } from '../../../core/dates.js';
 import { show, today, type Books } from '../context.js';
 import { resolvePartner } from '../partners.js';
 import type { MoveKind } from '../tables.js';
-import { eachPage, type ExportColumn, type Lang, type TableSink } from './export.js';
+import { eachPage, type ExportColumn, type Lang, type TableSink } from '../../../core/export.js';
 import { openItemsAsOf } from './open-items.js';
 import { big, period, queryDate, type PartnerScope } from './scope.js';
 
@@ -102,7 +102,7 @@ export async function exportStatement(books: Books, partnerIdOrRef: string, q: S
   ];
   const sink = start(columns);
   await sink.row([plan.from, null, vi ? 'Số dư đầu kỳ' : 'Opening balance', null, null, null, show(books, plan.opening)], { bold: true });
-  await eachPage<LineRow>(books, plan.lines, async (rows) => {
+  await eachPage<LineRow>(books.trx, plan.lines, async (rows) => {
     for (const r of rows) {
       const l = plan.line(r);
       await sink.row([l.date, l.ref, l.description, l.dueDate, l.debit, l.credit, l.balance]);
@@ -170,7 +170,7 @@ export async function exportOutstanding(books: Books, partnerIdOrRef: string, q:
   ];
   const sink = start(columns);
   let total = 0n;
-  await eachPage<ItemRow>(books, plan.items, async (rows) => {
+  await eachPage<ItemRow>(books.trx, plan.items, async (rows) => {
     for (const r of rows) {
       const i = plan.item(r);
       total += i.residualMinor;

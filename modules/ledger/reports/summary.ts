@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import { show, today, type Books } from '../context.js';
-import { eachPage, type ExportColumn, type Lang, type TableSink } from './export.js';
+import { eachPage, type ExportColumn, type Lang, type TableSink } from '../../../core/export.js';
 import { big, partnerScope, reportQueries, period, queryDate, type ReportFilter } from './scope.js';
 
 export interface SummaryQuery extends ReportFilter {
@@ -99,7 +99,7 @@ export async function exportSummary(books: Books, q: SummaryQuery, lang: Lang, s
     { header: vi ? 'Số dư cuối kỳ' : 'Closing balance', kind: 'amount' },
   ];
   let sink: TableSink | null = null;
-  await eachPage<SummarySqlRow>(books, plan.query(page), async (rows) => {
+  await eachPage<SummarySqlRow>(books.trx, plan.query(page), async (rows) => {
     sink ??= start(columns);
     for (const r of rows) {
       const a = amounts(books, r);

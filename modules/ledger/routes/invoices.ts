@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { LedgerApi } from '../context.js';
-import { listFormat, withBooks } from '../http.js';
+import { sendBooksTable, withBooks } from '../http.js';
 import { exportInvoices, invoiceTotals, listInvoices } from '../lists.js';
-import { reportLang, sendTable } from '../reports/export.js';
+import { listFormat, reportLang } from '../../../core/export.js';
 import { reportResponse } from '../reports/http-schemas.js';
 import { todayIn } from '../../../core/dates.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
@@ -44,7 +44,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       return withBooks(request, api, async (b) => ({ ...(await listInvoices(b, filter, limit, cursor)), total: await invoiceTotals(b, filter) }));
     }
     const name = `invoices-${todayIn(tenantOf(request).timezone)}`;
-    return sendTable(request, reply, api, { format: as, name, sheet: 'Invoices', lang: reportLang(request, lang) }, (b, start) => exportInvoices(b, filter, reportLang(request, lang), start));
+    return sendBooksTable(request, reply, api, { format: as, name, sheet: 'Invoices', lang: reportLang(request, lang) }, (b, start) => exportInvoices(b, filter, reportLang(request, lang), start));
   });
 
   app.get('/invoices/:id', {

@@ -3,11 +3,11 @@ import { Type } from 'typebox';
 import { todayIn } from '../../../core/dates.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import type { LedgerApi } from '../context.js';
-import { withBooks } from '../http.js';
+import { sendBooksTable, withBooks } from '../http.js';
 import { Problem } from '../http-schemas.js';
 import { aging, exportAging } from '../reports/aging.js';
 import { dso, exportDso } from '../reports/dso.js';
-import { reportLang, sendTable } from '../reports/export.js';
+import { reportLang } from '../../../core/export.js';
 import { exportOutstanding, exportStatement, outstanding, statement, type Outstanding, type Statement } from '../reports/statement.js';
 import { exportSummary, summary } from '../reports/summary.js';
 import {
@@ -30,7 +30,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { format = 'json', lang, ...q } = request.query;
     if (format === 'json') return withBooks(request, api, (b) => aging(b, q));
-    return sendTable(request, reply, api, { format, name: `aging-${q.asOf ?? today(request)}`, sheet: 'Aging', lang: reportLang(request, lang) },
+    return sendBooksTable(request, reply, api, { format, name: `aging-${q.asOf ?? today(request)}`, sheet: 'Aging', lang: reportLang(request, lang) },
       (b, start) => exportAging(b, q, reportLang(request, lang), start).then(() => undefined));
   });
 
@@ -42,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { format = 'json', lang, ...q } = request.query;
     if (format === 'json') return withBooks(request, api, (b) => summary(b, q));
-    return sendTable(request, reply, api, { format, name: `summary-${q.to ?? today(request)}`, sheet: 'Summary', lang: reportLang(request, lang) },
+    return sendBooksTable(request, reply, api, { format, name: `summary-${q.to ?? today(request)}`, sheet: 'Summary', lang: reportLang(request, lang) },
       (b, start) => exportSummary(b, q, reportLang(request, lang), start).then(() => undefined));
   });
 
@@ -54,7 +54,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { format = 'json', lang, ...q } = request.query;
     if (format === 'json') return withBooks(request, api, (b) => dso(b, q));
-    return sendTable(request, reply, api, { format, name: `dso-${q.to ?? today(request)}`, sheet: 'DSO', lang: reportLang(request, lang) },
+    return sendBooksTable(request, reply, api, { format, name: `dso-${q.to ?? today(request)}`, sheet: 'DSO', lang: reportLang(request, lang) },
       (b, start) => exportDso(b, q, reportLang(request, lang), start).then(() => undefined));
   });
 
@@ -70,7 +70,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const open = q.type === 'outstanding';
     if (format === 'json') return withBooks<Statement | Outstanding>(request, api, (b) => (open ? outstanding(b, id, q) : statement(b, id, q)));
     const name = open ? `outstanding-${q.asOf ?? today(request)}` : `statement-${q.to ?? today(request)}`;
-    return sendTable(request, reply, api, { format, name, sheet: open ? 'Outstanding' : 'Statement', lang: reportLang(request, lang) },
+    return sendBooksTable(request, reply, api, { format, name, sheet: open ? 'Outstanding' : 'Statement', lang: reportLang(request, lang) },
       (b, start) => (open ? exportOutstanding(b, id, q, reportLang(request, lang), start) : exportStatement(b, id, q, reportLang(request, lang), start)).then(() => undefined));
   });
 };

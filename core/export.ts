@@ -2,10 +2,9 @@ import ExcelJS from 'exceljs';
 import { PassThrough, type Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type RawBuilder } from 'kysely';
-import { currencyExponent } from '../../../core/money.js';
-import { tenantOf } from '../../../core/plugins/auth.js';
-import type { Books, LedgerApi } from '../context.js';
-import { withBooks } from '../http.js';
+import type { Trx } from './db/kysely.js';
+import { currencyExponent } from './money.js';
+import { tenantOf } from './plugins/auth.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
 export type Lang = 'vi' | 'en';
@@ -150,27 +149,29 @@ export interface ExportFile {
 }
 
 /**
- * Sends a report as a CSV or XLSX file, streamed from inside the report's transaction. `produce`
- * validates and runs its queries, then calls `start(columns)` once it has its first rows: until
- * then a failure is an ordinary problem response; after it, the stream is cut.
+ * Sends a table (a report, a list) as a CSV or XLSX file, streamed from inside the caller's
+ * transaction: `work` opens it, validates and runs its queries, then calls `start(columns)` once
+ * it has its first rows: until then a failure is an ordinary problem response; after it, the
+ * stream is cut.
  */
 export async function sendTable(
-  request: FastifyRequest, reply: FastifyReply, api: LedgerApi, file: ExportFile,
-  produce: (books: Books, start: (columns: ExportColumn[]) => TableSink) => Promise<void>,
+  request: FastifyRequest, reply: FastifyReply, file: ExportFile,
+  work: (start: (columns: ExportColumn[]) => TableSink) => Promise<unknown>,
 ): Promise<FastifyReply> {
   const out = new PassThrough();
+  const { currency } = tenantOf(request);
   let started = false;
   let ready!: () => void;
   const begun = new Promise<void>((resolve) => { ready = resolve; });
-  const work = withBooks(request, api, (books) => produce(books, (columns) => {
+  const done = work((columns) => {
     started = true;
     ready();
-    return file.format === 'csv' ? csvSink(out, columns) : xlsxSink(out, columns, file.sheet, books.currency, file.lang);
-  }));
-  await Promise.race([begun, work]);
-  if (!started) throw new Error('report export finished without writing its header');
-  work.catch((err: unknown) => {
-    request.log.warn({ err }, 'report export stopped while streaming');
+    return file.format === 'csv' ? csvSink(out, columns) : xlsxSink(out, columns, file.sheet, currency, file.lang);
+  });
+  await Promise.race([begun, done]);
+  if (!started) throw new Error('export finished without writing its header');
+  done.catch((err: unknown) => {
+    request.log.warn({ err }, 'export stopped while streaming');
     out.destroy(err instanceof Error ? err : new Error(String(err)));
   });
   return reply
@@ -180,15 +181,24 @@ export async function sendTable(
 }
 
 /**
- * Runs a query through a server-side cursor and hands its rows over page by page, so an export
- * of every partner never holds the whole result in memory.
+ * Runs a query through a server-side cursor (in the caller's transaction) and hands its rows over
+ * page by page, so an export of every invoice never holds the whole result in memory.
  */
-export async function eachPage<R>(books: Books, query: RawBuilder<unknown>, onPage: (rows: R[]) => Promise<void>, pageSize = 1000): Promise<void> {
-  await sql`declare ledger_report_cursor no scroll cursor for ${query}`.execute(books.trx);
+export async function eachPage<R>(trx: Trx, query: RawBuilder<unknown>, onPage: (rows: R[]) => Promise<void>, pageSize = 1000): Promise<void> {
+  await sql`declare export_cursor no scroll cursor for ${query}`.execute(trx);
   for (;;) {
-    const { rows } = await sql<R>`fetch forward ${sql.raw(String(pageSize))} from ledger_report_cursor`.execute(books.trx);
+    const { rows } = await sql<R>`fetch forward ${sql.raw(String(pageSize))} from export_cursor`.execute(trx);
     if (rows.length > 0) await onPage(rows);
     if (rows.length < pageSize) break;
   }
-  await sql`close ledger_report_cursor`.execute(books.trx);
+  await sql`close export_cursor`.execute(trx);
+}
+
+/** What a list answers: `format` when given, else a file when `Accept` asks for CSV or a workbook, else JSON. */
+export function listFormat(request: FastifyRequest, format?: 'json' | 'csv' | 'xlsx'): 'json' | 'csv' | 'xlsx' {
+  if (format) return format;
+  const accept = request.headers.accept ?? '';
+  if (/\btext\/csv\b/i.test(accept)) return 'csv';
+  if (/spreadsheetml\.sheet/i.test(accept)) return 'xlsx';
+  return 'json';
 }
