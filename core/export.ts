@@ -2,6 +2,7 @@ import ExcelJS from 'exceljs';
 import { PassThrough, type Writable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type RawBuilder } from 'kysely';
+import { Type, type TSchema } from 'typebox';
 import type { Trx } from './db/kysely.js';
 import { currencyExponent } from './money.js';
 import { tenantOf } from './plugins/auth.js';
@@ -201,4 +202,16 @@ export function listFormat(request: FastifyRequest, format?: 'json' | 'csv' | 'x
   if (/\btext\/csv\b/i.test(accept)) return 'csv';
   if (/spreadsheetml\.sheet/i.test(accept)) return 'xlsx';
   return 'json';
+}
+
+/** A 200 that is JSON, or the same table as a CSV or XLSX file (`format`, or `Accept`): for a route's response schema. */
+export function tableResponse(json: TSchema, description: string) {
+  return {
+    description,
+    content: {
+      'application/json': { schema: json },
+      [CONTENT_TYPES.csv.split(';')[0]]: { schema: Type.String({ description: 'CSV, UTF-8 with BOM, comma-separated, amounts as plain decimals' }) },
+      [CONTENT_TYPES.xlsx]: { schema: Type.String({ format: 'binary', description: 'Excel workbook' }) },
+    },
+  };
 }

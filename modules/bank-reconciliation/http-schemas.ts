@@ -53,6 +53,8 @@ export const LineOut = Type.Object({
 });
 
 export const LineListQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json (default); csv or xlsx: every line of the filtered list as a file (also chosen by `Accept: text/csv`)' })),
+  lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')], { description: "Column headers of a file (default: the company's language)" })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Rows per page' }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),
   state: Type.Optional(State),
@@ -106,3 +108,4 @@ export const RuleBody = Type.Object({
   }, { additionalProperties: false }),
 }, { additionalProperties: false });
 export const RuleOut = Type.Object({ id: Type.String(), name: Type.String(), sequence: Type.Integer(), active: Type.Boolean(), conditions: Type.Object({}, { additionalProperties: true }), action: Type.Object({}, { additionalProperties: true }) });
+

@@ -3,6 +3,7 @@ import { badRequest, notFound } from '../../core/errors.js';
 import { isIsoDate } from '../../core/dates.js';
 import { formatAmount, parseAmount } from '../../core/money.js';
 import { contains, decodeCursor, encodeCursor, fold, folded, keyset, type Page, type SortKey } from '../../core/lists.js';
+import { eachPage, type CellKind, type ExportColumn, type TableSink } from '../../core/export.js';
 import type { Bank } from './context.js';
 import type { MatchState, Suggestion } from './tables.js';
 
@@ -187,4 +188,31 @@ export async function listAccounts(bank: Bank): Promise<AccountView[]> {
       (select count(*)::int from bank_reconciliation_line l where l.tenant_id = a.tenant_id and l.bank_account_id = a.id and l.match_state = 'suggested') as suggested
     from bank_reconciliation_account a where a.tenant_id = ${bank.tenantId} order by a.number`.execute(bank.trx);
   return rows.map((r) => ({ id: r.id, number: r.number, currency: r.currency.trim(), name: r.name, lastStatementDate: r.last, statements: r.statements, unmatchedLines: r.unmatched, suggestedLines: r.suggested }));
+}
+
+const LINE_HEADERS = {
+  vi: ['Ngày', 'Ngày hiệu lực', 'Số tiền', 'Số tham chiếu', 'Người chuyển', 'Tài khoản đối ứng', 'Nội dung', 'Trạng thái', 'Mã khách hàng', 'Khách hàng', 'Quy tắc', 'Lý do'],
+  en: ['Date', 'Value date', 'Amount', 'Reference', 'Counterparty', 'Counterparty account', 'Description', 'Match state', 'Partner ref', 'Partner', 'Rule', 'Reason'],
+};
+const LINE_KINDS: CellKind[] = ['date', 'date', 'amount', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text'];
+
+/** Every line of the filtered worklist, in its order, as a file. */
+export async function exportLines(bank: Bank, f: LineFilter, lang: 'vi' | 'en', start: (columns: ExportColumn[]) => TableSink): Promise<void> {
+  const sort = lineSort(f.sort ?? 'date');
+  const { order } = keyset(sort, sql`l.id`, null);
+  const conditions = [sql`l.tenant_id = ${bank.tenantId}`, ...lineConditions(bank, f), ...scope(bank)];
+  const sink = start(LINE_HEADERS[lang].map((header, i) => ({ header, kind: LINE_KINDS[i] })));
+  const { currency } = bank.books;
+  await eachPage<{ date: string; value_date: string | null; amount: bigint; reference: string | null; counterparty: string | null; counterparty_account: string | null; description: string; match_state: string; ref: string | null; name: string | null; match_rule: string | null; match_reason: string | null }>(
+    bank.trx,
+    sql`select l.date::text as date, l.value_date::text as value_date, l.amount, l.reference, l.counterparty, l.counterparty_account, l.description, l.match_state,
+          p.ref, p.name, l.match_rule, l.match_reason
+        from ${LINE_FROM} where ${sql.join(conditions, sql` and `)} order by ${order}`,
+    async (rows) => {
+      for (const r of rows) {
+        await sink.row([r.date, r.value_date, formatAmount(r.amount, currency), r.reference, r.counterparty, r.counterparty_account, r.description, r.match_state, r.ref, r.name, r.match_rule, r.match_reason]);
+      }
+    },
+  );
+  await sink.end();
 }

@@ -7,6 +7,7 @@ import type { Trx } from '../../core/db/kysely.js';
 import { isIsoDate } from '../../core/dates.js';
 import { badRequest } from '../../core/errors.js';
 import { decodeCursor, encodeCursor, keyset, nameOrRef, type Page, type SortKey } from '../../core/lists.js';
+import { eachPage, type CellKind, type ExportColumn, type TableSink } from '../../core/export.js';
 import type { ActionState, Channel } from './tables.js';
 import { UUID } from './context.js';
 
@@ -44,6 +45,11 @@ function conditions(tenantId: string, f: ActionFilter, visible: string[] | null)
   return c;
 }
 
+/** What happened to an action, in words: the mail server's answer, why it was cancelled, what is missing. */
+function resultText(result: Record<string, unknown> | null): string | null {
+  return typeof result?.message === 'string' ? result.message : typeof result?.reason === 'string' ? result.reason : null;
+}
+
 const FROM = sql`followup_action a
   join ledger_partner p on p.tenant_id = a.tenant_id and p.id = a.partner_id
   join followup_level l on l.tenant_id = a.tenant_id and l.id = a.level_id`;
@@ -72,7 +78,7 @@ export async function listActions(trx: Trx, tenantId: string, f: ActionFilter, v
       id: r.id, run: r.run_id, date: r.date, channel: r.channel, state: r.state,
       partner: { id: r.partner_id, ref: r.ref, name: r.name }, level: { id: r.level_id, name: r.level_name },
       recipient: r.recipient, invoices: r.invoices,
-      result: typeof r.result?.message === 'string' ? r.result.message : typeof r.result?.reason === 'string' ? r.result.reason : null,
+      result: resultText(r.result),
       createdAt: r.created_at.toISOString(), doneAt: r.done_at?.toISOString() ?? null,
     })),
     next: rows.length > limit && last ? encodeCursor({ sort: sortName, value: last.sort_value, id: last.id }) : null,
@@ -84,4 +90,25 @@ export async function actionTotals(trx: Trx, tenantId: string, f: ActionFilter, 
   const { rows } = await sql<{ state: ActionState; n: number }>`
     select a.state, count(*)::integer as n from ${FROM} where ${sql.join(conditions(tenantId, f, visible), sql` and `)} group by a.state order by a.state`.execute(trx);
   return { count: rows.reduce((s, r) => s + r.n, 0), byState: Object.fromEntries(rows.map((r) => [r.state, r.n])) };
+}
+
+const ACTION_HEADERS = {
+  vi: ['Ngày', 'Kênh', 'Trạng thái', 'Mã khách hàng', 'Khách hàng', 'Cấp nhắc nợ', 'Người nhận', 'Số khoản nợ', 'Kết quả'],
+  en: ['Date', 'Channel', 'State', 'Partner ref', 'Partner', 'Level', 'Recipient', 'Open items', 'Result'],
+};
+const ACTION_KINDS: CellKind[] = ['date', 'text', 'text', 'text', 'text', 'text', 'text', 'integer', 'text'];
+
+/** Every action of the filtered list, in its order, as a file. */
+export async function exportActions(trx: Trx, tenantId: string, f: ActionFilter, visible: string[] | null, lang: 'vi' | 'en', start: (columns: ExportColumn[]) => TableSink): Promise<void> {
+  const order = f.sort === 'date' ? sql`a.date, a.id` : sql`a.date desc, a.id desc`;
+  const sink = start(ACTION_HEADERS[lang].map((header, i) => ({ header, kind: ACTION_KINDS[i] })));
+  await eachPage<{ date: string; channel: string; state: string; ref: string; name: string; level_name: string; recipient: string | null; invoices: number; result: Record<string, unknown> | null }>(
+    trx,
+    sql`select a.date::text as date, a.channel, a.state, p.ref, p.name, l.name as level_name, a.recipient, cardinality(a.invoice_ids) as invoices, a.result
+        from ${FROM} where ${sql.join(conditions(tenantId, f, visible), sql` and `)} order by ${order}`,
+    async (rows) => {
+      for (const r of rows) await sink.row([r.date, r.channel, r.state, r.ref, r.name, r.level_name, r.recipient, r.invoices, resultText(r.result)]);
+    },
+  );
+  await sink.end();
 }

@@ -200,6 +200,8 @@ const ActionStateT = Type.Union([
   Type.Literal('pending'), Type.Literal('sent'), Type.Literal('rejected'), Type.Literal('failed'), Type.Literal('cancelled'), Type.Literal('missing_contact'), Type.Literal('uncertain'),
 ]);
 export const ActionListQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json (default); csv or xlsx: every action of the filtered list as a file (also chosen by `Accept: text/csv`)' })),
+  lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')], { description: "Column headers of a file (default: the company's language)" })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Rows per page' }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),
   partner: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Partner id or ref' })),

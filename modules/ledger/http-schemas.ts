@@ -54,6 +54,9 @@ export const PartnerOut = Type.Object({
   overdue: Amount('Open amounts past their due date'),
 });
 
+const ListFormat = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], {
+  description: 'json (default); csv or xlsx: every row of the filtered list as a file (also chosen by `Accept: text/csv`)',
+}));
 export const PartnerList = Type.Object({
   items: Type.Array(PartnerOut),
   next: Type.Union([Type.String(), Type.Null()], { description: 'Cursor of the next page; null on the last' }),
@@ -68,6 +71,8 @@ export const PartnerQuery = Type.Object({
   sort: Type.Optional(Type.Union(['name', '-name', 'ref', '-ref', 'balance', '-balance', 'overdue', '-overdue'].map((s) => Type.Literal(s)), { description: 'Default name; ties by id' })),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),
+  format: ListFormat,
+  lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')], { description: "Column headers of a file (default: the company's language)" })),
 }, { additionalProperties: false });
 
 export const InvoiceLine = Type.Object({
@@ -151,9 +156,6 @@ export const ReversePaymentBody = Type.Object({
 
 // ---- Working lists ---------------------------------------------------------------------------
 
-const ListFormat = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], {
-  description: 'json (default); csv or xlsx: every row of the filtered list as a file (also chosen by `Accept: text/csv`)',
-}));
 const Paging = {
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50, description: 'Rows per page' }),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 400, description: '`next` of the page before' })),

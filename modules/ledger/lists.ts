@@ -384,3 +384,23 @@ export async function exportPayments(books: Books, f: PaymentFilter, lang: Lang,
   });
   await sink.end();
 }
+
+const PARTNER_HEADERS: Record<Lang, string[]> = {
+  vi: ['Mã khách hàng', 'Tên', 'Email', 'Điện thoại', 'Mã số thuế', 'Nhóm', 'Hạn mức nợ', 'Tín nhiệm', 'Số dư', 'Quá hạn'],
+  en: ['Ref', 'Name', 'Email', 'Phone', 'Tax code', 'Group', 'Credit limit', 'Trust', 'Balance', 'Overdue'],
+};
+const PARTNER_KINDS: CellKind[] = ['text', 'text', 'text', 'text', 'text', 'text', 'amount', 'text', 'amount', 'amount'];
+
+export async function exportPartners(books: Books, f: PartnerFilter, lang: Lang, start: Start): Promise<void> {
+  const sort = partnerSort(f.sort ?? 'name');
+  const { order } = keyset(sort, sql`x.id`, null);
+  const only = overdueOnly(f);
+  const sink = start(PARTNER_HEADERS[lang].map((header, i) => ({ header, kind: PARTNER_KINDS[i] })));
+  await eachPage<PartnerRow & { balance: bigint; overdue: bigint }>(books.trx, sql`select x.* from (${partnerBase(books, f)}) x ${only ? sql`where ${only}` : sql``} order by ${order}`, async (rows) => {
+    for (const r of rows) {
+      const p = toPartner(books, r, [], { balance: r.balance, overdue: r.overdue });
+      await sink.row([p.ref, p.name, p.email, p.phone, p.taxCode, p.group, p.creditLimit, p.trust, p.balance, p.overdue]);
+    }
+  });
+  await sink.end();
+}

@@ -3,7 +3,10 @@ import { Type } from 'typebox';
 import { matchLine, unmatchLine } from '../apply.js';
 import type { BankApi } from '../context.js';
 import { withBank } from '../http.js';
-import { getLine, lineList, lineTotals } from '../lines.js';
+import { exportLines, getLine, lineList, lineTotals } from '../lines.js';
+import { listFormat, reportLang, sendTable, tableResponse } from '../../../core/export.js';
+import { todayIn } from '../../../core/dates.js';
+import { tenantOf } from '../../../core/plugins/auth.js';
 import { IdParams, LineListOut, LineListQuery, LineOut, MatchBody, Problem } from '../http-schemas.js';
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[], idempotent: true };
@@ -18,11 +21,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/lines', {
     schema: {
       tags, summary: 'The worklist: statement lines filtered (match state, account, partner, dates, amounts, text) and paged; suggested ones with their ranked candidates',
-      querystring: LineListQuery, response: { 200: LineListOut, 400: Problem },
+      querystring: LineListQuery, response: { 200: tableResponse(LineListOut, 'A page of the worklist'), 400: Problem },
     },
-  }, async (request) => {
-    const { limit, cursor, ...filter } = request.query;
-    return withBank(request, api, async (b) => ({ ...(await lineList(b, filter, limit, cursor)), total: await lineTotals(b, filter) }));
+  }, async (request, reply) => {
+    const { limit, cursor, format, lang, ...filter } = request.query;
+    const as = listFormat(request, format);
+    if (as === 'json') return withBank(request, api, async (b) => ({ ...(await lineList(b, filter, limit, cursor)), total: await lineTotals(b, filter) }));
+    const file = { format: as, name: `bank-lines-${todayIn(tenantOf(request).timezone)}`, sheet: 'Bank lines', lang: reportLang(request, lang) };
+    return sendTable(request, reply, file, (start) => withBank(request, api, (b) => exportLines(b, filter, file.lang, start)));
   });
 
   app.post('/lines/:id/match', {

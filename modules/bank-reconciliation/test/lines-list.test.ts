@@ -42,6 +42,13 @@ t.test('the bank worklist: filters, sums and pages', async (t) => {
   t.same(refs(second), ['FT3']);
   t.equal(second.next, null);
 
+  const csv = await h.request('GET', `${BASE}/lines?state=unmatched`, undefined, { headers: { accept: 'text/csv' } });
+  t.equal(csv.statusCode, 200);
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+  t.equal(lines[0], 'Ngày,Ngày hiệu lực,Số tiền,Số tham chiếu,Người chuyển,Tài khoản đối ứng,Nội dung,Trạng thái,Mã khách hàng,Khách hàng,Quy tắc,Lý do');
+  t.same(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(',')), ['2026-03-06,,123000,FT2', '2026-03-07,,2000000,FT3'], 'the same filter, every row');
+  t.match((await h.request('GET', `${BASE}/lines?format=xlsx`)).headers['content-type'], /spreadsheetml/);
+
   for (const [query, field] of [['dateFrom=2026-02-30', 'dateFrom'], ['amountMin=1.5', 'amountMin'], ['cursor=xyz', 'cursor']]) {
     const res = await h.request('GET', `${BASE}/lines?${query}`);
     t.equal(res.statusCode, 400, query);

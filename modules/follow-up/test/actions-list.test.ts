@@ -49,6 +49,13 @@ t.test('the reminders as a working list', async (t) => {
   const mine = await list('', lan.token);
   t.ok(mine.items.length > 0 && mine.items.every((a: any) => a.partner.ref === 'KH001'), "a salesperson sees their partners' reminders only");
 
+  const csv = await h.request('GET', `${BASE}/actions?partner=KH002&sort=date`, undefined, { headers: { accept: 'text/csv' } });
+  t.equal(csv.statusCode, 200);
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+  t.equal(lines[0], 'Ngày,Kênh,Trạng thái,Mã khách hàng,Khách hàng,Cấp nhắc nợ,Người nhận,Số khoản nợ,Kết quả');
+  t.equal(lines.length - 1, kh2.total.count, 'every action of the filter');
+  t.ok(lines.slice(1).every((l) => l.includes(',KH002,Cửa hàng Đông Á,')));
+
   for (const [query, field] of [['dateTo=2026-11-31', 'dateTo'], ['cursor=nope', 'cursor']]) {
     const res = await h.request('GET', `${BASE}/actions?${query}`);
     t.equal(res.statusCode, 400, query);

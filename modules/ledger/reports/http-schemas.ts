@@ -1,5 +1,4 @@
 import { Type, type TSchema } from 'typebox';
-import { CONTENT_TYPES } from '../../../core/export.js';
 
 const Amount = (description: string) => Type.String({ description: `${description} — decimal string in major units` });
 const Day = (description: string) => Type.String({ format: 'date', description: `${description} (YYYY-MM-DD)` });
@@ -106,14 +105,3 @@ export const OutstandingOut = Type.Object({
   total: Amount('Σ residuals: the balance on asOf'), overdue: Amount('Σ residuals of items past due on asOf'),
 });
 
-/** A 200 that is JSON, or the same report as a CSV or XLSX file (`format`). */
-export function reportResponse(json: TSchema, description: string) {
-  return {
-    description,
-    content: {
-      'application/json': { schema: json },
-      [CONTENT_TYPES.csv.split(';')[0]]: { schema: Type.String({ description: 'CSV, UTF-8 with BOM, comma-separated, amounts as plain decimals' }) },
-      [CONTENT_TYPES.xlsx]: { schema: Type.String({ format: 'binary', description: 'Excel workbook' }) },
-    },
-  };
-}

@@ -3,8 +3,7 @@ import { Type } from 'typebox';
 import type { LedgerApi } from '../context.js';
 import { sendBooksTable, withBooks } from '../http.js';
 import { exportInvoices, invoiceTotals, listInvoices } from '../lists.js';
-import { listFormat, reportLang } from '../../../core/export.js';
-import { reportResponse } from '../reports/http-schemas.js';
+import { listFormat, reportLang, tableResponse } from '../../../core/export.js';
 import { todayIn } from '../../../core/dates.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { createInvoice, deleteDraft, getInvoice, invoiceIdOf, postInvoice, reverseInvoice } from '../invoices.js';
@@ -35,7 +34,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/invoices', {
     schema: {
       tags, summary: 'Invoices and credit notes: filters, sorting, cursor paging, the count and sums of the filtered list; CSV or XLSX of every row',
-      querystring: InvoiceListQuery, response: { 200: reportResponse(InvoiceListOut, 'A page of the list'), 400: Problem },
+      querystring: InvoiceListQuery, response: { 200: tableResponse(InvoiceListOut, 'A page of the list'), 400: Problem },
     },
   }, async (request, reply) => {
     const { limit, cursor, format, lang, ...filter } = request.query;

@@ -1,8 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LedgerApi } from '../context.js';
-import { withBooks } from '../http.js';
+import { sendBooksTable, withBooks } from '../http.js';
 import { createPartner, getPartner, updatePartner } from '../partners.js';
-import { listPartnersPage, partnerTotals } from '../lists.js';
+import { exportPartners, listPartnersPage, partnerTotals } from '../lists.js';
+import { listFormat, reportLang, tableResponse } from '../../../core/export.js';
+import { todayIn } from '../../../core/dates.js';
+import { tenantOf } from '../../../core/plugins/auth.js';
 import { NewPartner, PartnerList, PartnerOut, PartnerParams, PartnerPatch, PartnerQuery, Problem } from '../http-schemas.js';
 
 const WRITERS = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[] };
@@ -17,9 +20,14 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => reply.status(201).send(await withBooks(request, api, (b) => createPartner(b, request.body))));
 
   app.get('/partners', {
-    schema: { tags, summary: 'Partners with balance and overdue: filters, sorting, cursor paging, the count and sums of the filtered list', querystring: PartnerQuery, response: { 200: PartnerList, 400: Problem } },
-  }, async (request) => {
-    const { limit, cursor, ...filter } = request.query;
+    schema: { tags, summary: 'Partners with balance and overdue: filters, sorting, cursor paging, the count and sums of the filtered list', querystring: PartnerQuery, response: { 200: tableResponse(PartnerList, 'A page of the list'), 400: Problem } },
+  }, async (request, reply) => {
+    const { limit, cursor, format, lang, ...filter } = request.query;
+    const as = listFormat(request, format);
+    if (as !== 'json') {
+      const file = { format: as, name: `partners-${todayIn(tenantOf(request).timezone)}`, sheet: 'Partners', lang: reportLang(request, lang) };
+      return sendBooksTable(request, reply, api, file, (b, start) => exportPartners(b, filter, file.lang, start));
+    }
     return withBooks(request, api, async (b) => ({ ...(await listPartnersPage(b, filter, limit, cursor)), total: await partnerTotals(b, filter) }));
   });
 

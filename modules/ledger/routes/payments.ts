@@ -3,8 +3,7 @@ import { Type } from 'typebox';
 import type { LedgerApi } from '../context.js';
 import { sendBooksTable, withBooks } from '../http.js';
 import { exportPayments, listPayments, paymentTotals } from '../lists.js';
-import { listFormat, reportLang } from '../../../core/export.js';
-import { reportResponse } from '../reports/http-schemas.js';
+import { listFormat, reportLang, tableResponse } from '../../../core/export.js';
 import { todayIn } from '../../../core/dates.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { registerPaymentsInBulk } from '../payments-bulk.js';
@@ -37,7 +36,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/payments', {
     schema: {
       tags, summary: 'Payments received: filters, sorting, cursor paging, the count and sums of the filtered list; CSV or XLSX of every row',
-      querystring: PaymentListQuery, response: { 200: reportResponse(PaymentListOut, 'A page of the list'), 400: Problem },
+      querystring: PaymentListQuery, response: { 200: tableResponse(PaymentListOut, 'A page of the list'), 400: Problem },
     },
   }, async (request, reply) => {
     const { limit, cursor, format, lang, ...filter } = request.query;

@@ -7,11 +7,11 @@ import { sendBooksTable, withBooks } from '../http.js';
 import { Problem } from '../http-schemas.js';
 import { aging, exportAging } from '../reports/aging.js';
 import { dso, exportDso } from '../reports/dso.js';
-import { reportLang } from '../../../core/export.js';
+import { reportLang, tableResponse } from '../../../core/export.js';
 import { exportOutstanding, exportStatement, outstanding, statement, type Outstanding, type Statement } from '../reports/statement.js';
 import { exportSummary, summary } from '../reports/summary.js';
 import {
-  AgingOut, AgingQuery, DsoOut, DsoQuery, OutstandingOut, StatementOut, StatementParams, StatementQuery, SummaryOut, SummaryQuery, reportResponse,
+  AgingOut, AgingQuery, DsoOut, DsoQuery, OutstandingOut, StatementOut, StatementParams, StatementQuery, SummaryOut, SummaryQuery,
 } from '../reports/http-schemas.js';
 
 /** Today in the company's time zone, for file names. */
@@ -25,7 +25,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/reports/aging', {
     schema: {
       tags, summary: 'Aged receivables per partner as of a day, by due date or invoice date; JSON, CSV or XLSX',
-      querystring: AgingQuery, response: { 200: reportResponse(AgingOut, 'The aging report'), ...problems },
+      querystring: AgingQuery, response: { 200: tableResponse(AgingOut, 'The aging report'), ...problems },
     },
   }, async (request, reply) => {
     const { format = 'json', lang, ...q } = request.query;
@@ -37,7 +37,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/reports/summary', {
     schema: {
       tags, summary: 'Period summary per partner: opening balance, debits, credits, closing balance',
-      querystring: SummaryQuery, response: { 200: reportResponse(SummaryOut, 'The period summary'), ...problems },
+      querystring: SummaryQuery, response: { 200: tableResponse(SummaryOut, 'The period summary'), ...problems },
     },
   }, async (request, reply) => {
     const { format = 'json', lang, ...q } = request.query;
@@ -49,7 +49,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/reports/dso', {
     schema: {
       tags, summary: 'Days sales outstanding for a period, for the company and per salesperson',
-      querystring: DsoQuery, response: { 200: reportResponse(DsoOut, 'DSO and how it was computed'), ...problems },
+      querystring: DsoQuery, response: { 200: tableResponse(DsoOut, 'DSO and how it was computed'), ...problems },
     },
   }, async (request, reply) => {
     const { format = 'json', lang, ...q } = request.query;
@@ -62,7 +62,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags, summary: 'Customer statement (sổ chi tiết công nợ): opening, movements with running balance, closing; or open items on a day',
       params: StatementParams, querystring: StatementQuery,
-      response: { 200: reportResponse(Type.Union([StatementOut, OutstandingOut]), 'The statement (type=movements) or the open items (type=outstanding)'), ...problems },
+      response: { 200: tableResponse(Type.Union([StatementOut, OutstandingOut]), 'The statement (type=movements) or the open items (type=outstanding)'), ...problems },
     },
   }, async (request, reply) => {
     const { format = 'json', lang, ...q } = request.query;

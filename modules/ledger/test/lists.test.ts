@@ -144,6 +144,9 @@ t.test('the same filtered list as CSV (Accept: text/csv) and as a workbook, ever
   t.equal(lines.length, 3, 'every row of the filter, not one page');
   t.match(lines[1], `invoice,${inv.a.number},posted,in_payment,KH001,Công ty TNHH Minh Phát,2026-01-01,2026-01-31,VND,${inv.a.paymentReference},1000000,0,0`);
 
+  const partners = await h.request('GET', '/api/ledger/partners?format=csv&lang=en&sort=ref');
+  t.same(partners.body.replace(/^\uFEFF/, '').trim().split('\r\n').map((l) => l.split(',')[0]), ['Ref', 'KH001', 'KH002', 'KH003', 'KH004'], 'partners too');
+
   const xlsx = await h.request('GET', '/api/ledger/payments?format=xlsx&lang=en');
   t.equal(xlsx.statusCode, 200);
   const rows = await readFirstSheet(new Uint8Array(xlsx.rawPayload));
