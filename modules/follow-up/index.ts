@@ -40,8 +40,7 @@ export function setup(api: FollowUpApi): void {
   // changed, in the same transaction (append-only rows, one per partner and transaction). `hookMany`
   // gets all the payloads of an emit at once, so a bulk of 1,000 payments (`emitMany`) costs one
   // insert, not 1,000. The follow-up module's own changes (exclusions, promises, plan, rescheduling,
-  // manual sends) note theirs where they are made. An opening-balance import emits no event: the
-  // daily (full) run sees it.
+  // manual sends) note theirs where they are made.
   const changed = async ({ trx, tenantId }: { trx: Trx; tenantId: string }, payloads: Array<{ partnerId: string }>): Promise<void> => {
     await noteChanged(trx, tenantId, payloads.map((p) => p.partnerId));
   };
@@ -51,6 +50,7 @@ export function setup(api: FollowUpApi): void {
   api.hookMany('payment.allocated', changed);
   api.hookMany('payment.unallocated', changed);
   api.hookMany('payment.reversed', changed);
+  api.hookMany('opening_balance.imported', changed);
 
   // A payment matched to the bank settles invoices: in the same transaction, reminders not yet
   // sent whose invoices are all settled now are cancelled (one still listing an open invoice goes

@@ -40,5 +40,6 @@ export default defineModule({
   }, { additionalProperties: false }),
   emits: ['followup.clock_ticked', 'followup.run_requested', 'followup.action_created'],
   consumes: ['followup.clock_ticked', 'followup.run_requested', 'followup.action_created', 'payment.reconciled',
-    'invoice.posted', 'invoice.payment_state_changed', 'payment.registered', 'payment.allocated', 'payment.unallocated', 'payment.reversed'],
+    'invoice.posted', 'invoice.payment_state_changed', 'payment.registered', 'payment.allocated', 'payment.unallocated', 'payment.reversed',
+    'opening_balance.imported'],
 });

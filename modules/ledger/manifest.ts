@@ -27,6 +27,6 @@ export default defineModule({
     /** Letters that start every payment reference (2–4 upper-case letters). */
     paymentReferencePrefix: Type.String({ pattern: '^[A-HJ-KMNP-TV-Z]{2,4}$', default: 'CN' }),
   }, { additionalProperties: false }),
-  emits: ['invoice.posted', 'invoice.reversed', 'invoice.payment_state_changed', 'payment.registered', 'payment.allocated', 'payment.unallocated', 'payment.reconciled', 'payment.reversed'],
+  emits: ['invoice.posted', 'invoice.reversed', 'invoice.payment_state_changed', 'payment.registered', 'payment.allocated', 'payment.unallocated', 'payment.reconciled', 'payment.reversed', 'opening_balance.imported'],
   consumes: [],
 });

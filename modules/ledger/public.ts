@@ -139,6 +139,11 @@ export interface PaymentRegistered { paymentId: string; partnerId: string; date:
 export interface PaymentAllocation { partnerId: string; debitLineId: string; creditLineId: string; invoiceId: string | null; amount: string; date: string }
 /** A payment was matched to a bank statement line: its invoices can be `paid`. */
 export interface PaymentReconciled { paymentId: string; partnerId: string; invoiceIds: string[] }
+/**
+ * An opening balance was imported (one event per entry): a receivable line `amount` (negative: a
+ * credit) due on `dueDate`, outside any invoice, in the same transaction as the import.
+ */
+export interface OpeningBalanceImported { moveId: string; partnerId: string; date: string; dueDate: string; amount: string; document: string | null }
 /** A payment was cancelled by a reversal entry; what it paid is open again. */
 export interface PaymentReversed { paymentId: string; partnerId: string; date: string; amount: string; invoiceIds: string[] }
 
@@ -152,5 +157,6 @@ declare module '../../core/events/types.js' {
     'payment.unallocated': PaymentAllocation;
     'payment.reconciled': PaymentReconciled;
     'payment.reversed': PaymentReversed;
+    'opening_balance.imported': OpeningBalanceImported;
   }
 }

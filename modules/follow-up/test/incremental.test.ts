@@ -181,3 +181,19 @@ t.test('bulk payments and bulk invoices (emitMany) note each partner once, in on
   t.match(inc, { mode: 'incremental', partners: 3 });
   t.same(summary(inc), summary(full));
 });
+
+t.test('an opening-balance import notes its partners: the next incremental run decides what a full run does', async (t) => {
+  const h = await followUpApp(t);
+  for (const ref of ['KH01', 'KH02']) await partner(h, ref);
+  await invoice(h, 'KH01', '1000000', '2026-03-01', '2026-03-31');
+  await run(h, '2026-04-20');
+  const csv = 'ref,invoice number,invoice date,due date,amount\nKH02,HD0000123,2026-02-01,2026-03-03,2500000\nKH02,HD0000124,2026-04-01,2026-04-30,700000\n';
+  const res = await h.request('POST', '/api/ledger/import/opening-balances?date=2026-04-20', Buffer.from(csv), { headers: { 'content-type': 'text/csv' } });
+  t.equal(res.statusCode, 201, res.body);
+  t.same([...await changedPartners(h)], ['KH02'], 'the imported partner is noted as changed, in the import transaction');
+  const full = await run(h, '2026-04-21', true);
+  const inc = await incremental(h, '2026-04-21');
+  t.match(inc, { mode: 'incremental' });
+  t.ok(summary(inc).some((a) => a.startsWith('KH02 ')), 'the imported overdue balance is followed up at once');
+  t.same(summary(inc), summary(full), 'the same actions as a full run');
+});

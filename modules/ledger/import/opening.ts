@@ -156,6 +156,12 @@ export async function importOpeningBalances(books: Books, body: Buffer, format: 
     after: { partner: m.ref, date: m.date, dueDate: m.dueDate, amount: show(books, m.amount), document: m.document, row: m.row },
   }));
   for (const part of chunks(entries, 2_000)) await books.api.audit(books.trx, books.tenantId, part);
+  // Like a posted invoice, so an incremental follow-up run (or any module) sees the imported books.
+  for (const part of chunks(moves, 5_000)) {
+    await books.api.emitMany(books.trx, books.tenantId, 'opening_balance.imported', part.map((m) => ({
+      moveId: m.id, partnerId: m.partnerId, date: m.date, dueDate: m.dueDate, amount: show(books, m.amount), document: m.document,
+    })), { actor: books.actor });
+  }
   await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'opening_balances.imported', entity: 'import', entityId: crypto.randomUUID(), after: { format, ...result } });
   return result;
 }
