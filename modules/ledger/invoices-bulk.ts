@@ -9,13 +9,20 @@ import { computeLine, type ComputedLine } from './amounts.js';
 import type { InvoiceInput } from './invoices.js';
 import { paymentReference } from './payment-reference.js';
 import type { Installment } from './tables.js';
+import type { InstallmentPlan } from './public.js';
 
 export interface BulkResult { created: number; invoices: Array<{ id: string; number: string; paymentReference: string; total: string }> }
 
 interface Prepared {
   id: string; moveId: string; partnerId: string; input: InvoiceInput; lines: ComputedLine[];
-  untaxed: bigint; tax: bigint; total: bigint; dueDate: string; number: string; reference: string;
+  untaxed: bigint; tax: bigint; total: bigint;
+  /** One instalment on the due date, or the payment term's plan. */
+  plan: InstallmentPlan;
+  number: string; reference: string;
 }
+
+const dueDateOf = (p: Prepared): string => p.plan.installments.at(-1)!.dueDate;
+const installmentsOf = (books: Books, p: Prepared): Installment[] => p.plan.installments.map((i) => ({ dueDate: i.dueDate, amount: show(books, i.amount) }));
 
 /** Reserves `count` consecutive numbers of a series and returns the first. */
 async function reserveNumbers(books: Books, series: string, year: number, count: number): Promise<number> {
@@ -30,8 +37,8 @@ async function reserveNumbers(books: Books, series: string, year: number, count:
  * Posts up to 500 invoices in one transaction with a handful of set-based statements: all are
  * validated first (every problem listed with its index), then numbered in one block per series
  * and year, and written with multi-row inserts. Same books as posting one by one: one
- * receivable line per invoice (its due date), revenue and output tax, balanced entries,
- * `invoice.posted` for each. Payment terms are not taken here — give dueDate.
+ * receivable line per instalment (the due date, or the payment term's plan — given, or the
+ * partner's default), revenue and output tax, balanced entries, `invoice.posted` for each.
  */
 export async function postInvoicesInBulk(books: Books, inputs: InvoiceInput[]): Promise<BulkResult> {
   const errors: ProblemFieldError[] = [];
@@ -47,26 +54,37 @@ export async function postInvoicesInBulk(books: Books, inputs: InvoiceInput[]): 
   }
 
   const prepared: Prepared[] = [];
-  inputs.forEach((input, n) => {
+  const provider = await books.api.ownService().installments.providerFor(books);
+  for (const [n, input] of inputs.entries()) {
     const at = `invoices[${n}]`;
     try {
       const partnerId = partners.get(input.partner);
       if (!partnerId) throw new MoneyError(`no partner '${input.partner}'`, 'partner');
       if (input.currency !== undefined && input.currency !== books.currency) throw new MoneyError(`currency '${input.currency}' is not ${books.currency}`, 'currency');
-      if (input.paymentTerm !== undefined) throw new MoneyError('payment terms are not taken in bulk; give dueDate', 'paymentTerm');
       if (!isIsoDate(input.date)) throw new MoneyError(`date '${input.date}' is not a date (YYYY-MM-DD)`, 'date');
-      const dueDate = input.dueDate ?? input.date;
-      if (!isIsoDate(dueDate) || compareDates(dueDate, input.date) < 0) throw new MoneyError(`dueDate '${dueDate}' is not a date on or after ${input.date}`, 'dueDate');
+      if (input.dueDate !== undefined && input.paymentTerm !== undefined) throw new MoneyError('give either dueDate or paymentTerm, not both', 'paymentTerm');
+      if (input.dueDate !== undefined && (!isIsoDate(input.dueDate) || compareDates(input.dueDate, input.date) < 0)) throw new MoneyError(`dueDate '${input.dueDate}' is not a date on or after ${input.date}`, 'dueDate');
       const lines = input.lines.map((l, i) => computeLine(l, books.currency, i));
       const untaxed = lines.reduce((a, l) => a + l.subtotal, 0n);
       const tax = lines.reduce((a, l) => a + l.tax, 0n);
-      if (untaxed + tax <= 0n) throw new MoneyError('the total must be more than zero', 'lines');
-      prepared.push({ id: crypto.randomUUID(), moveId: crypto.randomUUID(), partnerId, input, lines, untaxed, tax, total: untaxed + tax, dueDate, number: '', reference: '' });
+      const total = untaxed + tax;
+      if (total <= 0n) throw new MoneyError('the total must be more than zero', 'lines');
+      const term = input.paymentTerm ?? (input.dueDate === undefined ? await provider?.defaultTerm(books, partnerId) ?? undefined : undefined);
+      let plan: InstallmentPlan = { installments: [{ dueDate: input.dueDate ?? input.date, amount: total }], term: { id: '', name: '' } };
+      if (term !== undefined) {
+        if (!provider) throw new MoneyError('payment terms need the payment-terms module, which is not enabled for this company; give a dueDate instead', 'paymentTerm');
+        plan = await provider.plan(books, term, input.date, total);
+        const sum = plan.installments.reduce((a, i) => a + i.amount, 0n);
+        if (sum !== total) throw new Error(`payment term ${term} split ${total} into instalments summing to ${sum}`);
+      }
+      prepared.push({ id: crypto.randomUUID(), moveId: crypto.randomUUID(), partnerId, input, lines, untaxed, tax, total, plan, number: '', reference: '' });
     } catch (err) {
-      if (!(err instanceof MoneyError)) throw err;
-      errors.push({ field: `${at}.${err.field ?? ''}`.replace(/\.$/, ''), message: err.message });
+      // A bad term is the provider's 400 naming paymentTerm; other problems are this invoice's fields.
+      if (err instanceof ProblemError && err.status === 400) errors.push({ field: `${at}.${err.field ?? 'paymentTerm'}`, message: err.detail ?? err.message });
+      else if (err instanceof MoneyError) errors.push({ field: `${at}.${err.field ?? ''}`.replace(/\.$/, ''), message: err.message });
+      else throw err;
     }
-  });
+  }
   if (errors.length > 0) {
     throw new ProblemError(400, 'validation', 'The request is not valid', errors.slice(0, 20).map((e) => `${e.field}: ${e.message}`).join('; '), errors[0].field, errors);
   }
@@ -88,9 +106,10 @@ export async function postInvoicesInBulk(books: Books, inputs: InvoiceInput[]): 
     tenant_id: t, id: p.moveId, kind: 'invoice' as const, journal: 'sales' as const, date: p.input.date, ref: p.number, partner_id: p.partnerId, reversal_of: null,
   }))).execute();
   await books.trx.insertInto('ledger_invoice').values(prepared.map((p) => ({
-    tenant_id: t, id: p.id, kind: 'invoice' as const, number: p.number, partner_id: p.partnerId, date: p.input.date, due_date: p.dueDate,
-    currency: books.currency, state: 'posted' as const, payment_reference: p.reference, payment_term: JSON.stringify(null),
-    installments: JSON.stringify([{ dueDate: p.dueDate, amount: show(books, p.total) }] satisfies Installment[]),
+    tenant_id: t, id: p.id, kind: 'invoice' as const, number: p.number, partner_id: p.partnerId, date: p.input.date, due_date: dueDateOf(p),
+    currency: books.currency, state: 'posted' as const, payment_reference: p.reference,
+    payment_term: JSON.stringify(p.plan.term.id ? { ...p.plan.term, ...(p.plan.discount ? { discount: { until: p.plan.discount.until, amount: show(books, p.plan.discount.amount) } } : {}) } : null),
+    installments: JSON.stringify(installmentsOf(books, p)),
     einvoice_form: p.input.einvoice?.form ?? null, einvoice_series: p.input.einvoice?.series ?? null, einvoice_number: p.input.einvoice?.number ?? null,
     untaxed: p.untaxed, tax: p.tax, total: p.total, residual: p.total, move_id: p.moveId, origin_invoice_id: null, notes: p.input.notes ?? null, posted_at: now,
   }))).execute();
@@ -100,8 +119,12 @@ export async function postInvoicesInBulk(books: Books, inputs: InvoiceInput[]): 
   })))).execute();
   await books.trx.insertInto('ledger_move_line').values(prepared.flatMap((p) => {
     const base = { tenant_id: t, move_id: p.moveId, date: p.input.date, partner_id: p.partnerId, payment_id: null, invoice_id: p.id, description: p.number };
+    const many = p.plan.installments.length > 1;
     const out = [
-      { ...base, account_code: accounts.receivable, date_maturity: p.dueDate, debit: p.total, credit: 0n, receivable: true, amount_residual: p.total },
+      ...p.plan.installments.map((i, k) => ({
+        ...base, account_code: accounts.receivable, date_maturity: i.dueDate, debit: i.amount, credit: 0n, receivable: true, amount_residual: i.amount,
+        description: many ? `${p.number} (${k + 1}/${p.plan.installments.length})` : p.number,
+      })),
       { ...base, account_code: accounts.revenue, date_maturity: null, debit: 0n, credit: p.untaxed, receivable: false, amount_residual: 0n },
     ];
     if (p.tax > 0n) out.push({ ...base, account_code: accounts.outputTax, date_maturity: null, debit: 0n, credit: p.tax, receivable: false, amount_residual: 0n, description: `${p.number} VAT` });
@@ -113,7 +136,7 @@ export async function postInvoicesInBulk(books: Books, inputs: InvoiceInput[]): 
   })));
   await books.api.emitMany(books.trx, books.tenantId, 'invoice.posted', prepared.map((p) => ({
     invoiceId: p.id, number: p.number, partnerId: p.partnerId, kind: 'invoice' as const, date: p.input.date, total: show(books, p.total),
-    installments: [{ dueDate: p.dueDate, amount: show(books, p.total) }],
+    installments: installmentsOf(books, p),
   })), { actor: books.actor });
   return { created: prepared.length, invoices: prepared.map((p) => ({ id: p.id, number: p.number, paymentReference: p.reference, total: show(books, p.total) })) };
 }

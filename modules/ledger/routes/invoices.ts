@@ -25,7 +25,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/invoices/bulk', {
     config: WRITE,
     schema: {
-      tags, summary: 'Post up to 500 invoices at once (all or none; due dates, no payment terms)',
+      tags, summary: 'Post up to 500 invoices at once (all or none; a due date, a payment term, or the partner default term)',
       body: Type.Object({ invoices: Type.Array(NewInvoice, { minItems: 1, maxItems: 500 }) }, { additionalProperties: false }),
       response: { 201: Type.Object({ created: Type.Integer(), invoices: Type.Array(Type.Object({ id: Type.String(), number: Type.String(), paymentReference: Type.String(), total: Type.String() })) }), 400: Problem },
     },

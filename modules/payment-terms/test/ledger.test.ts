@@ -168,3 +168,39 @@ t.test('instalments sum to the invoice total in a 3-decimal currency', async (t)
   // 31 January: the first two thirds fall on the invoice date (end of January) and are merged.
   t.same(res.json().installments.map((i: { dueDate: string; amount: string }) => [i.dueDate, i.amount]), [['2024-01-31', '6.668'], ['2024-02-29', '3.333']]);
 });
+
+t.test('bulk posting takes payment terms like a single invoice: named, the partner default, or a due date', async (t) => {
+  const h = await buildTestApp(t, { modules: ['payment-terms'] });
+  await partner(h, 'KH01');
+  await partner(h, 'KH02');
+  t.equal((await h.request('PUT', `${BASE}/partners/KH02/default-term`, { term: '15 days' })).statusCode, 200);
+  const line = [{ description: 'Cà phê Robusta', quantity: '10', unitPrice: '100000', taxRate: '8' }];
+  const bulk = await h.request('POST', '/api/ledger/invoices/bulk', { invoices: [
+    { partner: 'KH01', date: '2026-01-31', paymentTerm: '30% now, balance 60 days', lines: line },
+    { partner: 'KH02', date: '2026-01-31', lines: line },
+    { partner: 'KH02', date: '2026-01-31', dueDate: '2026-02-10', lines: line },
+  ] });
+  t.equal(bulk.statusCode, 201, bulk.body);
+  const [split, byDefault, dated] = await Promise.all(bulk.json().invoices.map(async (i: { id: string }) => (await h.request('GET', `/api/ledger/invoices/${i.id}`)).json()));
+  t.same(split.installments, [
+    { dueDate: '2026-01-31', amount: '324000', residual: '324000' },
+    { dueDate: '2026-04-01', amount: '756000', residual: '756000' },
+  ], 'the same instalments as a single invoice with that term');
+  t.match(split.paymentTerm, { name: 'Trả trước 30%, còn lại sau 60 ngày', version: 1 });
+  t.equal(split.dueDate, '2026-04-01');
+  t.same(byDefault.installments, [{ dueDate: '2026-02-15', amount: '1080000', residual: '1080000' }], "the partner's default term");
+  t.same(dated.installments, [{ dueDate: '2026-02-10', amount: '1080000', residual: '1080000' }], 'a due date wins over the default');
+  const lines = await sql<{ date_maturity: string; debit: bigint }>`
+    select date_maturity, debit from ledger_move_line where invoice_id = ${split.id} and receivable order by date_maturity`.execute(h.db);
+  t.same(lines.rows, [{ date_maturity: '2026-01-31', debit: 324000n }, { date_maturity: '2026-04-01', debit: 756000n }], 'one receivable line per instalment');
+
+  const before = (await sql<{ n: number }>`select count(*)::int as n from ledger_invoice`.execute(h.db)).rows[0].n;
+  const bad = await h.request('POST', '/api/ledger/invoices/bulk', { invoices: [
+    { partner: 'KH01', date: '2026-01-31', paymentTerm: 'Net 45', lines: line },
+    { partner: 'KH01', date: '2026-01-31', paymentTerm: '15 days', dueDate: '2026-02-01', lines: line },
+  ] });
+  t.equal(bad.statusCode, 400);
+  t.same(bad.json().errors.map((e: { field: string }) => e.field), ['invoices[0].paymentTerm', 'invoices[1].paymentTerm'], 'each bad invoice named');
+  t.match(bad.json().errors[0].message, /Net 45/);
+  t.equal((await sql<{ n: number }>`select count(*)::int as n from ledger_invoice`.execute(h.db)).rows[0].n, before, 'nothing written');
+});
