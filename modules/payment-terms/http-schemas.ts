@@ -4,7 +4,7 @@ import { DecimalInput } from '../../core/decimal-input.js';
 const Day = (description: string) => Type.String({ description: `${description} (YYYY-MM-DD)` });
 
 export const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
-export const TermParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+export const TermParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100, description: "The term's id or its name (any case; a seeded term by its name in any language)" }) });
 export const PartnerParams = Type.Object({ partnerId: Type.String({ minLength: 1, description: 'Partner id or ref' }) });
 
 const LineValue = Type.Enum(['percent', 'fixed', 'balance'], { description: 'percent of the total, a fixed amount, or the balance (what the other lines leave; exactly one, last)' });

@@ -74,6 +74,14 @@ async function termOr404(trx: Trx, tenantId: string, id: string, lock = false): 
   return term;
 }
 
+/** A term's id from its id or its name, as invoices name a term; a 404 when neither is one. */
+export async function termIdOf(trx: Trx, tenantId: string, idOrName: string): Promise<string> {
+  if (repo.isUuid(idOrName)) return idOrName;
+  const term = await repo.findTermByName(trx, tenantId, idOrName) ?? await findSeededTermByName(trx, tenantId, idOrName);
+  if (!term) throw notFound(`No payment term '${idOrName}'.`);
+  return term.id;
+}
+
 export async function getTerm(trx: Trx, tenantId: string, id: string, version?: number): Promise<TermView> {
   const term = await termOr404(trx, tenantId, id);
   return view(term, await loadVersion(trx, tenantId, id, version ?? term.current_version));

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import type { PaymentTermsApi } from '../context.js';
-import { archiveTerm, createTerm, getTerm, listTerms, previewTerm, updateTerm } from '../service.js';
+import { archiveTerm, createTerm, getTerm, listTerms, previewTerm, updateTerm, termIdOf } from '../service.js';
 import { ListQuery, NewTerm, PreviewBody, PreviewOut, Problem, TermOut, TermParams, VersionQuery } from '../http-schemas.js';
 
 const WRITERS: ('accountant' | 'clerk')[] = ['accountant', 'clerk'];
@@ -31,7 +31,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'A payment term (current version, or ?version=)', params: TermParams, querystring: VersionQuery, response: { 200: TermOut, 404: Problem } },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx((trx) => getTerm(trx, tenant.id, request.params.id, request.query.version));
+    return request.tx(async (trx) => getTerm(trx, tenant.id, await termIdOf(trx, tenant.id, request.params.id), request.query.version));
   });
 
   app.put('/terms/:id', {
@@ -42,7 +42,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx((trx) => updateTerm(api, trx, tenant, request.actor, request.params.id, request.body));
+    return request.tx(async (trx) => updateTerm(api, trx, tenant, request.actor, await termIdOf(trx, tenant.id, request.params.id), request.body));
   });
 
   app.delete('/terms/:id', {
@@ -50,7 +50,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'Archive a payment term (kept for the invoices that used it)', params: TermParams, response: { 200: TermOut, 404: Problem, 409: Problem } },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx((trx) => archiveTerm(api, trx, tenant.id, request.actor, request.params.id));
+    return request.tx(async (trx) => archiveTerm(api, trx, tenant.id, request.actor, await termIdOf(trx, tenant.id, request.params.id)));
   });
 
   app.post('/terms/:id/preview', {
@@ -60,7 +60,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx((trx) => previewTerm(trx, tenant, request.params.id, request.body));
+    return request.tx(async (trx) => previewTerm(trx, tenant, await termIdOf(trx, tenant.id, request.params.id), request.body));
   });
 };
 

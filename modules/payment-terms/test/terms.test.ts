@@ -227,3 +227,18 @@ t.test('roles: every tenant role reads and previews; only accountants and clerks
   t.equal((await h.request('PUT', `${BASE}/terms/${id}`, { name: 'S', lines: [{ value: 'balance', delayType: 'days_after', days: 1 }] }, { token })).statusCode, 403);
   t.equal((await h.request('DELETE', `${BASE}/terms/${id}`, undefined, { token })).statusCode, 403);
 });
+
+t.test('a term is found by its name wherever a path takes its id', async (t) => {
+  const h = await buildTestApp(t, { modules: ['payment-terms'] });
+  const created = await h.request('POST', '/api/payment-terms/terms', { name: 'Net 45 / đại lý', lines: [{ value: 'balance', delayType: 'days_after', days: 45 }] });
+  t.equal(created.statusCode, 201, created.body);
+  const byName = await h.request('GET', `/api/payment-terms/terms/${encodeURIComponent('NET 45 / ĐẠI LÝ'.toLowerCase())}`);
+  t.equal(byName.statusCode, 200, byName.body);
+  t.equal(byName.json().id, created.json().id, 'by name, any case');
+  const preview = await h.request('POST', `/api/payment-terms/terms/${encodeURIComponent('Net 45 / đại lý')}/preview`, { date: '2026-01-31', amount: '1000000' });
+  t.same(preview.json().installments, [{ dueDate: '2026-03-17', amount: '1000000' }]);
+  t.equal((await h.request('GET', `/api/payment-terms/terms/${encodeURIComponent('30 days')}`)).json().name, 'Thanh toán trong 30 ngày', 'a seeded term by its English name');
+  const missing = await h.request('GET', '/api/payment-terms/terms/Net%2099');
+  t.equal(missing.statusCode, 404);
+  t.match(missing.json().detail, "No payment term 'Net 99'.");
+});
