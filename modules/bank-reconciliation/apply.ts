@@ -110,13 +110,15 @@ export async function matchLine(bank: Bank, lineId: string, input: ManualMatch):
   }
 
   const ids = input.invoices!;
+  // An invoice by its id or its number, as a clerk reads it on the bank line.
+  const isId = (x: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(x);
   const { rows } = await sql<OpenInvoice & { kind: string; state: string }>`
     select id, number, payment_reference, partner_id, residual, due_date, date, kind, state from ledger_invoice
-    where tenant_id = ${bank.tenantId} and id = any(${ids.filter((x) => /^[0-9a-f-]{36}$/i.test(x))}::uuid[])`.execute(bank.trx);
-  const byId = new Map(rows.map((r) => [r.id, r]));
+    where tenant_id = ${bank.tenantId} and (id = any(${ids.filter(isId)}::uuid[]) or number = any(${ids.filter((x) => !isId(x))}::text[]))`.execute(bank.trx);
+  const byId = new Map(rows.flatMap((r) => [[r.id, r], ...(r.number ? [[r.number, r] as const] : [])]));
   const invoices = ids.map((id, i) => {
     const inv = byId.get(id);
-    if (!inv || inv.kind !== 'invoice' || inv.state !== 'posted') throw badRequest(`no posted invoice ${id}`, `invoices[${i}]`);
+    if (!inv || inv.kind !== 'invoice' || inv.state !== 'posted') throw badRequest(`no posted invoice ${id} (give its id or number)`, `invoices[${i}]`);
     if (inv.residual <= 0n) throw badRequest(`nothing is open on ${inv.number}`, `invoices[${i}]`);
     return inv;
   });

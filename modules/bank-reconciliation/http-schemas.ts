@@ -77,7 +77,7 @@ export const LineListOut = Type.Object({
 });
 
 export const MatchBody = Type.Object({
-  invoices: Type.Optional(Type.Array(Uuid, { minItems: 1, maxItems: 100, description: 'Invoices the line pays, in the order its amount is applied' })),
+  invoices: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 100 }), { minItems: 1, maxItems: 100, description: 'Invoices the line pays (id or number), in the order its amount is applied' })),
   payment: Type.Optional(Type.String({ format: 'uuid', description: 'A payment registered before, now confirmed by the bank (same amount)' })),
   writeOff: Type.Optional(Type.Union([Type.Boolean(), Type.Object({ amount: Type.Optional(DecimalInput('Amount to write off (default: all that stays open), in major units')), reason: Type.Optional(Type.String()) }, { additionalProperties: false })], { description: 'Write off what stays open on the last invoice' })),
   saveRule: Type.Optional(Type.Boolean({ description: 'Remember the payer account for this customer' })),

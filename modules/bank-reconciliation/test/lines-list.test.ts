@@ -49,6 +49,18 @@ t.test('the bank worklist: filters, sums and pages', async (t) => {
   t.same(lines.slice(1).map((l) => l.split(',').slice(0, 4).join(',')), ['2026-03-06,,123000,FT2', '2026-03-07,,2000000,FT3'], 'the same filter, every row');
   t.match((await h.request('GET', `${BASE}/lines?format=xlsx`)).headers['content-type'], /spreadsheetml/);
 
+  // A clerk matches the cash deposit to an invoice by the number she reads, not its id.
+  const cash = ok(await h.request('POST', '/api/ledger/invoices', { partner: 'KH01', date: '2026-03-02', dueDate: '2026-03-31', post: true, lines: [{ description: 'Hàng', quantity: '1', unitPrice: '2000000' }] }));
+  const ft3 = (await list('q=tien%20mat')).items[0];
+  const matched = ok(await h.request('POST', `${BASE}/lines/${ft3.id}/match`, { invoices: [cash.number] }));
+  t.equal(matched.matchState, 'matched');
+  t.same(matched.matches[0].invoices.map((i: any) => i.number), [cash.number]);
+  const unknown = await h.request('POST', `${BASE}/lines/${ft3.id}/unmatch`);
+  t.equal(unknown.statusCode, 200);
+  const wrong = await h.request('POST', `${BASE}/lines/${ft3.id}/match`, { invoices: ['INV/2026/99999'] });
+  t.equal(wrong.statusCode, 400);
+  t.equal(wrong.json().field, 'invoices[0]');
+
   for (const [query, field] of [['dateFrom=2026-02-30', 'dateFrom'], ['amountMin=1.5', 'amountMin'], ['cursor=xyz', 'cursor']]) {
     const res = await h.request('GET', `${BASE}/lines?${query}`);
     t.equal(res.statusCode, 400, query);
