@@ -31,6 +31,15 @@ export const OpeningImportResult = Type.Object({
   ignoredColumns: Ignored,
 });
 
+export const ReceiptImportResult = Type.Object({
+  dryRun: Type.Boolean(),
+  rows: Type.Integer({ description: 'Data rows read' }),
+  payments: Type.Integer({ description: 'Payments registered (a dry run: that would be)' }),
+  partners: Type.Integer(),
+  total: Type.String({ description: 'Σ amounts received' }),
+  ignoredColumns: Ignored,
+});
+
 export const ImportProblem = Type.Object({
   type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()),
   errors: Type.Optional(Type.Array(Type.Object({

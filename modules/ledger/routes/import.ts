@@ -6,7 +6,8 @@ import { checkDate } from '../partners.js';
 import { badRequest } from '../../../core/errors.js';
 import { importOpeningBalances } from '../import/opening.js';
 import { importPartners } from '../import/partners.js';
-import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult } from '../import/http-schemas.js';
+import { importReceipts } from '../import/receipts.js';
+import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult, ReceiptImportResult } from '../import/http-schemas.js';
 import { checkFormat } from '../import/table.js';
 
 const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream', 'application/vnd.ms-excel'];
@@ -56,6 +57,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const format = checkFormat(file, request.query.format);
     const dryRun = request.query.dryRun ?? false;
     const result = await withBooks(request, api, (b) => importOpeningBalances(b, file, format, date, dryRun));
+    return reply.status(dryRun ? 200 : 201).send(result);
+  });
+
+  app.post('/import/receipts', {
+    config: { roles: ROLES, idempotent: true },
+    schema: {
+      tags, summary: 'Import receipts (payments received) from CSV or XLSX, one per row, allocated to the invoice named or oldest due first; all or nothing',
+      consumes: FILE_TYPES, querystring: PartnerImportQuery,
+      response: { 200: ReceiptImportResult, 201: ReceiptImportResult, 400: ImportProblem, 409: ImportProblem, 413: ImportProblem },
+    },
+  }, async (request, reply) => {
+    const file = fileOf(request);
+    const format = checkFormat(file, request.query.format);
+    const dryRun = request.query.dryRun ?? false;
+    const result = await withBooks(request, api, (b) => importReceipts(b, file, format, dryRun));
     return reply.status(dryRun ? 200 : 201).send(result);
   });
 };
