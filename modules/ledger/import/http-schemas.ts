@@ -31,6 +31,15 @@ export const OpeningImportResult = Type.Object({
   ignoredColumns: Ignored,
 });
 
+export const InvoiceImportResult = Type.Object({
+  dryRun: Type.Boolean(),
+  rows: Type.Integer({ description: 'Data rows read (one per invoice line)' }),
+  invoices: Type.Integer({ description: 'Invoices posted (a dry run: that would be)' }),
+  partners: Type.Integer(),
+  total: Type.String({ description: 'Σ totals, tax included' }),
+  ignoredColumns: Ignored,
+});
+
 export const ReceiptImportResult = Type.Object({
   dryRun: Type.Boolean(),
   rows: Type.Integer({ description: 'Data rows read' }),

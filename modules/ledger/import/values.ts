@@ -60,6 +60,25 @@ export function parseCellAmount(cell: Cell, currency: string, options: { allowNe
   return parseAmount((negative ? '-' : '') + canonical, currency, { allowNegative: true, allowZero: true });
 }
 
+/**
+ * A non-negative decimal from a cell (a quantity, a tax rate) with at most `places` decimals, as
+ * its canonical decimal string: "2,5" and "2.5" → "2.5", "10%" → "10"; separators as amounts read.
+ */
+export function parseCellDecimal(cell: Cell, places: number, what: string): string {
+  const original = cell.text.trim();
+  let canonical: string;
+  if (cell.number !== undefined) {
+    canonical = String(cell.number);
+    if (!/^\d+(\.\d+)?$/.test(canonical)) throw new MoneyError(`${original} is not an exact ${what} (negative, rounding noise or an exponent)`);
+  } else {
+    const s = original.replace(/\s*%$/, '');
+    if (!/^[\d., ]+$/.test(s) || !/\d/.test(s)) throw new MoneyError(`'${original}' is not a ${what} (digits with an optional decimal part, e.g. 2.5 or 2,5)`);
+    canonical = canonicalNumber(s, places, original);
+  }
+  if ((canonical.split('.')[1] ?? '').length > places) throw new MoneyError(`'${original}' has more than ${places} decimals`);
+  return canonical;
+}
+
 /** "1.234.567,5" → "1234567.5"; see parseCellAmount for the rules. */
 function canonicalNumber(s: string, exponent: number, original: string): string {
   const groups = (intPart: string, sep: string): string => {

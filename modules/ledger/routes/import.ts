@@ -7,7 +7,8 @@ import { badRequest } from '../../../core/errors.js';
 import { importOpeningBalances } from '../import/opening.js';
 import { importPartners } from '../import/partners.js';
 import { importReceipts } from '../import/receipts.js';
-import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult, ReceiptImportResult } from '../import/http-schemas.js';
+import { importInvoices } from '../import/invoices.js';
+import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult, ReceiptImportResult, InvoiceImportResult } from '../import/http-schemas.js';
 import { checkFormat } from '../import/table.js';
 
 const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream', 'application/vnd.ms-excel'];
@@ -57,6 +58,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const format = checkFormat(file, request.query.format);
     const dryRun = request.query.dryRun ?? false;
     const result = await withBooks(request, api, (b) => importOpeningBalances(b, file, format, date, dryRun));
+    return reply.status(dryRun ? 200 : 201).send(result);
+  });
+
+  app.post('/import/invoices', {
+    config: { roles: ROLES, idempotent: true },
+    schema: {
+      tags, summary: "Import invoices from CSV or XLSX (a row per line; an invoice's rows share its number), posted as the bulk posting posts them; all or nothing",
+      consumes: FILE_TYPES, querystring: PartnerImportQuery,
+      response: { 200: InvoiceImportResult, 201: InvoiceImportResult, 400: ImportProblem, 409: ImportProblem, 413: ImportProblem },
+    },
+  }, async (request, reply) => {
+    const file = fileOf(request);
+    const format = checkFormat(file, request.query.format);
+    const dryRun = request.query.dryRun ?? false;
+    const result = await withBooks(request, api, (b) => importInvoices(b, file, format, dryRun));
     return reply.status(dryRun ? 200 : 201).send(result);
   });
 
