@@ -13,7 +13,7 @@
  * - The counterparty of a credit is the debtor (Dbtr/DbtrAcct), of a debit the creditor.
  */
 import { calendarDate, checkCurrency, checkLineCount, decimalAmount, fail, optional, quoted } from './common.js';
-import { readXml, type XmlElement } from './xml.js';
+import { readXml, type XmlElement } from '../../../core/xml.js';
 import type { Balance, ParsedLine, ParsedStatement } from './types.js';
 
 const NOT_PROVIDED = /^NOTPROVIDED$/i;

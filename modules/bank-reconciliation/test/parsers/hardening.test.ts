@@ -9,7 +9,7 @@ import ExcelJS from 'exceljs';
 import { parseStatement } from '../../parsers/index.js';
 import { MAX_STATEMENT_LINES } from '../../parsers/common.js';
 import { MAX_OFX_DEPTH, MAX_OFX_ELEMENTS } from '../../parsers/ofx.js';
-import { MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../../parsers/xml.js';
+import { MAX_XML_ATTRIBUTES, MAX_XML_DEPTH, MAX_XML_ELEMENTS } from '../../../../core/xml.js';
 import { problemOf } from './helpers.js';
 
 const parse = (text: string | Buffer, format: string) => parseStatement(Buffer.isBuffer(text) ? text : Buffer.from(text, 'utf8'), format);

@@ -6,7 +6,7 @@
 import t, { type Test } from 'tap';
 import { buildTestApp, type TestApp } from '../../../../test/helpers/build-test-app.js';
 import { MAX_OFX_DEPTH } from '../../parsers/ofx.js';
-import { MAX_XML_ELEMENTS } from '../../parsers/xml.js';
+import { MAX_XML_ELEMENTS } from '../../../../core/xml.js';
 
 const BASE = '/api/bank-reconciliation';
 const send = (h: TestApp, url: string, file: string, type: string) =>

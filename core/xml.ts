@@ -1,5 +1,5 @@
 /**
- * XML read defensively for bank files: no DTD (so no entity expansion), nesting depth, element
+ * XML read defensively (bank statements, e-invoices — files a tenant sends): no DTD (so no entity expansion), nesting depth, element
  * and attribute counts bounded by a first linear scan (before fast-xml-parser builds anything:
  * its validator and parser are not made for hostile sizes), well-formedness checked next so a
  * broken file is reported with its line and column, every value kept as text (an account 0011001234567 keeps its zeros, amounts stay exact), namespaces
@@ -7,7 +7,12 @@
  * (`Document/BkToCstmrStmt/Stmt[2]/Ntry[3]/Amt`).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { fail } from './common.js';
+import { badRequest, type ProblemError } from './errors.js';
+
+/** A 400 naming the body, `where` (a line, a column) first. */
+function fail(where: string, message: string): ProblemError {
+  return badRequest(where ? `${where}: ${message}` : message, 'body');
+}
 
 /** camt nests about 12 levels (Document/…/Ntry/NtryDtls/TxDtls/RltdPties/Dbtr/Pty/PstlAdr/AdrLine). */
 export const MAX_XML_DEPTH = 64;
