@@ -112,6 +112,9 @@ export interface LedgerInvoiceTable {
   posted_at: Date | null;
 }
 
+/** The signed e-invoice XML an imported invoice came from. */
+export interface LedgerEInvoiceDocumentTable { tenant_id: string; invoice_id: string; file_name: string; xml: string; imported_at: Generated<Date> }
+
 export interface LedgerInvoiceLineTable {
   tenant_id: string;
   invoice_id: string;
@@ -171,5 +174,6 @@ declare module '../../core/db/tables.js' {
     ledger_invoice_line: LedgerInvoiceLineTable;
     ledger_payment: LedgerPaymentTable;
     ledger_partial: LedgerPartialTable;
+    ledger_einvoice_document: LedgerEInvoiceDocumentTable;
   }
 }

@@ -40,6 +40,22 @@ export const InvoiceImportResult = Type.Object({
   ignoredColumns: Ignored,
 });
 
+export const EInvoiceImportQuery = Type.Object({ dryRun: Type.Optional(DryRun) }, { additionalProperties: false });
+
+export const EInvoiceImportResult = Type.Object({
+  dryRun: Type.Boolean(),
+  files: Type.Integer({ description: 'XML files read' }),
+  imported: Type.Integer({ description: 'Invoices posted (a dry run: that would be)' }),
+  duplicates: Type.Integer({ description: 'Already in the books (same form, series and number) or twice in the upload: not posted again' }),
+  partnersCreated: Type.Integer({ description: 'Buyers the books did not know, created' }),
+  total: Type.String({ description: 'Σ totals of the invoices posted' }),
+  invoices: Type.Array(Type.Object({
+    file: Type.String(), form: Type.String(), series: Type.String(), number: Type.String(),
+    id: Type.Union([Type.String(), Type.Null()], { description: 'The invoice posted (null: a duplicate, or a dry run)' }), duplicate: Type.Boolean(),
+  })),
+  errors: Type.Array(Type.Object({ file: Type.String(), field: Type.String(), message: Type.String() }), { description: 'Empty when imported: any finding refuses the whole upload (400)' }),
+});
+
 export const ReceiptImportResult = Type.Object({
   dryRun: Type.Boolean(),
   rows: Type.Integer({ description: 'Data rows read' }),
@@ -56,5 +72,6 @@ export const ImportProblem = Type.Object({
     column: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The header as written in the file' })),
     value: Type.Optional(Type.Union([Type.String(), Type.Null()])),
     message: Type.String(), field: Type.String(),
+    file: Type.Optional(Type.String({ description: 'The e-invoice file the finding is about' })),
   }))),
 }, { additionalProperties: true });

@@ -8,10 +8,13 @@ import { importOpeningBalances } from '../import/opening.js';
 import { importPartners } from '../import/partners.js';
 import { importReceipts } from '../import/receipts.js';
 import { importInvoices } from '../import/invoices.js';
-import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult, ReceiptImportResult, InvoiceImportResult } from '../import/http-schemas.js';
+import { importEInvoices } from '../import/e-invoices.js';
+import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult, ReceiptImportResult, InvoiceImportResult, EInvoiceImportQuery, EInvoiceImportResult } from '../import/http-schemas.js';
 import { checkFormat } from '../import/table.js';
 
 const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream', 'application/vnd.ms-excel'];
+/** E-invoices: one XML, or a ZIP of them. */
+const EINVOICE_TYPES = ['application/xml', 'text/xml', 'application/zip', 'application/x-zip-compressed'];
 /** 20 MiB: about 100,000 partner rows of CSV; larger loads go through the bulk loader. */
 const FILE_LIMIT = 20 * 1024 * 1024;
 const ROLES = ['accountant', 'clerk'] as ('accountant' | 'clerk')[];
@@ -28,7 +31,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as LedgerApi;
   const tags = ['ledger: import'];
   // The raw file, in this scope only: the other routes keep their JSON bodies.
-  app.addContentTypeParser(FILE_TYPES, { parseAs: 'buffer', bodyLimit: FILE_LIMIT }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser([...FILE_TYPES, ...EINVOICE_TYPES], { parseAs: 'buffer', bodyLimit: FILE_LIMIT }, (_request, body, done) => done(null, body));
 
   app.post('/import/partners', {
     config: { roles: ROLES },
@@ -73,6 +76,21 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const format = checkFormat(file, request.query.format);
     const dryRun = request.query.dryRun ?? false;
     const result = await withBooks(request, api, (b) => importInvoices(b, file, format, dryRun));
+    return reply.status(dryRun ? 200 : 201).send(result);
+  });
+
+  app.post('/import/e-invoices', {
+    config: { roles: ROLES, idempotent: true },
+    schema: {
+      tags, summary: "Import Vietnamese e-invoices (the tax authority's XML, Circular 78/2021): one XML or a ZIP of them; buyers found or created, totals checked, the XML kept; a duplicate is reported, not posted twice",
+      consumes: [...EINVOICE_TYPES, 'application/octet-stream'], querystring: EInvoiceImportQuery,
+      response: { 200: EInvoiceImportResult, 201: EInvoiceImportResult, 400: ImportProblem, 413: ImportProblem },
+    },
+  }, async (request, reply) => {
+    const body = request.body;
+    if (!Buffer.isBuffer(body) || body.length === 0) throw badRequest(`send the XML file or a ZIP of them as the request body, with Content-Type ${EINVOICE_TYPES.join(', ')}`, 'body');
+    const dryRun = request.query.dryRun ?? false;
+    const result = await withBooks(request, api, (b) => importEInvoices(b, body, dryRun));
     return reply.status(dryRun ? 200 : 201).send(result);
   });
 

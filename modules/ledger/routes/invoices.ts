@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { LedgerApi } from '../context.js';
+import { notFound } from '../../../core/errors.js';
 import { sendBooksTable, withBooks } from '../http.js';
 import { exportInvoices, invoiceTotals, listInvoices } from '../lists.js';
 import { listFormat, reportLang, tableResponse } from '../../../core/export.js';
@@ -49,6 +50,20 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/invoices/:id', {
     schema: { tags, summary: 'An invoice or credit note, current', params: InvoiceParams, response: { 200: InvoiceOut, 404: Problem } },
   }, async (request) => withBooks(request, api, async (b) => getInvoice(b, await invoiceIdOf(b, request.params.id))));
+
+  app.get('/invoices/:id/einvoice', {
+    schema: {
+      tags, summary: 'The e-invoice XML an imported invoice came from, as it was signed',
+      params: InvoiceParams, response: { 200: { description: 'The XML', content: { 'application/xml': { schema: Type.String() } } }, 404: Problem },
+    },
+  }, async (request, reply) => {
+    const doc = await withBooks(request, api, async (b) => {
+      const invoice = await getInvoice(b, await invoiceIdOf(b, request.params.id));
+      return b.trx.selectFrom('ledger_einvoice_document').select(['xml', 'file_name']).where('tenant_id', '=', b.tenantId).where('invoice_id', '=', invoice.id).executeTakeFirst();
+    });
+    if (!doc) throw notFound(`Invoice ${request.params.id} was not imported from an e-invoice.`);
+    return reply.type('application/xml; charset=utf-8').header('content-disposition', `inline; filename="${doc.file_name.replace(/[^\w.-]/g, '_')}"`).send(doc.xml);
+  });
 
   app.post('/invoices/:id/post', {
     config: WRITE,
