@@ -7,11 +7,12 @@ const Uuid = Type.String({ format: 'uuid' });
 export const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
 export const IdParams = Type.Object({ id: Uuid });
 
-const Format = Type.Union(['mt940', 'camt053', 'camt054', 'ofx', 'csv', 'xlsx'].map((f) => Type.Literal(f)), { description: 'File format (default: told from the content)' });
+const Format = Type.Union(['mt940', 'camt052', 'camt053', 'camt054', 'ofx', 'csv', 'xlsx'].map((f) => Type.Literal(f)), { description: 'File format (default: told from the content)' });
 export const ParseQuery = Type.Object({
   format: Type.Optional(Format),
   encoding: Type.Optional(Type.String({ description: 'Text encoding (default: detected)' })),
   preset: Type.Optional(Type.String({ description: 'CSV/XLSX column layout (vietcombank, techcombank, vietinbank, bidv, mb, vn-generic)' })),
+  currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: "The account's currency, for a file that leaves it out (OFX with an empty CURDEF; a CSV without a currency column)" })),
 }, { additionalProperties: false });
 export const ImportQuery = Type.Object({
   format: Type.Optional(Format),

@@ -123,6 +123,8 @@ export async function importStatements(bank: Bank, file: Buffer, givenFormat: st
     const saved = given?.csv_mapping as { preset?: string; mapping?: CsvOptions['mapping'] } | null | undefined;
     Object.assign(csv, { preset: options.preset ?? saved?.preset ?? bank.settings.csvPreset, mapping: saved?.mapping, account: given?.number, currency: given?.currency });
   }
+  // An OFX file with an empty CURDEF is in the account's currency.
+  if (format === 'ofx') csv.currency = given?.currency ?? bank.books.currency;
   const parsed = await parseStatement(file, format, { ...csv, encoding: options.encoding });
   if (parsed.statements.length === 0) throw badRequest('the file holds no statement', 'file');
   for (const [i, s] of parsed.statements.entries()) {

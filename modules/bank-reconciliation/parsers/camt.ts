@@ -1,6 +1,8 @@
 /**
- * ISO 20022 camt.053 statements (Document/BkToCstmrStmt/Stmt) and camt.054 debit/credit
- * notifications (Document/BkToCstmrDbtCdtNtfctn/Ntfctn), any version, several per file.
+ * ISO 20022 camt.053 statements (Document/BkToCstmrStmt/Stmt), camt.052 intraday account reports
+ * (Document/BkToCstmrAcctRpt/Rpt, read like statements) and camt.054 debit/credit notifications
+ * (Document/BkToCstmrDbtCdtNtfctn/Ntfctn), any version (version 1 names its message element
+ * with a suffix, `BkToCstmrAcctRptV01`), several per file.
  *
  * - Balances: OPBD (else PRCD) is the opening, CLBD the closing; intermediate ITBD balances of a
  *   statement page stand in for a missing one. A balance in another currency than the account's
@@ -18,17 +20,25 @@ import type { Balance, ParsedLine, ParsedStatement } from './types.js';
 
 const NOT_PROVIDED = /^NOTPROVIDED$/i;
 
+/** 'YYYY-MM-DD' of a camt date or date-time: a DtTm keeps the bank's own calendar date, whatever its offset. */
+function calendarDay(raw: string, where: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(raw);
+  if (!m) throw fail(where, `${quoted(raw)} is not a date (YYYY-MM-DD)`);
+  return calendarDate(+m[1], +m[2], +m[3], where, raw);
+}
+
 function isoDate(el: XmlElement | undefined): string | undefined {
   if (!el) return undefined;
   const dt = el.at('Dt');
   const dtTm = el.at('DtTm');
   const raw = dt?.text || dtTm?.text;
-  if (!raw) return undefined;
-  const where = (dt ?? dtTm)!.path;
-  // A DtTm keeps the bank's own calendar date, whatever its offset.
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:$|T)/.exec(raw);
-  if (!m) throw fail(where, `${quoted(raw)} is not a date (YYYY-MM-DD)`);
-  return calendarDate(+m[1], +m[2], +m[3], where, raw);
+  return raw ? calendarDay(raw, (dt ?? dtTm)!.path) : undefined;
+}
+
+/** The day a message or record was created (its CreDtTm). */
+function creationDate(el: XmlElement | undefined): string | undefined {
+  const c = el?.at('CreDtTm');
+  return c?.text ? calendarDay(c.text, c.path) : undefined;
 }
 
 interface Money { currency: string; amount: bigint; where: string }
@@ -93,7 +103,7 @@ function describe(txs: XmlElement[], credit: boolean, ntry: XmlElement): LinePar
   };
 }
 
-function entryLines(ntry: XmlElement, currency: string, warnings: string[]): ParsedLine[] {
+function entryLines(ntry: XmlElement, currency: string, warnings: string[], created: string | undefined): ParsedLine[] {
   const status = ntry.textAt('Sts', 'Cd') ?? ntry.textAt('Sts');
   if (status && status !== 'BOOK') {
     warnings.push(`${ntry.path}: entry with status ${status} (not booked) is left out`);
@@ -103,7 +113,12 @@ function entryLines(ntry: XmlElement, currency: string, warnings: string[]): Par
   if (m.currency !== currency) throw fail(m.where, `entry in ${m.currency} but the account is in ${currency}`);
   const ind = sign(ntry);
   const signed = ind === 'CRDT' ? m.amount : -m.amount;
-  const date = isoDate(ntry.at('BookgDt')) ?? isoDate(ntry.at('ValDt'));
+  let date = isoDate(ntry.at('BookgDt')) ?? isoDate(ntry.at('ValDt'));
+  if (!date && created) {
+    // Notifications and intraday reports may leave both out: the message's creation date stands in.
+    date = created;
+    warnings.push(`${ntry.path}: entry has neither BookgDt nor ValDt; dated ${created}, the day the bank created the message`);
+  }
   if (!date) throw fail(ntry.path, 'entry has neither BookgDt nor ValDt');
   const valueDate = isoDate(ntry.at('ValDt'));
   const entryRef = ntry.textAt('AcctSvcrRef');
@@ -148,9 +163,11 @@ function lineRefs(p: LineParts, bankId: string | undefined): Omit<ParsedLine, 'd
   };
 }
 
-function record(el: XmlElement, notification: boolean, count: { lines: number }): ParsedStatement {
+function record(el: XmlElement, kind: Message, count: { lines: number }, groupCreated: string | undefined): ParsedStatement {
+  const notification = kind.name === 'BkToCstmrDbtCdtNtfctn';
   const warnings: string[] = [];
-  const account = el.textAt('Acct', 'Id', 'IBAN') ?? el.textAt('Acct', 'Id', 'Othr', 'Id');
+  // Version 1 messages name a non-IBAN account PrtryAcct or BBAN; later ones Othr.
+  const account = el.textAt('Acct', 'Id', 'IBAN') ?? el.textAt('Acct', 'Id', 'Othr', 'Id') ?? el.textAt('Acct', 'Id', 'PrtryAcct', 'Id') ?? el.textAt('Acct', 'Id', 'BBAN');
   if (!account) throw fail(`${el.path}/Acct/Id`, 'the account has neither an IBAN nor an Othr/Id');
   const entries = el.all('Ntry');
   const firstCcy = entries[0]?.at('Amt')?.attr('Ccy');
@@ -187,7 +204,7 @@ function record(el: XmlElement, notification: boolean, count: { lines: number })
     ...(opening ? { opening } : {}),
     ...(closing ? { closing } : {}),
     lines: entries.flatMap((n) => {
-      const lines = entryLines(n, currency, warnings);
+      const lines = entryLines(n, currency, warnings, kind.undatedEntries ? creationDate(el) ?? groupCreated : undefined);
       checkLineCount(count.lines += lines.length, n.path);
       return lines;
     }),
@@ -195,16 +212,29 @@ function record(el: XmlElement, notification: boolean, count: { lines: number })
   };
 }
 
+/**
+ * The message kinds: the element under Document, the element of each record, and whether an
+ * entry may come without dates (a notification or an intraday report is dated by its CreDtTm;
+ * a statement's entries must carry theirs).
+ */
+interface Message { name: string; record: string; undatedEntries: boolean }
+const MESSAGES: Message[] = [
+  { name: 'BkToCstmrStmt', record: 'Stmt', undatedEntries: false },
+  { name: 'BkToCstmrAcctRpt', record: 'Rpt', undatedEntries: true },
+  { name: 'BkToCstmrDbtCdtNtfctn', record: 'Ntfctn', undatedEntries: true },
+];
+
 export function parseCamt(text: string): ParsedStatement[] {
   const doc = readXml(text).at('Document');
   if (!doc) throw fail('', 'no Document element: this is not an ISO 20022 camt file');
-  const stmt = doc.at('BkToCstmrStmt');
-  const ntfctn = doc.at('BkToCstmrDbtCdtNtfctn');
-  if (!stmt && !ntfctn) {
-    throw fail('Document', 'holds neither BkToCstmrStmt (camt.053) nor BkToCstmrDbtCdtNtfctn (camt.054)');
+  for (const kind of MESSAGES) {
+    const message = doc.at(kind.name) ?? doc.at(`${kind.name}V01`);
+    if (!message) continue;
+    const records = message.all(kind.record);
+    if (records.length === 0) throw fail(message.path, `has no ${kind.record}`);
+    const count = { lines: 0 };
+    const created = creationDate(message.at('GrpHdr'));
+    return records.map((r) => record(r, kind, count, created));
   }
-  const records = stmt ? stmt.all('Stmt') : ntfctn!.all('Ntfctn');
-  if (records.length === 0) throw fail(stmt ? stmt.path : ntfctn!.path, `has no ${stmt ? 'Stmt' : 'Ntfctn'}`);
-  const count = { lines: 0 };
-  return records.map((r) => record(r, !stmt, count));
+  throw fail('Document', 'holds neither BkToCstmrStmt (camt.053), BkToCstmrAcctRpt (camt.052) nor BkToCstmrDbtCdtNtfctn (camt.054)');
 }

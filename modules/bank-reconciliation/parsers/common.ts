@@ -1,6 +1,6 @@
 /** Small pieces every statement parser uses: located errors, exact amounts, calendar dates. */
 import { badRequest, type ProblemError } from '../../../core/errors.js';
-import { MoneyError, isCurrency, parseAmount } from '../../../core/money.js';
+import { MoneyError, formatAmount, isCurrency, parseAmount } from '../../../core/money.js';
 
 /** The larger amounts a bank file may hold; more is a corrupt file (and overflows int8 columns). */
 const MAX_MINOR = 10n ** 17n;
@@ -10,9 +10,36 @@ export function fail(where: string, message: string, field = 'body'): ProblemErr
   return badRequest(where ? `${where}: ${message}` : message, field);
 }
 
-export function checkCurrency(code: string, where: string): string {
+/**
+ * Currencies the euro replaced (ISO 4217 list of historic codes, with their minor units) that
+ * statement files of old systems still carry. They are read, never booked: a company's books are
+ * in a current currency, so an import of such a statement is refused on its currency.
+ */
+export const LEGACY_CURRENCIES: Readonly<Record<string, number>> = {
+  ATS: 2, BEF: 0, CYP: 2, DEM: 2, EEK: 2, ESP: 0, FIM: 2, FRF: 2, GRD: 0, IEP: 2, ITL: 0, LTL: 2, LUF: 0, LVL: 2, MTL: 2,
+  NLG: 2, PTE: 0, SIT: 2, SKK: 2,
+};
+
+/**
+ * A current ISO 4217 code; a legacy one (LEGACY_CURRENCIES) only where the caller passes
+ * `warnings`, which then say so.
+ */
+export function checkCurrency(code: string, where: string, warnings?: string[]): string {
+  if (warnings && LEGACY_CURRENCIES[code] !== undefined && !isCurrency(code)) {
+    warnings.push(`${where}: currency ${code} is no longer in use (the euro replaced it); amounts are read in ${code} as the file writes them`);
+    return code;
+  }
   if (!isCurrency(code)) throw fail(where, `currency ${quoted(code)} is not a current ISO 4217 currency code`);
   return code;
+}
+
+/** A statement amount as a decimal string, legacy currencies included. */
+export function statementAmount(minor: bigint, currency: string): string {
+  const exponent = LEGACY_CURRENCIES[currency];
+  if (exponent === undefined || isCurrency(currency)) return formatAmount(minor, currency);
+  const digits = (minor < 0n ? -minor : minor).toString().padStart(exponent + 1, '0');
+  const text = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+  return minor < 0n ? `-${text}` : text;
 }
 
 /**
@@ -22,12 +49,19 @@ export function checkCurrency(code: string, where: string): string {
  */
 export function minorUnits(negative: boolean, whole: string, fraction: string, currency: string, where: string, original: string): bigint {
   const trimmed = fraction.replace(/0+$/, '');
+  const legacy = isCurrency(currency) ? undefined : LEGACY_CURRENCIES[currency];
   let minor: bigint;
-  try {
-    minor = parseAmount(`${negative ? '-' : ''}${whole || '0'}${trimmed ? `.${trimmed}` : ''}`, currency, { allowNegative: true, allowZero: true, field: 'amount' });
-  } catch (err) {
-    if (err instanceof MoneyError) throw fail(where, `amount ${quoted(original)} ${err.message.replace(/^amount '[^']*' /, '')}`);
-    throw err;
+  if (legacy !== undefined) {
+    if (!/^\d*$/.test(whole + trimmed)) throw fail(where, `amount ${quoted(original)} is not a number`);
+    if (trimmed.length > legacy) throw fail(where, `amount ${quoted(original)} has ${trimmed.length} decimals; ${currency} has ${legacy}`);
+    minor = BigInt((whole || '0') + trimmed.padEnd(legacy, '0')) * (negative ? -1n : 1n);
+  } else {
+    try {
+      minor = parseAmount(`${negative ? '-' : ''}${whole || '0'}${trimmed ? `.${trimmed}` : ''}`, currency, { allowNegative: true, allowZero: true, field: 'amount' });
+    } catch (err) {
+      if (err instanceof MoneyError) throw fail(where, `amount ${quoted(original)} ${err.message.replace(/^amount '[^']*' /, '')}`);
+      throw err;
+    }
   }
   if (minor >= MAX_MINOR || minor <= -MAX_MINOR) throw fail(where, `amount ${quoted(original)} is too large for a bank statement`);
   return minor;

@@ -21,14 +21,14 @@ export interface ParseOptions extends CsvOptions {
   encoding?: string;
 }
 
-export const FORMATS: readonly StatementFormat[] = ['mt940', 'camt053', 'camt054', 'ofx', 'csv', 'xlsx'];
+export const FORMATS: readonly StatementFormat[] = ['mt940', 'camt052', 'camt053', 'camt054', 'ofx', 'csv', 'xlsx'];
 
 /** Statement files larger than this are refused before reading. */
 export const MAX_FILE_BYTES = 20 * 1024 * 1024;
 
 /**
  * The format of a statement file from its content: a zip archive is a workbook; XML by its root
- * (camt.053 BkToCstmrStmt, camt.054 BkToCstmrDbtCdtNtfctn, OFX 2); OFX 1 by its header; MT940 by
+ * (camt.053 BkToCstmrStmt, camt.052 BkToCstmrAcctRpt, camt.054 BkToCstmrDbtCdtNtfctn, OFX 2); OFX 1 by its header; MT940 by
  * its field tags (:20:, :25:, :60F:, :61: … at the start of lines) or SWIFT blocks; other text with a separator on its lines is
  * CSV. Only the first 64 KiB are looked at.
  */
@@ -39,9 +39,10 @@ export function detectFormat(bytes: Buffer): StatementFormat {
   const start = head.trimStart();
   if (/<OFX>|^OFXHEADER\s*:|<\?OFX\b/i.test(head.slice(0, 4096))) return 'ofx';
   if (start.startsWith('<')) {
-    if (/<(\w+:)?BkToCstmrDbtCdtNtfctn\b/.test(head)) return 'camt054';
-    if (/<(\w+:)?BkToCstmr(Stmt|AcctRpt)\b/.test(head)) return 'camt053';
-    throw fail('', 'this XML file is neither a camt.053/054 statement nor OFX; give format= if it is one', 'query.format');
+    if (/<(\w+:)?BkToCstmrDbtCdtNtfctn(V01)?\b/.test(head)) return 'camt054';
+    if (/<(\w+:)?BkToCstmrAcctRpt(V01)?\b/.test(head)) return 'camt052';
+    if (/<(\w+:)?BkToCstmrStmt(V01)?\b/.test(head)) return 'camt053';
+    throw fail('', 'this XML file is neither a camt.052/053/054 statement nor OFX; give format= if it is one', 'query.format');
   }
   if (/^\{1:F0/.test(start) || /^:\d{2}[A-Z]?:/.test(start) || (head.match(/^:(20|25|28C|60[FM]|61|62[FM]|86):/gm)?.length ?? 0) >= 2) return 'mt940';
   const firstLines = head.split(/\r\n|\n|\r/).filter((l) => l.trim()).slice(0, 20);
@@ -67,9 +68,10 @@ export async function parseStatement(bytes: Buffer, format: string | undefined, 
   let statements: ParsedStatement[];
   switch (f) {
     case 'mt940': statements = parseMt940(text); break;
+    case 'camt052':
     case 'camt053':
     case 'camt054': statements = parseCamt(text); break;
-    case 'ofx': statements = parseOfx(text, warnings); break;
+    case 'ofx': statements = parseOfx(text, warnings, options.currency); break;
     default: statements = parseCsv(text, options);
   }
   return { format: f, encoding, statements, warnings };

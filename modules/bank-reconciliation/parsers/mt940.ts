@@ -77,13 +77,19 @@ export function mt940Fields(text: string): Mt940Field[] {
 
 export interface Mt940Balance { date: string; currency: string; amount: bigint }
 
-/** :60F:, :62F: … — C/D mark, YYMMDD, currency, amount with decimal comma: `C100318EUR380115,12`. */
-export function parseMt940Balance(field: Mt940Field): Mt940Balance {
+/**
+ * :60F:, :62F: … — C/D mark, YYMMDD, currency, amount with decimal comma: `C100318EUR380115,12`.
+ * With `statement` (the statement's currency and its warnings) a balance that leaves out the
+ * currency (`C020315105000,00`, seen in German Sparkasse files) is read in the statement's, and a
+ * legacy currency (DEM, FRF …) is read with a warning.
+ */
+export function parseMt940Balance(field: Mt940Field, statement?: { currency?: string; warnings: string[] }): Mt940Balance {
   const where = `line ${field.line}`;
   const value = field.lines.join('').trim();
-  const m = /^([CD])(\d{2})(\d{2})(\d{2})([A-Z]{3})(.*)$/.exec(value);
-  if (!m) throw fail(where, `:${field.tag}: balance ${quoted(value)} is not a D/C mark, a date YYMMDD, a currency and an amount (e.g. C100318EUR380115,12)`);
-  const currency = checkCurrency(m[5], where);
+  const m = /^([CD])(\d{2})(\d{2})(\d{2})([A-Z]{3})?([\d,].*|)$/.exec(value);
+  if (!m || (!m[5] && !statement?.currency)) throw fail(where, `:${field.tag}: balance ${quoted(value)} is not a D/C mark, a date YYMMDD, a currency and an amount (e.g. C100318EUR380115,12)`);
+  if (!m[5]) statement!.warnings.push(`${where}: :${field.tag}: balance has no currency; read in ${statement!.currency}, the statement's`);
+  const currency = m[5] ? checkCurrency(m[5], where, statement?.warnings) : statement!.currency!;
   const date = calendarDate(fullYear(+m[2]), +m[3], +m[4], where, m[2] + m[3] + m[4]);
   if (/^\s*[+-]/.test(m[6])) throw fail(where, `:${field.tag}: amount ${quoted(m[6])} carries a sign; the D/C mark gives it`);
   const amount = decimalAmount(m[6], ',', currency, where, `:${field.tag}: amount`);
@@ -144,14 +150,14 @@ export function parseMt940Entry(field: Mt940Field, currency: string, warnings: s
     valueDate = calendarDate(year, month, day, where, vd[0]);
   }
   const ed = take(/^(\d{2})(\d{2})(?=[RCD])/);
+  if (!ed && take(/^ {1,4}(?=R?[CD])/)) warnings.push(`${where}: :61: entry date left blank; the value date ${valueDate} is taken as the booking date`);
   const mark = take(/^(RC|RD|C|D)/);
   if (!mark) throw fail(where, `:61: ${quoted(first)} has no debit/credit mark (C, D, RC or RD) after the date`);
   const funds = take(/^[A-Z](?=[\d,])/);
   const amountText = take(/^[\d,.]+/);
   if (!amountText) throw fail(where, `:61: ${quoted(first)} has no amount after the ${mark[1]} mark`);
   const amount = decimalAmount(amountText[0], ',', currency, where, ':61: amount');
-  const type = take(/^[NSF][A-Z0-9]{3}/);
-  if (!type) throw fail(where, `:61: ${quoted(first)} has no transaction type (N, S or F and three characters) after the amount ${quoted(amountText[0]).slice(1, -1)}`);
+  const transactionType = readTransactionType(take, where, first, warnings);
   const slashes = rest.indexOf('//');
   const customer = slashes >= 0 ? rest.slice(0, slashes) : rest;
   const bank = slashes >= 0 ? rest.slice(slashes + 2) : '';
@@ -164,11 +170,37 @@ export function parseMt940Entry(field: Mt940Field, currency: string, warnings: s
     mark: m,
     fundsCode: funds?.[0],
     amount: m === 'D' || m === 'RC' ? -amount : amount,
-    transactionType: type[0],
+    transactionType,
     customerReference: optional(customer),
     bankReference: optional(bank),
     supplementary: optional(joinWrapped(field.lines.slice(1))),
   };
+}
+
+/**
+ * Subfield 6 of :61:, the transaction type: N, S or F and a three-character code (`NTRF`, `S051`).
+ * Banks' deviations are read with a warning rather than refusing the file: blanks after the amount
+ * (`50,00 NTRF`), a blank between the letter and the code (`N TRF`), a code padded with blanks
+ * (ING's `NOV ` is read as written, Sberbank's `S   ` has no code), or no type at all (the rest
+ * of the line is then the reference). Returns the type as read ('' when absent).
+ */
+function readTransactionType(take: (re: RegExp) => RegExpExecArray | null, where: string, first: string, warnings: string[]): string {
+  if (take(/^ +/)) warnings.push(`${where}: :61: blank after the amount in ${quoted(first)} ignored`);
+  const type = take(/^[NSF][A-Z0-9]{3}/);
+  if (type) return type[0];
+  const split = take(/^([NSF]) ([A-Z0-9]{3})/);
+  if (split) {
+    warnings.push(`${where}: :61: transaction type '${split[0]}' has a blank inside; read as ${split[1]}${split[2]}`);
+    return split[1] + split[2];
+  }
+  const padded = take(/^[NSF][A-Z0-9 ]{3}/);
+  if (padded && padded[0].trim().length > 1) return padded[0];
+  if (padded) {
+    warnings.push(`${where}: :61: transaction type '${padded[0]}' has no code`);
+    return padded[0].trim();
+  }
+  warnings.push(`${where}: :61: ${quoted(first)} has no transaction type (N, S or F and three characters) after the amount; the rest of the line is read as the reference`);
+  return '';
 }
 
 /** The account of :25:, less a currency suffix (`51210600/9223382012EUR`) unless it is a valid IBAN. */
@@ -184,6 +216,8 @@ export function parseMt940Account(field: Mt940Field): { account: string; currenc
 
 interface Draft {
   start: number;
+  /** :20: transaction reference, kept for a next account that comes without its own. */
+  reference?: string;
   started: boolean;
   account?: string;
   accountLine?: number;
@@ -203,7 +237,13 @@ function finish(d: Draft, out: ParsedStatement[]): void {
   const what = `statement starting on line ${d.start}`;
   if (d.account === undefined) throw fail(`line ${d.start}`, `the ${what} has no :25: account`);
   if (!d.opening || !d.currency) throw fail(`line ${d.start}`, `the ${what} has no :60F: opening balance`);
-  if (!d.closing) throw fail(`line ${d.start}`, `the ${what} has no :62F: closing balance`);
+  if (!d.closing) {
+    // Some banks end a statement with :64:/:65: only: the closing follows from the opening and the lines.
+    const amount = d.lines.reduce((a, l) => a + l.amount, d.opening.amount);
+    const date = d.lines.reduce((latest, l) => (l.date > latest ? l.date : latest), d.opening.date);
+    d.closing = { date, amount, computed: true };
+    d.warnings.push(`line ${d.start}: the ${what} has no :62F: closing balance; the closing balance is computed as the opening balance plus its lines`);
+  }
   if (d.accountCurrency && d.accountCurrency !== d.currency) {
     d.warnings.push(`line ${d.accountLine}: the account names currency ${d.accountCurrency} but the balances are in ${d.currency}`);
   }
@@ -218,7 +258,9 @@ export function parseMt940(text: string): ParsedStatement[] {
   let previous: string | undefined;
   let lastLineInfo: { line: ParsedLine; entry: Mt940Entry } | undefined;
   let lineCount = 0;
+  let endedStart = 0;
   const restart = (f: Mt940Field) => {
+    if (d.started) endedStart = d.start;
     finish(d, statements);
     d = fresh(f.line);
     lastLineInfo = undefined;
@@ -229,9 +271,16 @@ export function parseMt940(text: string): ParsedStatement[] {
     switch (f.tag) {
       case '20':
         if (d.started) restart(f);
+        d.reference = optional(f.lines.join(''));
         break;
       case '25': {
-        if (d.account !== undefined) {
+        if (d.account !== undefined && d.opening) {
+          // Several accounts in one file, each without its own :20:.
+          const reference = d.reference;
+          restart(f);
+          d.reference = reference;
+          d.warnings.push(`${where}: a new :25: account without a :20: starts a new statement`);
+        } else if (d.account !== undefined) {
           throw fail(where, `a second :25: account in the statement starting on line ${d.start} (its account is on line ${d.accountLine}); each statement starts with :20:`);
         }
         const { account, currency } = parseMt940Account(f);
@@ -248,12 +297,22 @@ export function parseMt940(text: string): ParsedStatement[] {
       case '60M': {
         if (d.closing) restart(f);
         if (d.opening) throw fail(where, `a second opening balance in the statement starting on line ${d.start}`);
-        const b = parseMt940Balance(f);
+        const b = parseMt940Balance(f, d);
         d.currency = b.currency;
         d.opening = { date: b.date, amount: b.amount };
         break;
       }
       case '61': {
+        const ended = statements.at(-1);
+        if (!d.started && ended) {
+          // After a statement's block end with no new statement begun: kept out, and the import says so.
+          const reason = `${where}: a :61: statement line after the end of the statement starting on line ${endedStart}, outside any statement`;
+          (ended.discarded ??= []).push(reason);
+          ended.warnings.push(`${reason}; left out`);
+          lastLineInfo = undefined;
+          previous = f.tag;
+          continue;
+        }
         if (!d.currency) throw fail(where, ':61: statement line comes before the :60F: opening balance');
         if (d.closing) throw fail(where, ':61: statement line comes after the :62F: closing balance');
         checkLineCount(++lineCount, where);
@@ -285,7 +344,7 @@ export function parseMt940(text: string): ParsedStatement[] {
       case '62F':
       case '62M': {
         if (d.closing) throw fail(where, `a second closing balance in the statement starting on line ${d.start}`);
-        const b = parseMt940Balance(f);
+        const b = parseMt940Balance(f, d);
         if (d.currency && b.currency !== d.currency) throw fail(where, `closing balance in ${b.currency} but the opening balance is in ${d.currency}`);
         d.currency ??= b.currency;
         d.closing = { date: b.date, amount: b.amount };

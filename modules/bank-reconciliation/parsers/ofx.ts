@@ -1,7 +1,13 @@
 /**
  * OFX bank and credit-card statements: 1.x (SGML, leaf elements usually unclosed, `KEY:VALUE`
  * header lines) and 2.x (XML), read by one tolerant tokenizer. Each STMTRS / CCSTMTRS is a
- * statement (a file may hold several accounts).
+ * statement (a file may hold several accounts). An investment statement (INVSTMTRS) is read for
+ * its bank transactions only (INVBANKTRAN: interest, fees, transfers of its cash account); its
+ * balances value the whole portfolio, so it has none here (warned).
+ *
+ * Banks' gaps read with a warning: an empty CURDEF takes the account's currency when the caller
+ * knows it (the import does: the bank account's); an empty LEDGERBAL amount or date leaves the
+ * statement without balances.
  *
  * OFX gives only the closing (ledger) balance, LEDGERBAL. The opening balance is computed as
  * closing − Σ lines and marked `computed`; its date is DTSTART (else the closing date). A
@@ -188,18 +194,28 @@ function transaction(t: OfxNode, currency: string): ParsedLine {
   };
 }
 
-function statement(s: OfxNode, count: { lines: number }): ParsedStatement {
+const ACCOUNT_FROM: Record<string, string> = { STMTRS: 'BANKACCTFROM', CCSTMTRS: 'CCACCTFROM', INVSTMTRS: 'INVACCTFROM' };
+
+function statement(s: OfxNode, count: { lines: number }, knownCurrency: string | undefined): ParsedStatement {
   const warnings: string[] = [];
   const where = `line ${s.line}`;
   const curdef = textOf(s, 'CURDEF');
-  if (!curdef) throw fail(where, `${s.name} has no CURDEF currency`);
-  const currency = checkCurrency(curdef.toUpperCase(), `line ${child(s, 'CURDEF')!.line}`);
-  const account = textOf(s, 'BANKACCTFROM', 'ACCTID') ?? textOf(s, 'CCACCTFROM', 'ACCTID');
-  if (!account) throw fail(where, `${s.name} has no ${s.name === 'CCSTMTRS' ? 'CCACCTFROM' : 'BANKACCTFROM'}/ACCTID account`);
-  const list = child(s, 'BANKTRANLIST');
+  let currency: string;
+  if (curdef) currency = checkCurrency(curdef.toUpperCase(), `line ${child(s, 'CURDEF')!.line}`);
+  else if (knownCurrency) {
+    currency = checkCurrency(knownCurrency, 'currency');
+    warnings.push(`${where}: ${s.name} has ${child(s, 'CURDEF') ? 'an empty' : 'no'} CURDEF; read in ${currency}, the account's currency`);
+  } else throw fail(where, `${s.name} has no CURDEF currency; give the account's currency (currency=) to read it`);
+  const invest = s.name === 'INVSTMTRS';
+  const account = textOf(s, ACCOUNT_FROM[s.name], 'ACCTID');
+  if (!account) throw fail(where, `${s.name} has no ${ACCOUNT_FROM[s.name]}/ACCTID account`);
+  const list = child(s, invest ? 'INVTRANLIST' : 'BANKTRANLIST');
+  const transactions = invest
+    ? (list?.children.filter((c) => c.name === 'INVBANKTRAN').flatMap((b) => b.children.filter((c) => c.name === 'STMTTRN')) ?? [])
+    : (list?.children.filter((c) => c.name === 'STMTTRN') ?? []);
   const lines: ParsedLine[] = [];
   const discarded: string[] = [];
-  for (const t of list?.children.filter((c) => c.name === 'STMTTRN') ?? []) {
+  for (const t of transactions) {
     checkLineCount(++count.lines, `line ${t.line}`);
     try {
       lines.push(transaction(t, currency));
@@ -212,8 +228,17 @@ function statement(s: OfxNode, count: { lines: number }): ParsedStatement {
   }
   const ledger = child(s, 'LEDGERBAL');
   const result: ParsedStatement = { account, currency, lines, warnings, ...(discarded.length ? { discarded } : {}) };
+  if (invest) {
+    warnings.push(`${where}: an investment statement: only its bank transactions (INVBANKTRAN) are read, and its balances value the whole portfolio, so the statement has none`);
+    return result;
+  }
   if (!ledger) {
     warnings.push(`${where}: no LEDGERBAL: the statement has no balances`);
+    return result;
+  }
+  const empty = ['BALAMT', 'DTASOF'].filter((n) => textOf(ledger, n) === undefined);
+  if (empty.length > 0) {
+    warnings.push(`line ${ledger.line}: LEDGERBAL has no ${empty.join(' and no ')}: the statement has no balances`);
     return result;
   }
   const lw = `line ${ledger.line}`;
@@ -228,14 +253,17 @@ function statement(s: OfxNode, count: { lines: number }): ParsedStatement {
   return result;
 }
 
-export function parseOfx(text: string, fileWarnings: string[]): ParsedStatement[] {
+/** `currency`: the account's, for a statement whose CURDEF is empty. */
+export function parseOfx(text: string, fileWarnings: string[], currency?: string): ParsedStatement[] {
   const root = ofxTree(text);
   for (const st of findAll(root, new Set(['STATUS']))) {
     const code = textOf(st, 'CODE');
     if (code && code !== '0') fileWarnings.push(`line ${st.line}: the bank reports status ${code}${textOf(st, 'MESSAGE') ? ` (${textOf(st, 'MESSAGE')})` : ''}`);
   }
-  const found = findAll(root, new Set(['STMTRS', 'CCSTMTRS']));
-  if (found.length === 0) fileWarnings.push('the OFX file holds no bank or credit-card statement (STMTRS, CCSTMTRS)');
+  const found = findAll(root, new Set(['STMTRS', 'CCSTMTRS', 'INVSTMTRS']))
+    // An investment statement without bank transactions has nothing to reconcile.
+    .filter((s) => s.name !== 'INVSTMTRS' || child(s, 'INVTRANLIST')?.children.some((c) => c.name === 'INVBANKTRAN'));
+  if (found.length === 0) fileWarnings.push('the OFX file holds no bank or credit-card statement (STMTRS, CCSTMTRS) and no bank transactions of an investment account (INVBANKTRAN)');
   const count = { lines: 0 };
-  return found.map((s) => statement(s, count));
+  return found.map((s) => statement(s, count, currency));
 }

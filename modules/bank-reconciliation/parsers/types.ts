@@ -3,9 +3,9 @@
  * minor units of the statement's currency, plus warnings for what was read leniently. `toJson`
  * turns a result into the shape of `POST /api/bank-reconciliation/parse` (decimal strings).
  */
-import { formatAmount } from '../../../core/money.js';
+import { statementAmount } from './common.js';
 
-export type StatementFormat = 'mt940' | 'camt053' | 'camt054' | 'ofx' | 'csv' | 'xlsx';
+export type StatementFormat = 'mt940' | 'camt052' | 'camt053' | 'camt054' | 'ofx' | 'csv' | 'xlsx';
 
 export interface Balance {
   date: string;
@@ -70,7 +70,7 @@ export interface StatementJson {
   account: string; currency: string; number?: string; opening?: BalanceJson; closing?: BalanceJson; lines: LineJson[];
 }
 
-const balanceJson = (b: Balance, currency: string): BalanceJson => ({ date: b.date, amount: formatAmount(b.amount, currency) });
+const balanceJson = (b: Balance, currency: string): BalanceJson => ({ date: b.date, amount: statementAmount(b.amount, currency) });
 
 export function statementToJson(s: ParsedStatement): StatementJson {
   return {
@@ -82,7 +82,7 @@ export function statementToJson(s: ParsedStatement): StatementJson {
     lines: s.lines.map((l) => ({
       date: l.date,
       ...(l.valueDate !== undefined ? { valueDate: l.valueDate } : {}),
-      amount: formatAmount(l.amount, s.currency),
+      amount: statementAmount(l.amount, s.currency),
       ...(l.reference !== undefined ? { reference: l.reference } : {}),
       ...(l.counterparty !== undefined ? { counterparty: l.counterparty } : {}),
       ...(l.counterpartyAccount !== undefined ? { counterpartyAccount: l.counterpartyAccount } : {}),

@@ -20,7 +20,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: WRITE,
     schema: { tags, summary: 'Read a statement file and show what it holds; nothing is stored', consumes: FILE_TYPES, querystring: ParseQuery, response: { 200: ParseOut, 400: Problem, 413: Problem } },
   }, async (request) => {
-    const parsed = await parseStatement(fileOf(request), request.query.format, { encoding: request.query.encoding, preset: request.query.preset });
+    const parsed = await parseStatement(fileOf(request), request.query.format, { encoding: request.query.encoding, preset: request.query.preset, currency: request.query.currency });
     return { ...toJson(parsed), warnings: [...parsed.warnings, ...parsed.statements.flatMap((s) => s.warnings)] };
   });
 

@@ -38,7 +38,7 @@ t.test('CSV and XLSX by their content; an unknown file asks for the format', asy
   t.equal(detectFormat(Buffer.from('{1:F01BANKVNVXAXXX0000000000}{4:\r\n:20:X\r\n:25:1\r\n-}')), 'mt940');
   t.equal(detectFormat(Buffer.from('<?xml version="1.0"?>\n<?OFX OFXHEADER="200" VERSION="211"?>\n<OFX></OFX>')), 'ofx');
   const xml = await problemOf(async () => parseStatement(Buffer.from('<?xml version="1.0"?><invoice/>'), undefined));
-  t.match(xml, { status: 400, field: 'query.format', detail: /neither a camt\.053\/054 statement nor OFX/ });
+  t.match(xml, { status: 400, field: 'query.format', detail: /neither a camt\.052\/053\/054 statement nor OFX/ });
   const prose = await problemOf(async () => parseStatement(Buffer.from('Kính gửi quý khách\nCảm ơn'), undefined));
   t.match(prose, { status: 400, field: 'query.format', detail: /cannot be told from its content; give format=/ });
 });
