@@ -115,6 +115,14 @@ export interface LedgerInvoiceTable {
 /** The signed e-invoice XML an imported invoice came from. */
 export interface LedgerEInvoiceDocumentTable { tenant_id: string; invoice_id: string; file_name: string; xml: string; imported_at: Generated<Date> }
 
+/** `columns`: the file's header (as written) → the import's column key. */
+export interface LedgerImportMappingTable {
+  tenant_id: string;
+  kind: 'partners' | 'opening-balances' | 'invoices' | 'receipts';
+  columns: ColumnType<Record<string, string>, string, string>;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface LedgerInvoiceLineTable {
   tenant_id: string;
   invoice_id: string;
@@ -175,5 +183,6 @@ declare module '../../core/db/tables.js' {
     ledger_payment: LedgerPaymentTable;
     ledger_partial: LedgerPartialTable;
     ledger_einvoice_document: LedgerEInvoiceDocumentTable;
+    ledger_import_mapping: LedgerImportMappingTable;
   }
 }

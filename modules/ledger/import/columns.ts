@@ -1,5 +1,6 @@
 import { RowErrors } from './errors.js';
 import type { SheetRow } from './table.js';
+import type { SavedMapping } from './mappings.js';
 import { fold, type Cell } from './values.js';
 
 /** A column the import understands: its key, the name used in messages, and the headers it answers to. */
@@ -21,11 +22,16 @@ const ALWAYS_IGNORED = new Set(['stt', 'no', 'tt', 'so tt', 'so thu tu', '#', ''
 /**
  * Finds the header row (the first of the first 20 rows holding a header of the `anchor` column,
  * so title rows above it are skipped) and maps its headers, folded (case and diacritics
- * insensitive), onto the columns. Two headers for one column is an error.
+ * insensitive), onto the columns: the company's saved headers first, then the built-in ones.
+ * Two headers for one column is an error.
  */
-export function layout<K extends string>(rows: SheetRow[], defs: ColumnDef<K>[], anchor: K, errors: RowErrors): Layout<K> | null {
+export function layout<K extends string>(rows: SheetRow[], defs: ColumnDef<K>[], anchor: K, errors: RowErrors, saved: SavedMapping = {}): Layout<K> | null {
   const byAlias = new Map<string, ColumnDef<K>>();
   for (const d of defs) for (const a of [d.key, d.label, ...d.aliases]) byAlias.set(fold(a), d);
+  for (const [header, key] of Object.entries(saved)) {
+    const def = defs.find((d) => d.key === key);
+    if (def) byAlias.set(fold(header), def);
+  }
   const anchorDef = defs.find((d) => d.key === anchor)!;
   const headerAt = rows.slice(0, 20).findIndex((r) => r.cells.some((c) => byAlias.get(fold(c.text)) === anchorDef));
   if (headerAt === -1) {

@@ -75,3 +75,15 @@ export const ImportProblem = Type.Object({
     file: Type.Optional(Type.String({ description: 'The e-invoice file the finding is about' })),
   }))),
 }, { additionalProperties: true });
+
+export const MappingParams = Type.Object({
+  kind: Type.Union(['partners', 'opening-balances', 'invoices', 'receipts'].map((k) => Type.Literal(k)), { description: 'The import the mapping is for' }),
+});
+const MappingColumns = Type.Record(Type.String(), Type.String(), { description: "The header as your file writes it → the column it holds (a key of `available`), e.g. {\"Mã KH\": \"ref\", \"Số CT\": \"document\"}" });
+export const MappingBody = Type.Object({ columns: MappingColumns }, { additionalProperties: false });
+export const MappingOut = Type.Object({
+  kind: Type.String(),
+  columns: MappingColumns,
+  updatedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  available: Type.Array(Type.Object({ key: Type.String(), label: Type.String(), headers: Type.Array(Type.String(), { description: 'Headers read without a mapping (case and accents aside)' }) }), { description: "The import's columns" }),
+});

@@ -6,6 +6,7 @@ import { show, type Books } from '../context.js';
 import { postInvoicesInBulk } from '../invoices-bulk.js';
 import type { InvoiceInput } from '../invoices.js';
 import { layout, readers, type ColumnDef, type RowReader } from './columns.js';
+import { readMapping } from './mappings.js';
 import { RowErrors, fileProblem } from './errors.js';
 import { REF_ALIASES } from './partners.js';
 import { readRows, type ImportFormat } from './table.js';
@@ -58,7 +59,7 @@ function placeOf(field: string): { key: Key | null; line: number } {
  */
 export async function importInvoices(books: Books, body: Buffer, format: ImportFormat, dryRun: boolean): Promise<InvoiceImportResult> {
   const errors = new RowErrors();
-  const sheet = layout(await readRows(body, format), INVOICE_COLUMNS, 'ref', errors);
+  const sheet = layout(await readRows(body, format), INVOICE_COLUMNS, 'ref', errors, (await readMapping(books, 'invoices')).columns);
   if (!sheet) throw errors.problem();
   for (const key of ['date', 'description', 'unitPrice'] as const) {
     if (!sheet.columns.has(key)) {

@@ -5,6 +5,7 @@ import { compareDates } from '../../../core/dates.js';
 import { show, type Books } from '../context.js';
 import { OPENING_COUNTERPART } from '../accounts.js';
 import { layout, readers, type ColumnDef, type RowReader } from './columns.js';
+import { readMapping } from './mappings.js';
 import { RowErrors, fileProblem } from './errors.js';
 import { REF_ALIASES } from './partners.js';
 import { readRows, type ImportFormat } from './table.js';
@@ -50,7 +51,7 @@ interface OpenItem { row: number; partnerId: string; ref: string; date: string; 
  */
 export async function importOpeningBalances(books: Books, body: Buffer, format: ImportFormat, closingDate: string | undefined, dryRun: boolean): Promise<OpeningImportResult> {
   const errors = new RowErrors();
-  const sheet = layout(await readRows(body, format), OPENING_COLUMNS, 'ref', errors);
+  const sheet = layout(await readRows(body, format), OPENING_COLUMNS, 'ref', errors, (await readMapping(books, 'opening-balances')).columns);
   if (!sheet) throw errors.problem();
   const mode = sheet.columns.has('document') ? 'invoice' : 'partner';
   if (mode === 'partner' && !closingDate) {

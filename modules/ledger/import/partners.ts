@@ -4,6 +4,7 @@ import { conflict } from '../../../core/errors.js';
 import { show, type Books } from '../context.js';
 import type { Address, Trust } from '../tables.js';
 import { layout, readers, type ColumnDef } from './columns.js';
+import { readMapping } from './mappings.js';
 import { RowErrors, fileProblem } from './errors.js';
 import { readRows, type ImportFormat } from './table.js';
 import { fold, parseCellAmount } from './values.js';
@@ -54,7 +55,7 @@ export interface PartnerImportResult {
  */
 export async function importPartners(books: Books, body: Buffer, format: ImportFormat, dryRun: boolean): Promise<PartnerImportResult> {
   const errors = new RowErrors();
-  const sheet = layout(await readRows(body, format), PARTNER_COLUMNS, 'ref', errors);
+  const sheet = layout(await readRows(body, format), PARTNER_COLUMNS, 'ref', errors, (await readMapping(books, 'partners')).columns);
   if (!sheet) throw errors.problem();
   if (sheet.rows.length === 0) throw fileProblem('the file has no rows under its header', sheet.headerRow);
   const rows = readers(sheet, PARTNER_COLUMNS, errors);

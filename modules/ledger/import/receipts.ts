@@ -5,6 +5,7 @@ import { show, type Books } from '../context.js';
 import { registerPaymentsInBulk } from '../payments-bulk.js';
 import type { PaymentInput } from '../payments.js';
 import { layout, readers, type ColumnDef, type RowReader } from './columns.js';
+import { readMapping } from './mappings.js';
 import { RowErrors, fileProblem } from './errors.js';
 import { REF_ALIASES } from './partners.js';
 import { readRows, type ImportFormat } from './table.js';
@@ -48,15 +49,39 @@ function columnOf(field: string): Key | null {
 
 /**
  * Receipts (payments received) from CSV or XLSX, one per row: the partner by ref, the date, the
- * amount, optionally the text of the transfer, the invoice it pays (by number; otherwise oldest
+ * amount, optionally the text of the transfer, the invoice it pays (by number or e-invoice number; otherwise oldest
  * due first, the rest kept as the customer's credit) and bank or cash. Every row is checked,
  * then all are registered through the ledger's bulk payments (the same allocation, events and
  * audit as one by one) in the request's one transaction: any problem, and nothing is written.
  * A dry run does the same work and rolls it back, so what it reports is what an import would do.
  */
+/**
+ * A receipt may name the invoice by the number the customer knows: the e-invoice number its
+ * invoicing system issued (kept when the invoice was imported), not this ledger's. Such a name is
+ * turned into the invoice's id when it is one invoice of the receipt's partner.
+ */
+async function resolveEInvoiceNumbers(books: Books, inputs: Array<{ reader: RowReader<Key>; input: PaymentInput }>): Promise<void> {
+  const named = [...new Set(inputs.flatMap((p) => (p.input.allocations ?? []).map((a) => a.invoice)))];
+  if (named.length === 0) return;
+  const { rows } = await sql<{ id: string; number: string; einvoice_number: string | null; ref: string }>`
+    select i.id, i.number, i.einvoice_number, p.ref from ledger_invoice i join ledger_partner p on p.tenant_id = i.tenant_id and p.id = i.partner_id
+    where i.tenant_id = ${books.tenantId} and (i.number = any(${named}::text[]) or i.einvoice_number = any(${named}::text[]))`.execute(books.trx);
+  const ours = new Set(rows.map((r) => r.number));
+  for (const p of inputs) {
+    for (const a of p.input.allocations ?? []) {
+      if (ours.has(a.invoice)) continue;
+      const matches = rows.filter((r) => r.einvoice_number === a.invoice && r.ref === p.input.partner);
+      if (matches.length === 1) a.invoice = matches[0].id;
+      else if (matches.length > 1) {
+        p.reader.error('invoice', `'${a.invoice}' is the e-invoice number of ${matches.length} invoices of this partner (${matches.map((m) => m.number).join(', ')}); write this ledger's number`);
+      }
+    }
+  }
+}
+
 export async function importReceipts(books: Books, body: Buffer, format: ImportFormat, dryRun: boolean): Promise<ReceiptImportResult> {
   const errors = new RowErrors();
-  const sheet = layout(await readRows(body, format), RECEIPT_COLUMNS, 'ref', errors);
+  const sheet = layout(await readRows(body, format), RECEIPT_COLUMNS, 'ref', errors, (await readMapping(books, 'receipts')).columns);
   if (!sheet) throw errors.problem();
   for (const key of ['date', 'amount'] as const) {
     if (!sheet.columns.has(key)) {
@@ -93,6 +118,8 @@ export async function importReceipts(books: Books, body: Buffer, format: ImportF
       },
     });
   }
+  if (errors.any) throw errors.problem();
+  await resolveEInvoiceNumbers(books, inputs);
   if (errors.any) throw errors.problem();
 
   if (dryRun) await sql`savepoint receipts_dry_run`.execute(books.trx);

@@ -3,14 +3,24 @@ import type { FastifyRequest } from 'fastify';
 import type { LedgerApi } from '../context.js';
 import { withBooks } from '../http.js';
 import { checkDate } from '../partners.js';
-import { badRequest } from '../../../core/errors.js';
+import { badRequest, notFound } from '../../../core/errors.js';
+import { Type } from 'typebox';
 import { importOpeningBalances } from '../import/opening.js';
 import { importPartners } from '../import/partners.js';
 import { importReceipts } from '../import/receipts.js';
 import { importInvoices } from '../import/invoices.js';
 import { importEInvoices } from '../import/e-invoices.js';
-import { ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult, ReceiptImportResult, InvoiceImportResult, EInvoiceImportQuery, EInvoiceImportResult } from '../import/http-schemas.js';
+import { MappingBody, MappingOut, MappingParams, ImportProblem, OpeningImportQuery, OpeningImportResult, PartnerImportQuery, PartnerImportResult, ReceiptImportResult, InvoiceImportResult, EInvoiceImportQuery, EInvoiceImportResult } from '../import/http-schemas.js';
 import { checkFormat } from '../import/table.js';
+import { checkMapping, deleteMapping, readMapping, saveMapping, type ImportKind } from '../import/mappings.js';
+import { PARTNER_COLUMNS } from '../import/partners.js';
+import { OPENING_COLUMNS } from '../import/opening.js';
+import { INVOICE_COLUMNS } from '../import/invoices.js';
+import { RECEIPT_COLUMNS } from '../import/receipts.js';
+import type { ColumnDef } from '../import/columns.js';
+
+const COLUMNS: Record<ImportKind, ColumnDef[]> = { partners: PARTNER_COLUMNS, 'opening-balances': OPENING_COLUMNS, invoices: INVOICE_COLUMNS, receipts: RECEIPT_COLUMNS };
+const available = (kind: ImportKind) => COLUMNS[kind].map((d) => ({ key: d.key, label: d.label, headers: [d.label, ...d.aliases] }));
 
 const FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', 'application/octet-stream', 'application/vnd.ms-excel'];
 /** E-invoices: one XML, or a ZIP of them. */
@@ -92,6 +102,38 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const dryRun = request.query.dryRun ?? false;
     const result = await withBooks(request, api, (b) => importEInvoices(b, body, dryRun));
     return reply.status(dryRun ? 200 : 201).send(result);
+  });
+
+  app.get('/import/mappings/:kind', {
+    config: { roles: ROLES },
+    schema: { tags, summary: "The company's saved headers for an import, and the columns the import reads", params: MappingParams, response: { 200: MappingOut } },
+  }, async (request) => {
+    const kind = request.params.kind as ImportKind;
+    const saved = await withBooks(request, api, (b) => readMapping(b, kind));
+    return { kind, columns: saved.columns, updatedAt: saved.updatedAt?.toISOString() ?? null, available: available(kind) };
+  });
+
+  app.put('/import/mappings/:kind', {
+    config: { roles: ROLES },
+    schema: {
+      tags, summary: "Save the company's own headers for an import (replaces the saved ones); every later file of that kind reads them",
+      params: MappingParams, body: MappingBody, response: { 200: MappingOut, 400: ImportProblem },
+    },
+  }, async (request) => {
+    const kind = request.params.kind as ImportKind;
+    const columns = checkMapping(request.body.columns, COLUMNS[kind]);
+    const updatedAt = await withBooks(request, api, (b) => saveMapping(b, kind, columns));
+    return { kind, columns, updatedAt: updatedAt.toISOString(), available: available(kind) };
+  });
+
+  app.delete('/import/mappings/:kind', {
+    config: { roles: ROLES },
+    schema: { tags, summary: 'Forget the saved headers of an import', params: MappingParams, response: { 204: Type.Null(), 404: ImportProblem } },
+  }, async (request, reply) => {
+    const kind = request.params.kind as ImportKind;
+    const deleted = await withBooks(request, api, (b) => deleteMapping(b, kind));
+    if (!deleted) throw notFound(`no saved mapping for the ${kind} import`);
+    return reply.status(204).send(null);
   });
 
   app.post('/import/receipts', {

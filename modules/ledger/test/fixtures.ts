@@ -36,7 +36,7 @@ export async function invoiceNow(h: TestApp, id: string): Promise<any> {
   return ok(await h.request('GET', `/api/ledger/invoices/${id}`));
 }
 
-export async function count(h: TestApp, table: 'ledger_invoice' | 'ledger_payment' | 'ledger_move' | 'ledger_partial' | 'core_audit'): Promise<number> {
+export async function count(h: TestApp, table: 'ledger_invoice' | 'ledger_payment' | 'ledger_move' | 'ledger_partial' | 'ledger_import_mapping' | 'core_audit'): Promise<number> {
   const row = await h.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
