@@ -147,6 +147,8 @@ export interface ExportFile {
   name: string;
   sheet: string;
   lang: Lang;
+  /** The currency amounts are in; the request tenant's when absent (an integrator's route has none). */
+  currency?: string;
 }
 
 /**
@@ -160,7 +162,7 @@ export async function sendTable(
   work: (start: (columns: ExportColumn[]) => TableSink) => Promise<unknown>,
 ): Promise<FastifyReply> {
   const out = new PassThrough();
-  const { currency } = tenantOf(request);
+  const currency = file.currency ?? tenantOf(request).currency;
   let started = false;
   let ready!: () => void;
   const begun = new Promise<void>((resolve) => { ready = resolve; });

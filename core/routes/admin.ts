@@ -10,7 +10,8 @@ import { presentState, SettingsPatchBody } from '../modules/settings.js';
 import { createTenant, tenantBySlug } from '../tenants.js';
 import { readAudit } from '../audit.js';
 import { withTenant } from '../db/kysely.js';
-import { AuditPage, AuditQuery } from './audit.js';
+import { AuditPage, AuditQuery, answerAudit } from './audit.js';
+import { tableResponse } from '../export.js';
 
 const Problem = Type.Object({ type: Type.String(), title: Type.String(), status: Type.Integer(), detail: Type.Optional(Type.String()), field: Type.Optional(Type.String()) }, { additionalProperties: true });
 const SlugParams = Type.Object({ slug: Type.String() });
@@ -148,10 +149,10 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, {
   });
 
   app.get('/tenants/:slug/audit', {
-    schema: { tags, summary: "A tenant's audit log, newest first (the same as its accountant's GET /api/audit)", params: SlugParams, querystring: AuditQuery, response: { 200: AuditPage, 400: Problem, 404: Problem } },
-  }, async (request) => {
+    schema: { tags, summary: "A tenant's audit log, newest first (the same as its accountant's GET /api/audit)", params: SlugParams, querystring: AuditQuery, response: { 200: tableResponse(AuditPage, 'A page of the log'), 400: Problem, 404: Problem } },
+  }, async (request, reply) => {
     const tenant = await tenantOr404(request.params.slug);
-    return withTenant(db, tenant.id, (trx) => readAudit(trx, tenant.id, tenant.timezone, request.query));
+    return answerAudit(request, request.query, reply, tenant, (work) => withTenant(db, tenant.id, work));
   });
 
   app.get('/events/deliveries', {

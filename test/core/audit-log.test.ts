@@ -3,6 +3,7 @@
  * GET /api/admin/tenants/{slug}/audit — who changed what, when, before and after.
  */
 import t from 'tap';
+import { readFirstSheet } from '../../core/spreadsheet.js';
 import { buildTestApp } from '../helpers/build-test-app.js';
 
 const json = (res: { statusCode: number; body: string; json(): any }) => {
@@ -72,4 +73,33 @@ t.test("one company's log never shows another's", async (t) => {
   t.ok(other.id);
   t.same(json(await h.request('GET', '/api/admin/tenants/other/audit', undefined, { token: h.adminToken })).items.filter((i: any) => i.object.type === 'partner'), [], "the other company's log has no partner");
   t.equal(json(await h.request('GET', '/api/audit', undefined, { token: accountant.token })).items.filter((i: any) => i.object.type === 'partner').length, 1);
+});
+
+t.test('the log as a file: the same filters, every entry (paging aside), CSV or a workbook, for the accountant and the integrator', async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  const as = { token: (await h.tokenFor('accountant')).token };
+  for (const ref of ['KH001', 'KH002', 'KH003']) json(await h.request('POST', '/api/ledger/partners', { ref, name: `Công ty ${ref}, "Hà Nội"` }, as));
+  json(await h.request('POST', '/api/ledger/payments', { partner: 'KH001', date: '2026-11-20', amount: '400000' }, as));
+
+  const csv = await h.request('GET', '/api/audit?object=partner&limit=1', undefined, { ...as, headers: { accept: 'text/csv' } });
+  t.equal(csv.statusCode, 200, csv.body.slice(0, 300));
+  t.match(csv.headers['content-type'], /^text\/csv/);
+  t.match(csv.headers['content-disposition'], /attachment; filename="audit-acme.csv"/);
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split('\r\n');
+  t.equal(lines[0], 'Thời điểm,Người dùng,Mã người dùng,Token,Phân hệ,Hành động,Loại đối tượng,Mã đối tượng,Trước,Sau,Mã yêu cầu', 'Vietnamese headers by default');
+  t.equal(lines.length, 4, 'every partner entry, not the one of limit=1');
+  t.ok(lines.slice(1).every((l) => l.includes(',ledger,partner.created,partner,')), 'only what the filter selects');
+  t.match(lines[1], /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},/, "the time in the company's time zone");
+  t.match(lines[1], /,"\{""id"":""[0-9a-f-]+"",""ref"":""KH003"",/, 'newest first; the after state as JSON, quoted as CSV quotes it');
+
+  const xlsx = await h.request('GET', `/api/admin/tenants/${h.tenant.slug}/audit?format=xlsx&lang=en&action=payment.registered`, undefined, { token: h.adminToken });
+  t.equal(xlsx.statusCode, 200, 'the integrator exports the same way');
+  const rows = await readFirstSheet(new Uint8Array(xlsx.rawPayload));
+  t.same(rows[0].cells.map((c) => c.text).slice(0, 6), ['At', 'User', 'User id', 'Token', 'Module', 'Action']);
+  t.same(rows.slice(1).map((r) => r.cells[5].text), ['payment.registered']);
+
+  const bad = await h.request('GET', '/api/audit?format=csv&from=2026-02-30', undefined, as);
+  t.equal(bad.statusCode, 400, 'a bad filter is a problem, not a broken file');
+  t.match(bad.json(), { field: 'from' });
+  t.equal((await h.request('GET', '/api/audit?format=csv')).statusCode, 403, 'a clerk may not export it either');
 });
