@@ -67,10 +67,12 @@ async function resolveEInvoiceNumbers(books: Books, inputs: Array<{ reader: RowR
     select i.id, i.number, i.einvoice_number, p.ref from ledger_invoice i join ledger_partner p on p.tenant_id = i.tenant_id and p.id = i.partner_id
     where i.tenant_id = ${books.tenantId} and (i.number = any(${named}::text[]) or i.einvoice_number = any(${named}::text[]))`.execute(books.trx);
   const ours = new Set(rows.map((r) => r.number));
+  const byEInvoice = new Map<string, typeof rows>();
+  for (const r of rows) if (r.einvoice_number !== null) byEInvoice.set(r.einvoice_number, [...(byEInvoice.get(r.einvoice_number) ?? []), r]);
   for (const p of inputs) {
     for (const a of p.input.allocations ?? []) {
       if (ours.has(a.invoice)) continue;
-      const matches = rows.filter((r) => r.einvoice_number === a.invoice && r.ref === p.input.partner);
+      const matches = (byEInvoice.get(a.invoice) ?? []).filter((r) => r.ref === p.input.partner);
       if (matches.length === 1) a.invoice = matches[0].id;
       else if (matches.length > 1) {
         p.reader.error('invoice', `'${a.invoice}' is the e-invoice number of ${matches.length} invoices of this partner (${matches.map((m) => m.number).join(', ')}); write this ledger's number`);
