@@ -23,8 +23,11 @@ export function scaledToString(value: bigint, decimals: number): string {
   return frac ? `${whole}.${frac}` : whole;
 }
 
-/** An invoice line as a request sends it: decimals as strings or exact JSON numbers. */
-export interface LineInput { description: string; quantity: DecimalValue; unitPrice: DecimalValue; taxRate?: DecimalValue }
+/**
+ * An invoice line as a request sends it: decimals as strings or exact JSON numbers. `tax`: the
+ * line's VAT as the document states it, when the document rounds VAT per rate rather than per line.
+ */
+export interface LineInput { description: string; quantity: DecimalValue; unitPrice: DecimalValue; taxRate?: DecimalValue; tax?: DecimalValue }
 
 export interface ComputedLine {
   description: string;
@@ -37,17 +40,40 @@ export interface ComputedLine {
 
 /**
  * Line amounts, exactly: subtotal = quantity × unit price and tax = subtotal × rate, each rounded
- * half-up to the currency's minor unit per line (as Vietnamese e-invoices print them).
+ * half away from zero to the currency's minor unit per line (as Vietnamese e-invoices print them).
+ * A negative unit price is a discount line (chiết khấu thương mại written on the invoice, an
+ * e-invoice's TChat 3): it lowers the revenue and the VAT of its rate (checkDiscounts). A `tax`
+ * given with the line is taken when it is within one minor unit of the computed one: a document
+ * that rounds VAT once per rate spreads that rounding over its lines so.
  */
 export function computeLine(line: LineInput, currency: string, index: number): ComputedLine {
   const at = `lines[${index}]`;
   if (!line.description.trim()) throw new MoneyError(`${at}.description must not be blank`, `${at}.description`);
   const quantity = parseScaled(line.quantity, 6, `${at}.quantity`, 'quantity');
   if (quantity === 0n) throw new MoneyError(`${at}.quantity must be more than zero`, `${at}.quantity`);
-  const unitPrice = parseAmount(line.unitPrice, currency, { field: `${at}.unitPrice`, allowZero: true });
+  const unitPrice = parseAmount(line.unitPrice, currency, { field: `${at}.unitPrice`, allowZero: true, allowNegative: true });
   const rate = parseScaled(line.taxRate ?? '0', 4, `${at}.taxRate`, 'percentage');
   if (rate > 100n * RATE_SCALE) throw new MoneyError(`${at}.taxRate must be at most 100`, `${at}.taxRate`);
   const subtotal = divideRounded(quantity * unitPrice, QTY_SCALE);
-  const tax = divideRounded(subtotal * rate, 100n * RATE_SCALE);
+  let tax = divideRounded(subtotal * rate, 100n * RATE_SCALE);
+  if (line.tax !== undefined) {
+    const stated = parseAmount(line.tax, currency, { field: `${at}.tax`, allowZero: true, allowNegative: true });
+    const off = stated - tax;
+    if (off > 1n || off < -1n) throw new MoneyError(`${at}.tax differs from the line's subtotal × its rate by more than one minor unit`, `${at}.tax`);
+    tax = stated;
+  }
   return { description: line.description, quantity: scaledToString(quantity, 6), unitPrice, taxRate: scaledToString(rate, 4), subtotal, tax };
+}
+
+/**
+ * Discount lines lower the goods of their own VAT rate and never more: per rate, the lines add up
+ * to zero or more (so no rate's VAT is negative). The finding, or null.
+ */
+export function checkDiscounts(lines: ComputedLine[]): MoneyError | null {
+  const byRate = new Map<string, bigint>();
+  for (const l of lines) byRate.set(l.taxRate, (byRate.get(l.taxRate) ?? 0n) + l.subtotal);
+  for (const [rate, sum] of byRate) {
+    if (sum < 0n) return new MoneyError(`the lines at ${rate} % VAT add up to less than zero: a discount may not exceed the goods of its rate`, 'lines');
+  }
+  return null;
 }

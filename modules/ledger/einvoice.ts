@@ -10,13 +10,18 @@ import { parseAmount, MoneyError } from '../../core/money.js';
 import { isIsoDate } from '../../core/dates.js';
 import { ProblemError } from '../../core/errors.js';
 
-export interface EInvoiceLine { description: string; quantity: string; unitPrice: bigint; amount: bigint; taxRate: string; tax: bigint }
+/** `unitPrice` and `amount` are negative for a discount line. */
+export interface EInvoiceLine { description: string; quantity: string; unitPrice: bigint; amount: bigint; taxRate: string }
+
+/** The VAT of one rate as the invoice sums it up (TToan/THTTLTSuat/LTSuat), when it does. */
+export interface EInvoiceRateTotal { taxRate: string; amount: bigint; tax: bigint }
 
 export interface EInvoice {
   form: string; series: string; number: string; date: string; currency: string;
   seller: { taxCode: string | null; name: string | null };
   buyer: { taxCode: string | null; name: string; code: string | null; address: string | null; email: string | null };
   lines: EInvoiceLine[];
+  rates: EInvoiceRateTotal[];
   untaxed: bigint; tax: bigint; total: bigint;
 }
 
@@ -88,7 +93,6 @@ export function readEInvoice(xml: string, currencyOfBooks: string): { invoice: E
     // TChat: 1 goods or services, 2 promotion (free), 3 trade discount, 4 a note line.
     const kind = item.textAt('TChat') ?? '1';
     if (kind === '4') continue;
-    if (kind === '3') { findings.push({ field: `${item.path}/TChat`, message: 'trade-discount lines (TChat 3) are not imported yet: post this invoice by hand' }); continue; }
     const description = item.textAt('THHDVu');
     if (!description) findings.push({ field: `${item.path}/THHDVu`, message: 'the line has no name (THHDVu)' });
     const quantityText = item.textAt('SLuong') ?? '1';
@@ -101,8 +105,15 @@ export function readEInvoice(xml: string, currencyOfBooks: string): { invoice: E
     const taxRate = rateText === undefined ? (kind === '2' ? '0' : null) : vatRate(rateText);
     if (taxRate === null) findings.push({ field: `${item.path}/TSuat`, message: rateText === undefined ? 'TSuat (VAT rate) is missing' : `'${rateText}' is not a VAT rate (10%, 8%, 5%, 0%, KCT, KKKNT or KHAC:x%)` });
     if (!description || quantity === null || lineAmount === null || unitPrice === null || taxRate === null) continue;
-    if (unitPrice < 0n || lineAmount < 0n) { findings.push({ field: `${item.path}/ThTien`, message: 'negative lines are not imported yet: post this invoice by hand' }); continue; }
-    lines.push({ description, quantity, unitPrice, amount: lineAmount, taxRate, tax: 0n });
+    if ((unitPrice < 0n) !== (lineAmount < 0n) && unitPrice !== 0n && lineAmount !== 0n) {
+      findings.push({ field: `${item.path}/ThTien`, message: 'the unit price (DGia) and the amount (ThTien) have opposite signs' });
+      continue;
+    }
+    // A trade discount (TChat 3) lowers the goods whichever sign the software wrote it with; a
+    // negative line of goods is a discount too.
+    const discount = kind === '3' || lineAmount < 0n || unitPrice < 0n;
+    const negative = (v: bigint) => (v > 0n ? -v : v);
+    lines.push({ description, quantity, unitPrice: discount ? negative(unitPrice) : unitPrice, amount: discount ? negative(lineAmount) : lineAmount, taxRate });
   }
 
   const totals = content?.at('TToan');
@@ -110,6 +121,15 @@ export function readEInvoice(xml: string, currencyOfBooks: string): { invoice: E
   const untaxed = totals ? amount(totals, 'TgTCThue', currency) : null;
   const tax = totals ? amount(totals, 'TgTThue', currency, true) ?? 0n : null;
   const total = totals ? amount(totals, 'TgTTTBSo', currency) : null;
+  const rates: EInvoiceRateTotal[] = [];
+  for (const r of totals?.at('THTTLTSuat')?.all('LTSuat') ?? []) {
+    const rateText = r.textAt('TSuat');
+    const rate = rateText === undefined ? null : vatRate(rateText);
+    if (rate === null) { findings.push({ field: `${r.path}/TSuat`, message: `'${rateText ?? ''}' is not a VAT rate` }); continue; }
+    const base = amount(r, 'ThTien', currency);
+    const vat = amount(r, 'TThue', currency, true) ?? 0n;
+    if (base !== null) rates.push({ taxRate: rate, amount: base, tax: vat });
+  }
   if (findings.length > 0 || !form || !series || !number || !date || !buyer || !buyerName || untaxed === null || tax === null || total === null) return { invoice: null, findings };
 
   return {
@@ -117,7 +137,7 @@ export function readEInvoice(xml: string, currencyOfBooks: string): { invoice: E
       form, series, number, date: date.slice(0, 10), currency,
       seller: { taxCode: seller?.textAt('MST') ?? null, name: seller?.textAt('Ten') ?? null },
       buyer: { taxCode: buyer.textAt('MST') ?? null, name: buyerName, code: buyer.textAt('MKHang') ?? null, address: buyer.textAt('DChi') ?? null, email: buyer.textAt('DCTDTu') ?? null },
-      lines, untaxed, tax, total,
+      lines, rates, untaxed, tax, total,
     },
     findings,
   };

@@ -78,8 +78,9 @@ export const PartnerQuery = Type.Object({
 export const InvoiceLine = Type.Object({
   description: Type.String({ minLength: 1 }),
   quantity: DecimalInput('Quantity, up to 6 decimals, e.g. "1" or "2.5"'),
-  unitPrice: AmountIn('Unit price before tax'),
+  unitPrice: AmountIn('Unit price before tax; negative for a discount line (it lowers the goods of its VAT rate, never below zero)'),
   taxRate: Type.Optional(DecimalInput('VAT percent, up to 4 decimals, e.g. "10", "8", "5", "0"')),
+  tax: Type.Optional(AmountIn("The line's VAT as your document states it (a document that rounds VAT once per rate); at most one minor unit from subtotal × rate. Computed when absent")),
 }, { additionalProperties: false });
 
 export const NewInvoice = Type.Object({

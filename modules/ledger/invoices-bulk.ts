@@ -5,7 +5,7 @@ import { ProblemError, type ProblemFieldError } from '../../core/errors.js';
 import { MoneyError } from '../../core/money.js';
 import { compareDates, isIsoDate } from '../../core/dates.js';
 import { show, type Books } from './context.js';
-import { computeLine, type ComputedLine } from './amounts.js';
+import { checkDiscounts, computeLine, type ComputedLine } from './amounts.js';
 import type { InvoiceInput } from './invoices.js';
 import { paymentReference } from './payment-reference.js';
 import type { Installment } from './tables.js';
@@ -65,6 +65,8 @@ export async function postInvoicesInBulk(books: Books, inputs: InvoiceInput[]): 
       if (input.dueDate !== undefined && input.paymentTerm !== undefined) throw new MoneyError('give either dueDate or paymentTerm, not both', 'paymentTerm');
       if (input.dueDate !== undefined && (!isIsoDate(input.dueDate) || compareDates(input.dueDate, input.date) < 0)) throw new MoneyError(`dueDate '${input.dueDate}' is not a date on or after ${input.date}`, 'dueDate');
       const lines = input.lines.map((l, i) => computeLine(l, books.currency, i));
+      const discounts = checkDiscounts(lines);
+      if (discounts) throw discounts;
       const untaxed = lines.reduce((a, l) => a + l.subtotal, 0n);
       const tax = lines.reduce((a, l) => a + l.tax, 0n);
       const total = untaxed + tax;

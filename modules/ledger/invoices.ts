@@ -4,7 +4,7 @@ import type { Trx } from '../../core/db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import { compareDates } from '../../core/dates.js';
 import { assertCurrency, money, show, today, type Books } from './context.js';
-import { computeLine, type LineInput } from './amounts.js';
+import { checkDiscounts, computeLine, type LineInput } from './amounts.js';
 import { checkDate, resolvePartner } from './partners.js';
 import { paymentReference } from './payment-reference.js';
 import { allocateInOrder, lockLines, openDebits, refreshInvoices, type OpenLine } from './allocation.js';
@@ -59,6 +59,8 @@ export async function createInvoice(books: Books, input: InvoiceInput, kind: 'in
   }
   if (input.lines.length === 0) throw badRequest('an invoice needs at least one line', 'lines');
   const lines = input.lines.map((l, i) => computeLine(l, books.currency, i));
+  const discounts = checkDiscounts(lines);
+  if (discounts) throw badRequest(discounts.message, 'lines');
   const untaxed = lines.reduce((a, l) => a + l.subtotal, 0n);
   const tax = lines.reduce((a, l) => a + l.tax, 0n);
   const total = untaxed + tax;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import crypto from 'node:crypto';
 import { ProblemError, badRequest } from '../../../core/errors.js';
+import { divideRounded } from '../../../core/money.js';
 import { checkEntries, inflateEntry, readCentralDirectory, ZipError, type ZipLimits } from '../../../core/zip.js';
 import { show, type Books } from '../context.js';
 import { computeLine } from '../amounts.js';
@@ -45,21 +46,75 @@ function filesOf(body: Buffer): Array<{ name: string; text: string }> {
   return [{ name: 'invoice.xml', text }];
 }
 
-/** The lines as the ledger computes them must give the totals the seller signed. */
-function checkTotals(books: Books, inv: EInvoice, errors: Array<{ field: string; message: string }>): void {
+/**
+ * The lines as the ledger computes them must give the totals the seller signed. VAT is computed
+ * per line; an invoice whose software rounds VAT once per rate (its per-rate summary, or else its
+ * total, says so) gets that rounding spread over the lines of the rate, at most one unit a line,
+ * to the lines whose exact VAT lies nearest the next unit. Returns each line's VAT.
+ */
+function checkTotals(books: Books, inv: EInvoice, errors: Array<{ field: string; message: string }>): bigint[] {
   let untaxed = 0n;
-  let tax = 0n;
+  const taxes: bigint[] = [];
+  const exact: Array<{ num: bigint; den: bigint }> = [];
   inv.lines.forEach((l, i) => {
     const computed = computeLine({ description: l.description, quantity: l.quantity, unitPrice: show(books, l.unitPrice), taxRate: l.taxRate }, books.currency, i);
     if (computed.subtotal !== l.amount) {
       errors.push({ field: `DSHHDVu/HHDVu[${i + 1}]/ThTien`, message: `${l.quantity} × ${show(books, l.unitPrice)} is ${show(books, computed.subtotal)}, the line says ${show(books, l.amount)}` });
     }
     untaxed += l.amount;
-    tax += computed.tax;
+    taxes.push(computed.tax);
+    exact.push(rateTimes(l.amount, l.taxRate));
   });
+  const byRate = new Map<string, bigint>();
+  for (const l of inv.lines) byRate.set(l.taxRate, (byRate.get(l.taxRate) ?? 0n) + l.amount);
+  for (const [rate, sum] of byRate) {
+    if (sum < 0n) errors.push({ field: 'NDHDon/DSHHDVu', message: `the lines at ${rate} % VAT add up to ${show(books, sum)}: a discount may not exceed the goods of its rate` });
+  }
   if (untaxed !== inv.untaxed) errors.push({ field: 'TToan/TgTCThue', message: `the lines add up to ${show(books, untaxed)} before tax; the invoice says ${show(books, inv.untaxed)}` });
-  if (tax !== inv.tax) errors.push({ field: 'TToan/TgTThue', message: `VAT line by line is ${show(books, tax)}; the invoice says ${show(books, inv.tax)} (VAT rounded per rate rather than per line is not imported yet)` });
   if (inv.untaxed + inv.tax !== inv.total) errors.push({ field: 'TToan/TgTTTBSo', message: `${show(books, inv.untaxed)} + ${show(books, inv.tax)} VAT is not the total ${show(books, inv.total)}` });
+  const byLine = taxes.reduce((a, t) => a + t, 0n);
+  if (byLine === inv.tax && inv.rates.length === 0) return taxes;
+
+  // The VAT each rate should carry: the invoice's summary per rate, else one rounding per rate.
+  const rates = [...new Set(inv.lines.map((l) => l.taxRate))];
+  const stated = new Map(inv.rates.map((r) => [r.taxRate, r.tax]));
+  const target = new Map<string, bigint>();
+  for (const rate of rates) {
+    const members = inv.lines.flatMap((l, i) => (l.taxRate === rate ? [i] : []));
+    const sum = rateTimes(members.reduce((a, i) => a + inv.lines[i].amount, 0n), rate);
+    target.set(rate, stated.get(rate) ?? divideRounded(sum.num, sum.den));
+  }
+  const perRate = [...target.values()].reduce((a, t) => a + t, 0n);
+  if (perRate !== inv.tax) {
+    errors.push({ field: 'TToan/TgTThue', message: `VAT is ${show(books, byLine)} line by line and ${show(books, perRate)} rounded per rate; the invoice says ${show(books, inv.tax)}` });
+    return taxes;
+  }
+  for (const rate of rates) {
+    const members = inv.lines.flatMap((l, i) => (l.taxRate === rate ? [i] : []));
+    let off = target.get(rate)! - members.reduce((a, i) => a + taxes[i], 0n);
+    if ((off < 0n ? -off : off) > BigInt(members.length)) {
+      errors.push({ field: 'TToan/THTTLTSuat', message: `VAT at ${rate} % is ${show(books, target.get(rate)!)} on the invoice, more than one unit a line from its lines' ${show(books, target.get(rate)! - off)}` });
+      continue;
+    }
+    // Lines nearest the next unit up (or down) move first: remainder = exact VAT − rounded VAT.
+    const remainder = (i: number) => exact[i].num - taxes[i] * exact[i].den;
+    const sign = (x: bigint) => (x > 0n ? 1 : x < 0n ? -1 : 0);
+    const order = [...members].sort((a, b) => (off > 0n ? sign(remainder(b) - remainder(a)) : sign(remainder(a) - remainder(b))));
+    for (const i of order) {
+      if (off === 0n) break;
+      const step = off > 0n ? 1n : -1n;
+      taxes[i] += step;
+      off -= step;
+    }
+  }
+  return taxes;
+}
+
+/** amount × rate % as a fraction (the rate keeps up to 4 decimals). */
+function rateTimes(amount: bigint, rate: string): { num: bigint; den: bigint } {
+  const [whole, frac = ''] = rate.split('.');
+  const scaled = BigInt(whole + frac.padEnd(4, '0'));
+  return { num: amount * scaled, den: 1_000_000n };
 }
 
 /** The buyer's partner: by tax code, else by the buyer's code as ref, else by name; created when the books do not know it. */
@@ -93,13 +148,16 @@ async function partnerOf(books: Books, inv: EInvoice, known: Map<string, string>
 export async function importEInvoices(books: Books, body: Buffer, dryRun: boolean): Promise<EInvoiceImportResult> {
   const files = filesOf(body);
   const errors: EInvoiceFileError[] = [];
-  const read: Array<{ file: string; xml: string; inv: EInvoice }> = [];
+  const read: Array<{ file: string; xml: string; inv: EInvoice; taxes: bigint[] }> = [];
   for (const f of files) {
     const { invoice, findings } = readEInvoice(f.text, books.currency);
     const own: Array<{ field: string; message: string }> = [...findings];
-    if (invoice) checkTotals(books, invoice, own);
+    const taxes = invoice ? checkTotals(books, invoice, own) : [];
+    if (invoice && invoice.total <= 0n) {
+      own.push({ field: 'TToan/TgTTTBSo', message: 'an invoice of zero or less (one that adjusts another down) is not imported: post a credit note on the invoice it adjusts' });
+    }
     errors.push(...own.map((e) => ({ file: f.name, ...e })));
-    if (invoice && own.length === 0) read.push({ file: f.name, xml: f.text, inv: invoice });
+    if (invoice && own.length === 0) read.push({ file: f.name, xml: f.text, inv: invoice, taxes });
   }
   if (errors.length > 0) {
     throw new ProblemError(400, 'import-rejected', 'The e-invoices were not imported',
@@ -128,7 +186,7 @@ export async function importEInvoices(books: Books, body: Buffer, dryRun: boolea
   for (const r of fresh) {
     inputs.push({
       partner: await partnerOf(books, r.inv, partners, created), date: r.inv.date, post: true,
-      lines: r.inv.lines.map((l) => ({ description: l.description, quantity: l.quantity, unitPrice: show(books, l.unitPrice), taxRate: l.taxRate })),
+      lines: r.inv.lines.map((l, i) => ({ description: l.description, quantity: l.quantity, unitPrice: show(books, l.unitPrice), taxRate: l.taxRate, tax: show(books, r.taxes[i]) })),
       einvoice: { form: r.inv.form, series: r.inv.series, number: r.inv.number },
     });
   }

@@ -13,6 +13,8 @@ interface Line { name: string; qty: string; price: string; amount: string; rate:
 interface Spec {
   number: string; date?: string; series?: string; buyer: { taxCode?: string; name: string; code?: string; address?: string };
   lines: Line[]; untaxed: string; tax: string; total: string;
+  /** The per-rate summary (THTTLTSuat/LTSuat) some software writes: rate, amount, VAT. */
+  rates?: Array<[string, string, string]>;
 }
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
@@ -32,7 +34,7 @@ function einvoice(s: Spec): string {
       <NMua>${b.code ? `<MKHang>${b.code}</MKHang>` : ''}<Ten>${esc(b.name)}</Ten>${b.taxCode ? `<MST>${b.taxCode}</MST>` : ''}<DChi>${esc(b.address ?? '1 Lê Lợi, Quận 1, TP. Hồ Chí Minh')}</DChi></NMua>
       <DSHHDVu>${lines}
       </DSHHDVu>
-      <TToan><TgTCThue>${s.untaxed}</TgTCThue><TgTThue>${s.tax}</TgTThue><TgTTTBSo>${s.total}</TgTTTBSo><TgTTTBChu>(bằng chữ)</TgTTTBChu></TToan>
+      <TToan>${s.rates ? `<THTTLTSuat>${s.rates.map(([r, a, v]) => `<LTSuat><TSuat>${r}</TSuat><ThTien>${a}</ThTien><TThue>${v}</TThue></LTSuat>`).join('')}</THTTLTSuat>` : ''}<TgTCThue>${s.untaxed}</TgTCThue><TgTThue>${s.tax}</TgTThue><TgTTTBSo>${s.total}</TgTTTBSo><TgTTTBChu>(bằng chữ)</TgTTTBChu></TToan>
     </NDHDon>
   </DLHDon>
   <MCCQT>00ABCDEF0123456789</MCCQT>
@@ -143,4 +145,73 @@ t.test('an invoice whose signed totals do not add up, or that is not an e-invoic
   t.match(res.json().errors.find((e: any) => e.file === 'd.xml').message, /DOCTYPE/, 'no entity is ever expanded');
   t.equal(await count(h, 'ledger_invoice'), 0, 'the good file is not imported either: all or nothing');
   t.equal((await upload(h, 'not xml', 'application/xml')).statusCode, 400);
+});
+
+t.test('trade discounts (TChat 3), returned goods (a negative line) and VAT rounded once per rate are imported as the seller signed them', async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  const buyer = { taxCode: '0312345678', name: 'Công ty TNHH Minh Phát' };
+  const discount = einvoice({ number: '0000301', buyer, untaxed: '9310000', tax: '931000', total: '10241000', lines: [
+    { name: 'Xi măng PCB40', qty: '100', price: '95000', amount: '9500000', rate: '10%' },
+    { name: 'Chiết khấu thương mại 2%', qty: '1', price: '190000', amount: '190000', rate: '10%', kind: '3' },
+  ] });
+  const returned = einvoice({ number: '0000302', buyer, untaxed: '2500000', tax: '200000', total: '2700000', lines: [
+    { name: 'Thép hộp 40x80', qty: '20', price: '150000', amount: '3000000', rate: '8%' },
+    { name: 'Thép hộp 40x80 trả lại', qty: '1', price: '-500000', amount: '-500000', rate: '8%' },
+  ] });
+  // 3 × 10,006 at 8 %: 800.48 a line (800 each, 2,400), 2,401.44 for the rate (2,401): the software rounded per rate.
+  const perRate = einvoice({ number: '0000303', buyer, untaxed: '30018', tax: '2401', total: '32419', lines: [
+    { name: 'Ốc vít M6', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+    { name: 'Ốc vít M8', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+    { name: 'Ốc vít M10', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+  ] });
+  // The same, with the per-rate summary written out, and a second rate rounded per line.
+  const summarised = einvoice({ number: '0000304', buyer, untaxed: '40018', tax: '3401', total: '43419', rates: [['8%', '30018', '2401'], ['10%', '10000', '1000']], lines: [
+    { name: 'Ốc vít M6', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+    { name: 'Ốc vít M8', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+    { name: 'Ốc vít M10', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+    { name: 'Vận chuyển', qty: '1', price: '10000', amount: '10000', rate: '10%' },
+  ] });
+  const res = await upload(h, zip([['301.xml', discount], ['302.xml', returned], ['303.xml', perRate], ['304.xml', summarised]]), 'application/zip');
+  t.equal(res.statusCode, 201, res.body);
+  t.match(res.json(), { imported: 4, total: String(10241000 + 2700000 + 32419 + 43419) });
+  const list = ok(await h.request('GET', '/api/ledger/invoices?sort=date&limit=10')).items;
+  const byNumber = new Map<string, any>();
+  for (const i of list) {
+    const full = ok(await h.request('GET', `/api/ledger/invoices/${i.id}`));
+    byNumber.set(full.einvoice.number, full);
+  }
+  const lines = (n: string) => byNumber.get(n).lines.map((l: any) => [l.unitPrice, l.subtotal, l.taxRate, l.tax]);
+  t.same(lines('0000301'), [['95000', '9500000', '10', '950000'], ['-190000', '-190000', '10', '-19000']], 'the discount is a negative line of its rate');
+  t.match(byNumber.get('0000301'), { untaxed: '9310000', tax: '931000', total: '10241000' });
+  t.same(lines('0000302'), [['150000', '3000000', '8', '240000'], ['-500000', '-500000', '8', '-40000']]);
+  t.same(lines('0000303').map((l: string[]) => l[3]), ['801', '800', '800'], 'the unit of per-rate rounding goes to one line');
+  t.match(byNumber.get('0000303'), { tax: '2401', total: '32419' });
+  t.same(lines('0000304').map((l: string[]) => l[3]), ['801', '800', '800', '1000']);
+
+  const aging = ok(await h.request('GET', '/api/ledger/partners/0312345678'));
+  t.equal(aging.balance, String(10241000 + 2700000 + 32419 + 43419), 'the receivable is what the invoices say, to the đồng');
+
+  const tooMuch = einvoice({ number: '0000305', buyer, untaxed: '50000', tax: '-5000', total: '45000', lines: [
+    { name: 'Phân bón', qty: '1', price: '200000', amount: '200000', rate: '5%' },
+    { name: 'Chiết khấu', qty: '1', price: '150000', amount: '150000', rate: '10%', kind: '3' },
+  ] });
+  const down = einvoice({ number: '0000306', buyer, untaxed: '-100000', tax: '-10000', total: '-110000', lines: [
+    { name: 'Điều chỉnh giảm đơn giá', qty: '1', price: '-100000', amount: '-100000', rate: '10%' },
+  ] });
+  const wrongVat = einvoice({ ...{ number: '0000307', buyer, untaxed: '30018', total: '32422', lines: [
+    { name: 'Ốc vít M6', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+    { name: 'Ốc vít M8', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+    { name: 'Ốc vít M10', qty: '1', price: '10006', amount: '10006', rate: '8%' },
+  ] }, tax: '2404' });
+  const bad = await upload(h, zip([['305.xml', tooMuch], ['306.xml', down], ['307.xml', wrongVat]]), 'application/zip');
+  t.equal(bad.statusCode, 400);
+  t.same(bad.json().errors.map((e: any) => [e.file, e.field]), [
+    ['305.xml', 'NDHDon/DSHHDVu'],
+    ['306.xml', 'NDHDon/DSHHDVu'], ['306.xml', 'TToan/TgTTTBSo'],
+    ['307.xml', 'TToan/TgTThue'],
+  ]);
+  t.match(bad.json().errors[0].message, 'the lines at 10 % VAT add up to -150000: a discount may not exceed the goods of its rate');
+  t.match(bad.json().errors[2].message, /adjusts another down\) is not imported: post a credit note/);
+  t.match(bad.json().errors[3].message, 'VAT is 2400 line by line and 2401 rounded per rate; the invoice says 2404');
+  t.equal(await count(h, 'ledger_invoice'), 4, 'nothing of the bad files');
 });

@@ -61,6 +61,46 @@ t.test('VND totals: quantity with decimals, 8% and 10% VAT, half-up per line; po
   t.equal(ok(await h.request('GET', '/api/ledger/partners/KH001')).balance, '577701');
 });
 
+t.test('a discount line (negative unit price) lowers its rate\'s revenue and VAT; a stated line VAT within one unit is kept', async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  await newPartner(h, 'KH001');
+  const posted = ok(await h.request('POST', '/api/ledger/invoices', {
+    partner: 'KH001', date: '2026-03-10', dueDate: '2026-04-09', post: true,
+    lines: [
+      line('Xi măng PCB40', '100', '95000', '10'),
+      line('Chiết khấu thương mại 2%', '1', '-190000', '10'),
+      { ...line('Ốc vít M6', '1', '10006', '8'), tax: '801' }, // 800.48: the document rounded its 8 % once, up
+      line('Ốc vít M8', '2', '10006', '8'),
+    ],
+  }));
+  t.same(posted.lines.map((l: any) => [l.unitPrice, l.subtotal, l.tax]), [['95000', '9500000', '950000'], ['-190000', '-190000', '-19000'], ['10006', '10006', '801'], ['10006', '20012', '1601']]);
+  t.match(posted, { untaxed: '9340018', tax: '933402', total: '10273420' });
+  const { rows } = await sql<{ account_code: string; debit: bigint; credit: bigint }>`
+    select account_code, sum(debit)::bigint as debit, sum(credit)::bigint as credit from ledger_move_line
+    where invoice_id = ${posted.id} group by account_code order by account_code`.execute(h.db);
+  t.same(rows, [
+    { account_code: '131', debit: 10273420n, credit: 0n },
+    { account_code: '3331', debit: 0n, credit: 933402n },
+    { account_code: '511', debit: 0n, credit: 9340018n },
+  ], 'revenue and VAT net of the discount, the entry balanced');
+
+  const post = (lines: unknown[]) => h.request('POST', '/api/ledger/invoices', { partner: 'KH001', date: '2026-03-10', lines });
+  const tooMuch = await post([line('Phân bón', '1', '200000', '5'), line('Chiết khấu', '1', '-150000', '10')]);
+  t.equal(tooMuch.statusCode, 400);
+  t.match(tooMuch.json(), { field: 'lines', detail: 'the lines at 10 % VAT add up to less than zero: a discount may not exceed the goods of its rate' });
+  const farOff = await post([{ ...line('Ốc vít', '1', '10006', '8'), tax: '802' }]);
+  t.equal(farOff.statusCode, 400);
+  t.match(farOff.json(), { field: 'lines[0].tax', detail: /differs from the line's subtotal × its rate by more than one minor unit/ });
+  t.equal((await post([line('Chiết khấu', '1', '-1000', '0')])).json().detail, 'the lines at 0 % VAT add up to less than zero: a discount may not exceed the goods of its rate');
+
+  const bulk = await h.request('POST', '/api/ledger/invoices/bulk', { invoices: [
+    { partner: 'KH001', date: '2026-03-11', lines: [line('Thép', '1', '3000000', '8'), line('Hàng trả lại', '1', '-500000', '8')] },
+    { partner: 'KH001', date: '2026-03-11', lines: [line('Thép', '1', '100', '8'), line('Chiết khấu', '1', '-200', '8')] },
+  ] });
+  t.equal(bulk.statusCode, 400, 'the bulk posting checks the same');
+  t.match(bulk.json().errors, [{ field: 'invoices[1].lines' }]);
+});
+
 t.test('USD company: cents, half-up per line', async (t) => {
   const h = await buildTestApp(t, { modules: ['ledger'], tenant: { currency: 'USD', timezone: 'America/New_York' } });
   await newPartner(h, 'C-100', { name: 'Pacific Imports LLC' });
