@@ -96,11 +96,13 @@ async function invoiceConditions(books: Books, f: InvoiceFilter): Promise<RawBui
   if (checkDate(f.dueTo, 'dueTo')) c.push(sql`coalesce(i.due_date, i.date) <= ${f.dueTo}::date`);
   if (f.amountMin !== undefined) c.push(sql`i.total >= ${money(books, f.amountMin, 'amountMin', { allowZero: true }).toString()}::bigint`);
   if (f.amountMax !== undefined) c.push(sql`i.total <= ${money(books, f.amountMax, 'amountMax', { allowZero: true }).toString()}::bigint`);
-  if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? sql`p.salesperson_id = ${f.salesperson}::uuid` : NOTHING);
+  // Conditions on the partner are subqueries, never the joined row: the totals then read the invoices alone.
+  const ofSalespeople = (ids: RawBuilder<unknown>) => sql`i.partner_id in (select sp.id from ledger_partner sp where sp.tenant_id = ${books.tenantId} and sp.salesperson_id = any(${ids}))`;
+  if (f.salesperson !== undefined) c.push(UUID.test(f.salesperson) ? ofSalespeople(sql`array[${f.salesperson}::uuid]`) : NOTHING);
   if (f.currency !== undefined) c.push(sql`i.currency = ${f.currency}`);
   if (f.number) c.push(contains(sql`coalesce(i.number, '')`, f.number));
   if (f.q) c.push(sql`i.partner_id in (${partnersNamed(books, f.q)})`);
-  if (books.visibleSalespeople) c.push(sql`p.salesperson_id = any(${books.visibleSalespeople}::uuid[])`);
+  if (books.visibleSalespeople) c.push(ofSalespeople(sql`${books.visibleSalespeople}::uuid[]`));
   return c;
 }
 
@@ -148,7 +150,7 @@ export async function invoiceTotals(books: Books, f: InvoiceFilter): Promise<{ c
     select count(*)::integer as n,
            coalesce(sum(case when i.kind = 'credit_note' then -i.total else i.total end), 0)::bigint as amount,
            coalesce(sum(case when i.kind = 'credit_note' then -i.residual else i.residual end), 0)::bigint as residual
-    from ${INVOICE_FROM}
+    from ledger_invoice i
     where ${sql.join(conditions, sql` and `)}`.execute(books.trx);
   return { count: t.n, amount: show(books, BigInt(t.amount)), residual: show(books, BigInt(t.residual)) };
 }
