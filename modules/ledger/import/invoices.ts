@@ -82,7 +82,7 @@ export async function importInvoices(books: Books, body: Buffer, format: ImportF
     const description = r.text('description');
     if (!description) r.error('description', 'the description is empty');
     const quantity = r.cell('quantity') ? r.parse('quantity', (c) => parseCellDecimal(c, 6, 'quantity')) : '1';
-    const unitPrice = r.parse('unitPrice', (c) => parseCellAmount(c, books.currency));
+    const unitPrice = r.parse('unitPrice', (c) => parseCellAmount(c, books.currency, { allowNegative: true }));
     if (!r.cell('unitPrice')) r.error('unitPrice', 'the unit price is empty');
     const taxRate = r.cell('taxRate') ? r.parse('taxRate', (c) => parseCellDecimal(c, 4, 'tax rate')) : '0';
     if (!date || !description || quantity === undefined || unitPrice === undefined || taxRate === undefined) continue;

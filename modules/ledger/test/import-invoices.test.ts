@@ -67,3 +67,17 @@ t.test('every bad row named by row and column; the books refuse what they must; 
   t.same(books.json().errors.map((e: any) => [e.row, e.column]), [[2, 'ref'], [3, 'tax rate']]);
   t.equal(await count(h, 'ledger_invoice'), 0);
 });
+
+t.test('a discount row (negative unit price) lowers its invoice; one larger than the goods of its rate is refused on its invoice\'s row', async (t) => {
+  const h = await buildTestApp(t, { modules: ['ledger'] });
+  await newPartner(h, 'KH001', { name: 'Minh Phát' });
+  const head = 'ref,invoice number,invoice date,description,quantity,unit price,tax rate';
+  const res = await upload(h, '', [head, 'KH001,A1,2026-11-02,Xi măng,100,95000,8', 'KH001,A1,2026-11-02,Chiết khấu thương mại,1,"-100.000",8'].join('\n'));
+  t.equal(res.statusCode, 201, res.body);
+  const [invoice] = ok(await h.request('GET', '/api/ledger/invoices')).items;
+  t.equal(invoice.total, String((9500000 - 100000) * 108 / 100));
+  const bad = await upload(h, '', [head, 'KH001,A2,2026-11-02,Xi măng,1,95000,8', 'KH001,A2,2026-11-02,Chiết khấu,1,-100000,8'].join('\n'));
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().errors, [{ row: 2, message: /a discount may not exceed the goods of its rate/ }]);
+  t.equal(await count(h, 'ledger_invoice'), 1);
+});
