@@ -23,13 +23,15 @@ const ledgerImports: Workload = {
     const { rows: partners } = await sql<{ ref: string }>`
       select ref from ledger_partner where tenant_id = ${server.tenant.id} order by ref limit ${Math.max(1, Math.floor(invoices / 10))}`.execute(ctx.db);
     const rng = ctx.rng(10);
+    // Numbers of their own per run, so a run on kept books (--reuse) imports anew rather than duplicates.
+    const run = Date.now().toString(36).toUpperCase();
     const today = data.manifest.today;
     const invoiceLines = ['ref,invoice number,invoice date,due date,description,quantity,unit price,tax rate'];
     const receiptLines = ['ref,date,amount,invoice number,reference'];
     for (let i = 0; i < invoices; i++) {
       const ref = partners[i % partners.length].ref;
       const date = addDays(today, -1 - (i % 60));
-      const number = `B${String(i + 1).padStart(7, '0')}`;
+      const number = `B${run}-${String(i + 1).padStart(6, '0')}`;
       const price1 = 10_000 * (1 + rng.int(500));
       const qty1 = 1 + rng.int(20);
       const price2 = 1_000 * (1 + rng.int(200));
@@ -61,7 +63,7 @@ const ledgerImports: Workload = {
     const receipts = await post('/api/ledger/import/receipts', receiptFile);
     if (receipts.body.payments !== invoices) throw new Error(`the receipt import reports ${String(receipts.body.payments)} payments, not ${invoices}`);
     const { rows: [paid] } = await sql<{ n: number }>`
-      select count(*)::int as n from ledger_invoice where tenant_id = ${server.tenant.id} and einvoice_number like 'B%' and residual = 0`.execute(ctx.db);
+      select count(*)::int as n from ledger_invoice where tenant_id = ${server.tenant.id} and einvoice_number like ${`B${run}-%`} and residual = 0`.execute(ctx.db);
     if (paid.n !== invoices) throw new Error(`${paid.n} of the ${invoices} imported invoices are paid after their receipts`);
 
     const goal = ctx.size === 'S' ? undefined : { atMost: 30 };
