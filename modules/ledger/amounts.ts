@@ -65,15 +65,23 @@ export function computeLine(line: LineInput, currency: string, index: number): C
   return { description: line.description, quantity: scaledToString(quantity, 6), unitPrice, taxRate: scaledToString(rate, 4), subtotal, tax };
 }
 
+/** The VAT rates (as written, e.g. '10') whose lines add up below zero, with their sum. */
+export function ratesBelowZero(lines: Array<{ taxRate: string; subtotal: bigint }>): Array<[string, bigint]> {
+  const byRate = new Map<string, bigint>();
+  for (const l of lines) byRate.set(l.taxRate, (byRate.get(l.taxRate) ?? 0n) + l.subtotal);
+  return [...byRate].filter(([, sum]) => sum < 0n);
+}
+
 /**
  * Discount lines lower the goods of their own VAT rate and never more: per rate, the lines add up
  * to zero or more (so no rate's VAT is negative). The finding, or null.
  */
 export function checkDiscounts(lines: ComputedLine[]): MoneyError | null {
-  const byRate = new Map<string, bigint>();
-  for (const l of lines) byRate.set(l.taxRate, (byRate.get(l.taxRate) ?? 0n) + l.subtotal);
-  for (const [rate, sum] of byRate) {
-    if (sum < 0n) return new MoneyError(`the lines at ${rate} % VAT add up to less than zero: a discount may not exceed the goods of its rate`, 'lines');
-  }
-  return null;
+  const [below] = ratesBelowZero(lines);
+  return below ? new MoneyError(`the lines at ${below[0]} % VAT add up to less than zero: a discount may not exceed the goods of its rate`, 'lines') : null;
+}
+
+/** A subtotal's exact VAT at a rate (percent, up to 4 decimals) as the fraction `num / den` that computeLine rounds. */
+export function taxFraction(subtotal: bigint, taxRate: string): { num: bigint; den: bigint } {
+  return { num: subtotal * parseScaled(taxRate, 4, 'taxRate', 'percentage'), den: 100n * RATE_SCALE };
 }

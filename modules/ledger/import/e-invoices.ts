@@ -4,7 +4,7 @@ import { ProblemError, badRequest } from '../../../core/errors.js';
 import { divideRounded } from '../../../core/money.js';
 import { checkEntries, inflateEntry, readCentralDirectory, ZipError, type ZipLimits } from '../../../core/zip.js';
 import { show, type Books } from '../context.js';
-import { computeLine } from '../amounts.js';
+import { computeLine, ratesBelowZero, taxFraction } from '../amounts.js';
 import { readEInvoice, type EInvoice } from '../einvoice.js';
 import { postInvoicesInBulk } from '../invoices-bulk.js';
 import { createPartner } from '../partners.js';
@@ -55,7 +55,6 @@ function filesOf(body: Buffer): Array<{ name: string; text: string }> {
 function checkTotals(books: Books, inv: EInvoice, errors: Array<{ field: string; message: string }>): bigint[] {
   let untaxed = 0n;
   const taxes: bigint[] = [];
-  const exact: Array<{ num: bigint; den: bigint }> = [];
   inv.lines.forEach((l, i) => {
     const computed = computeLine({ description: l.description, quantity: l.quantity, unitPrice: show(books, l.unitPrice), taxRate: l.taxRate }, books.currency, i);
     if (computed.subtotal !== l.amount) {
@@ -63,12 +62,9 @@ function checkTotals(books: Books, inv: EInvoice, errors: Array<{ field: string;
     }
     untaxed += l.amount;
     taxes.push(computed.tax);
-    exact.push(rateTimes(l.amount, l.taxRate));
   });
-  const byRate = new Map<string, bigint>();
-  for (const l of inv.lines) byRate.set(l.taxRate, (byRate.get(l.taxRate) ?? 0n) + l.amount);
-  for (const [rate, sum] of byRate) {
-    if (sum < 0n) errors.push({ field: 'NDHDon/DSHHDVu', message: `the lines at ${rate} % VAT add up to ${show(books, sum)}: a discount may not exceed the goods of its rate` });
+  for (const [rate, sum] of ratesBelowZero(inv.lines.map((l) => ({ taxRate: l.taxRate, subtotal: l.amount })))) {
+    errors.push({ field: 'NDHDon/DSHHDVu', message: `the lines at ${rate} % VAT add up to ${show(books, sum)}: a discount may not exceed the goods of its rate` });
   }
   if (untaxed !== inv.untaxed) errors.push({ field: 'TToan/TgTCThue', message: `the lines add up to ${show(books, untaxed)} before tax; the invoice says ${show(books, inv.untaxed)}` });
   if (inv.untaxed + inv.tax !== inv.total) errors.push({ field: 'TToan/TgTTTBSo', message: `${show(books, inv.untaxed)} + ${show(books, inv.tax)} VAT is not the total ${show(books, inv.total)}` });
@@ -76,12 +72,12 @@ function checkTotals(books: Books, inv: EInvoice, errors: Array<{ field: string;
   if (byLine === inv.tax && inv.rates.length === 0) return taxes;
 
   // The VAT each rate should carry: the invoice's summary per rate, else one rounding per rate.
-  const rates = [...new Set(inv.lines.map((l) => l.taxRate))];
+  const groups = new Map<string, number[]>();
+  inv.lines.forEach((l, i) => groups.set(l.taxRate, [...(groups.get(l.taxRate) ?? []), i]));
   const stated = new Map(inv.rates.map((r) => [r.taxRate, r.tax]));
   const target = new Map<string, bigint>();
-  for (const rate of rates) {
-    const members = inv.lines.flatMap((l, i) => (l.taxRate === rate ? [i] : []));
-    const sum = rateTimes(members.reduce((a, i) => a + inv.lines[i].amount, 0n), rate);
+  for (const [rate, members] of groups) {
+    const sum = taxFraction(members.reduce((a, i) => a + inv.lines[i].amount, 0n), rate);
     target.set(rate, stated.get(rate) ?? divideRounded(sum.num, sum.den));
   }
   const perRate = [...target.values()].reduce((a, t) => a + t, 0n);
@@ -89,16 +85,18 @@ function checkTotals(books: Books, inv: EInvoice, errors: Array<{ field: string;
     errors.push({ field: 'TToan/TgTThue', message: `VAT is ${show(books, byLine)} line by line and ${show(books, perRate)} rounded per rate; the invoice says ${show(books, inv.tax)}` });
     return taxes;
   }
-  for (const rate of rates) {
-    const members = inv.lines.flatMap((l, i) => (l.taxRate === rate ? [i] : []));
+  const sign = (x: bigint) => (x > 0n ? 1 : x < 0n ? -1 : 0);
+  for (const [rate, members] of groups) {
     let off = target.get(rate)! - members.reduce((a, i) => a + taxes[i], 0n);
     if ((off < 0n ? -off : off) > BigInt(members.length)) {
       errors.push({ field: 'TToan/THTTLTSuat', message: `VAT at ${rate} % is ${show(books, target.get(rate)!)} on the invoice, more than one unit a line from its lines' ${show(books, target.get(rate)! - off)}` });
       continue;
     }
     // Lines nearest the next unit up (or down) move first: remainder = exact VAT − rounded VAT.
-    const remainder = (i: number) => exact[i].num - taxes[i] * exact[i].den;
-    const sign = (x: bigint) => (x > 0n ? 1 : x < 0n ? -1 : 0);
+    const remainder = (i: number) => {
+      const exact = taxFraction(inv.lines[i].amount, rate);
+      return exact.num - taxes[i] * exact.den;
+    };
     const order = [...members].sort((a, b) => (off > 0n ? sign(remainder(b) - remainder(a)) : sign(remainder(a) - remainder(b))));
     for (const i of order) {
       if (off === 0n) break;
@@ -108,13 +106,6 @@ function checkTotals(books: Books, inv: EInvoice, errors: Array<{ field: string;
     }
   }
   return taxes;
-}
-
-/** amount × rate % as a fraction (the rate keeps up to 4 decimals). */
-function rateTimes(amount: bigint, rate: string): { num: bigint; den: bigint } {
-  const [whole, frac = ''] = rate.split('.');
-  const scaled = BigInt(whole + frac.padEnd(4, '0'));
-  return { num: amount * scaled, den: 1_000_000n };
 }
 
 /** The buyer's partner: by tax code, else by the buyer's code as ref, else by name; created when the books do not know it. */

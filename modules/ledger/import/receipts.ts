@@ -48,14 +48,6 @@ function columnOf(field: string): Key | null {
 }
 
 /**
- * Receipts (payments received) from CSV or XLSX, one per row: the partner by ref, the date, the
- * amount, optionally the text of the transfer, the invoice it pays (by number or e-invoice number; otherwise oldest
- * due first, the rest kept as the customer's credit) and bank or cash. Every row is checked,
- * then all are registered through the ledger's bulk payments (the same allocation, events and
- * audit as one by one) in the request's one transaction: any problem, and nothing is written.
- * A dry run does the same work and rolls it back, so what it reports is what an import would do.
- */
-/**
  * A receipt may name the invoice by the number the customer knows: the e-invoice number its
  * invoicing system issued (kept when the invoice was imported), not this ledger's. Such a name is
  * turned into the invoice's id when it is one invoice of the receipt's partner.
@@ -81,6 +73,14 @@ async function resolveEInvoiceNumbers(books: Books, inputs: Array<{ reader: RowR
   }
 }
 
+/**
+ * Receipts (payments received) from CSV or XLSX, one per row: the partner by ref, the date, the
+ * amount, optionally the text of the transfer, the invoice it pays (by number or e-invoice
+ * number; otherwise oldest due first, the rest kept as the customer's credit) and bank or cash. Every row is checked,
+ * then all are registered through the ledger's bulk payments (the same allocation, events and
+ * audit as one by one) in the request's one transaction: any problem, and nothing is written.
+ * A dry run does the same work and rolls it back, so what it reports is what an import would do.
+ */
 export async function importReceipts(books: Books, body: Buffer, format: ImportFormat, dryRun: boolean): Promise<ReceiptImportResult> {
   const errors = new RowErrors();
   const sheet = layout(await readRows(body, format), RECEIPT_COLUMNS, 'ref', errors, (await readMapping(books, 'receipts')).columns);
