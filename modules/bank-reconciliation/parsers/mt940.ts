@@ -216,8 +216,6 @@ export function parseMt940Account(field: Mt940Field): { account: string; currenc
 
 interface Draft {
   start: number;
-  /** :20: transaction reference, kept for a next account that comes without its own. */
-  reference?: string;
   started: boolean;
   account?: string;
   accountLine?: number;
@@ -271,14 +269,11 @@ export function parseMt940(text: string): ParsedStatement[] {
     switch (f.tag) {
       case '20':
         if (d.started) restart(f);
-        d.reference = optional(f.lines.join(''));
         break;
       case '25': {
         if (d.account !== undefined && d.opening) {
           // Several accounts in one file, each without its own :20:.
-          const reference = d.reference;
           restart(f);
-          d.reference = reference;
           d.warnings.push(`${where}: a new :25: account without a :20: starts a new statement`);
         } else if (d.account !== undefined) {
           throw fail(where, `a second :25: account in the statement starting on line ${d.start} (its account is on line ${d.accountLine}); each statement starts with :20:`);

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { IMPORT_KINDS } from './mappings.js';
 
 const Format = Type.Union([Type.Literal('csv'), Type.Literal('xlsx')], { description: 'csv (UTF-8, comma, semicolon or tab) or xlsx (first visible sheet); sniffed from the file when omitted' });
 const DryRun = Type.Boolean({ description: 'Check the file and answer what would happen; nothing is written' });
@@ -77,7 +78,7 @@ export const ImportProblem = Type.Object({
 }, { additionalProperties: true });
 
 export const MappingParams = Type.Object({
-  kind: Type.Union(['partners', 'opening-balances', 'invoices', 'receipts'].map((k) => Type.Literal(k)), { description: 'The import the mapping is for' }),
+  kind: Type.Union(IMPORT_KINDS.map((k) => Type.Literal(k)), { description: 'The import the mapping is for' }),
 });
 const MappingColumns = Type.Record(Type.String(), Type.String(), { description: "The header as your file writes it → the column it holds (a key of `available`), e.g. {\"Mã KH\": \"ref\", \"Số CT\": \"document\"}" });
 export const MappingBody = Type.Object({ columns: MappingColumns }, { additionalProperties: false });

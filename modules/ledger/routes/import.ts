@@ -108,7 +108,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ROLES },
     schema: { tags, summary: "The company's saved headers for an import, and the columns the import reads", params: MappingParams, response: { 200: MappingOut } },
   }, async (request) => {
-    const kind = request.params.kind as ImportKind;
+    const { kind } = request.params;
     const saved = await withBooks(request, api, (b) => readMapping(b, kind));
     return { kind, columns: saved.columns, updatedAt: saved.updatedAt?.toISOString() ?? null, available: available(kind) };
   });
@@ -120,7 +120,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       params: MappingParams, body: MappingBody, response: { 200: MappingOut, 400: ImportProblem },
     },
   }, async (request) => {
-    const kind = request.params.kind as ImportKind;
+    const { kind } = request.params;
     const columns = checkMapping(request.body.columns, COLUMNS[kind]);
     const updatedAt = await withBooks(request, api, (b) => saveMapping(b, kind, columns));
     return { kind, columns, updatedAt: updatedAt.toISOString(), available: available(kind) };
@@ -130,7 +130,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: ROLES },
     schema: { tags, summary: 'Forget the saved headers of an import', params: MappingParams, response: { 204: Type.Null(), 404: ImportProblem } },
   }, async (request, reply) => {
-    const kind = request.params.kind as ImportKind;
+    const { kind } = request.params;
     const deleted = await withBooks(request, api, (b) => deleteMapping(b, kind));
     if (!deleted) throw notFound(`no saved mapping for the ${kind} import`);
     return reply.status(204).send(null);
