@@ -22,10 +22,10 @@ export async function createAdminToken(db: Db, name: string, value: string = gen
 }
 
 /** Creates a user of a tenant with a role, and a token bound to both. */
-export async function createTenantToken(db: Db, tenantId: string, name: string, role: TenantRole, managerId: string | null = null): Promise<{ token: string; userId: string; tokenId: string }> {
+export async function createTenantToken(db: Db, tenantId: string, name: string, role: TenantRole, managerId: string | null = null, contact: { email?: string; phone?: string } = {}): Promise<{ token: string; userId: string; tokenId: string }> {
   const token = generateToken();
   return db.transaction().execute(async (trx) => {
-    const user = await trx.insertInto('core_user').values({ tenant_id: tenantId, name, role, email: null, manager_id: managerId })
+    const user = await trx.insertInto('core_user').values({ tenant_id: tenantId, name, role, email: contact.email ?? null, phone: contact.phone ?? null, manager_id: managerId })
       .returning('id').executeTakeFirstOrThrow();
     const row = await trx.insertInto('core_token').values({ tenant_id: tenantId, user_id: user.id, name, role, token_hash: hashToken(token) })
       .returning('id').executeTakeFirstOrThrow();

@@ -44,6 +44,7 @@ export interface CoreUserTable {
   id: Generated<string>;
   name: string;
   email: string | null;
+  phone: ColumnType<string | null, string | null | undefined, string | null>;
   role: 'accountant' | 'clerk' | 'sales';
   manager_id: string | null;
   created_at: Timestamp;

@@ -125,6 +125,8 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, {
         name: Type.String({ minLength: 1, maxLength: 200 }),
         role: Type.Union(TENANT_ROLES.map((r) => Type.Literal(r))),
         manager: Type.Optional(Type.String({ format: 'uuid', description: "For a sales user: the user id of the sales manager, who then sees this user's partners too" })),
+        email: Type.Optional(Type.String({ format: 'email', maxLength: 200, description: 'Where replies to the reminders of the partners this user is responsible for go' })),
+        phone: Type.Optional(Type.String({ pattern: '^\\+?[0-9 .()-]{6,20}$', description: 'Printed on reminder letters as the number to call' })),
       }, { additionalProperties: false }),
       response: { 201: Type.Object({ token: Type.String(), id: Type.String(), userId: Type.String() }), 400: Problem, 404: Problem },
     },
@@ -134,7 +136,7 @@ const adminRoutes: FastifyPluginAsyncTypebox<AdminRoutesOptions> = async (app, {
       const manager = await db.selectFrom('core_user').select('id').where('tenant_id', '=', tenant.id).where('id', '=', request.body.manager).executeTakeFirst();
       if (!manager) throw badRequest(`No user ${request.body.manager} in tenant '${tenant.slug}'`, 'manager');
     }
-    const created = await createTenantToken(db, tenant.id, request.body.name, request.body.role, request.body.manager ?? null);
+    const created = await createTenantToken(db, tenant.id, request.body.name, request.body.role, request.body.manager ?? null, { email: request.body.email, phone: request.body.phone });
     return reply.status(201).send({ token: created.token, id: created.tokenId, userId: created.userId });
   });
 

@@ -116,7 +116,7 @@ export function emailSender(api: FollowUpApi) {
       return;
     }
 
-    const mail = await composeReminder(trx, tenantId, partnerId, level, today, facts, settings);
+    const mail = await composeReminder(api, trx, tenantId, partnerId, level, today, facts, settings);
     const { host, port, secure, user, password } = settings.email;
     await ctx.db.transaction(async (t) => {
       await sql`

@@ -7,6 +7,7 @@ import { emailSender } from './email.js';
 import { seedDefaultPlan } from './levels.js';
 import { noteChanged } from './repository.js';
 import { runFollowUp } from './runs.js';
+import { createFollowUpService } from './service.js';
 import type { Trx } from '../../core/db/kysely.js';
 
 /** The hour of an instant in a time zone (0–23). */
@@ -16,6 +17,7 @@ function hourIn(instant: Date, timeZone: string): number {
 
 export function setup(api: FollowUpApi): void {
   api.onEnable(seedDefaultPlan);
+  api.provide(createFollowUpService(api));
 
   // The daily run. The clock ticks every hour (tenant time zone); from the tenant's `runHour` on,
   // the first tick of a day asks for that day's run, once (dedupe key per date): several servers,

@@ -7,16 +7,16 @@
  * partner's open items followed up (not excluded, no promise running) due by that date plus the
  * plan's lead (the days its first level comes before the due date).
  */
+import Handlebars from 'handlebars';
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { addDays, daysBetween } from '../../core/dates.js';
 import { getTenant } from '../../core/tenants.js';
-import type { FollowUpSettings } from './context.js';
+import type { FollowUpApi, FollowUpSettings } from './context.js';
 import { levelsByPlan } from './levels.js';
 import { promiseRunning, type Item } from './policy.js';
 import * as repo from './repository.js';
 import type { SentMessage } from './tables.js';
-import { statementPdf } from './statement.js';
 import { defaultTemplate, renderReminder } from './templates.js';
 
 /** The level a reminder is about (a level row, or a level of a plan). */
@@ -39,7 +39,8 @@ export interface ReminderEmail {
   /** The language the reminder is written in (vi, en, zh, ar) and the locale of its numbers and dates. */
   lang: string;
   locale: string;
-  attachments: Array<{ filename: string; content: Buffer; contentType: string }>;
+  /** Inline parts have a `cid` the HTML refers to (the payment QR code). */
+  attachments: Array<{ filename: string; content: Buffer; contentType: string; cid?: string }>;
 }
 
 /** Who the reminder goes to and which open items it lists, as of `date`. */
@@ -53,7 +54,7 @@ export async function reminderFacts(trx: Trx, tenantId: string, partnerId: strin
 }
 
 /** Builds the reminder email of `level` for the partner as of `date` (the facts from reminderFacts, with items). */
-export async function composeReminder(trx: Trx, tenantId: string, partnerId: string, level: ReminderLevel, date: string, facts: ReminderFacts, settings: FollowUpSettings): Promise<ReminderEmail> {
+export async function composeReminder(api: FollowUpApi, trx: Trx, tenantId: string, partnerId: string, level: ReminderLevel, date: string, facts: ReminderFacts, settings: FollowUpSettings): Promise<ReminderEmail> {
   const tenant = await getTenant(trx, tenantId);
   const contact = facts.contact;
   const rendered = renderReminder({
@@ -64,11 +65,25 @@ export async function composeReminder(trx: Trx, tenantId: string, partnerId: str
     overrides: settings.templates,
   });
   const replyTo = await replyToOf(trx, tenantId, partnerId);
-  const statement = level.attachStatement ? await statementPdf(trx, tenantId, partnerId, date, rendered.locale) : null;
+  // The statement and the QR code come from the documents module, when the tenant has it.
+  const documents = await api.ownService().documents.providerFor(trx, tenantId);
+  const attachments: ReminderEmail['attachments'] = [];
+  let html = rendered.html;
+  if (documents) {
+    const total = facts.items.reduce((s, i) => s + i.residual, 0n);
+    const code = total > 0n ? await documents.paymentCode(trx, tenantId, partnerId, total, rendered.lang, facts.items.map((i) => i.invoiceId)) : null;
+    if (code) {
+      attachments.push({ filename: `vietqr-${code.reference}.png`, content: code.png, contentType: 'image/png', cid: 'payment-qr@congno' });
+      html = html.replace('</body>', `<p><img src="cid:payment-qr@congno" alt="VietQR" width="180" height="180"><br>${Handlebars.escapeExpression(code.caption)}</p></body>`);
+    }
+    if (level.attachStatement) {
+      const statement = await documents.statement(trx, tenantId, partnerId, date, rendered.locale);
+      attachments.push({ filename: statement.filename, content: statement.content, contentType: 'application/pdf' });
+    }
+  }
   return {
     from: settings.email.from, to: contact?.email ?? null, replyTo,
-    subject: rendered.subject, text: rendered.text, html: rendered.html, lang: rendered.lang, locale: rendered.locale,
-    attachments: statement ? [{ filename: statement.filename, content: statement.content, contentType: 'application/pdf' }] : [],
+    subject: rendered.subject, text: rendered.text, html, lang: rendered.lang, locale: rendered.locale, attachments,
   };
 }
 

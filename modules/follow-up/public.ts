@@ -3,10 +3,61 @@
  * `follow-up` in its `depends` or `optional`). A channel module (sms, postal letters) listens to
  * `followup.action_created` for its channel and delivers the reminder.
  */
+import type { Trx } from '../../core/db/kysely.js';
 import type { ScheduledPeriod } from '../../core/events/types.js';
 import type { Channel } from './tables.js';
 
 export type { Channel };
+
+/** A follow-up level as a reminder of it is written. */
+export interface ReminderLevel { id: string; plan: string; name: string; delay: number; template: string; attachStatement: boolean; channels: Channel[] }
+
+/** What a reminder of a level says to a partner on a date: the same facts the email is written from. */
+export interface ReminderContent {
+  level: ReminderLevel;
+  date: string;
+  /** The follow-up contact's name, else none (the letter then addresses the company). */
+  contactName: string | null;
+  /** The partner's (or its follow-up contact's) language tag, if any. */
+  lang: string | null;
+  /** The open items reminded of, oldest due first; `daysOverdue` 0 when not yet due. */
+  items: Array<{ label: string; invoiceId: string | null; dueDate: string; daysOverdue: number; residual: bigint }>;
+  /** Who the customer talks to: the partner's follow-up responsible, else its salesperson. */
+  responsible: { name: string; phone: string | null; email: string | null } | null;
+}
+
+/** What a documents module offers the follow-up's reminders (see `documents.register`). */
+export interface ReminderDocuments {
+  /** The partner's statement of open items on `date` as a PDF, in `lang` (a language tag). */
+  statement(trx: Trx, tenantId: string, partnerId: string, date: string, lang: string | null): Promise<{ filename: string; content: Buffer }>;
+  /**
+   * A QR code that pays `amount` for these items (an invoice's own payment reference when they
+   * are of one invoice, else the partner's), and the line to print under it in `lang`; null when
+   * the company has no receiving account set.
+   */
+  paymentCode(trx: Trx, tenantId: string, partnerId: string, amount: bigint, lang: string, invoiceIds: Array<string | null>): Promise<{ png: Buffer; payload: string; reference: string; caption: string } | null>;
+}
+
+export interface FollowUpService {
+  reminders: {
+    /**
+     * The reminder of `level` (id or name; default: the level due on `date`, else the one the
+     * partner is at) for a partner on `date`. 400 naming `level` for an unknown level; 409 when no
+     * level applies or nothing would be reminded.
+     */
+    content(trx: Trx, tenantId: string, partnerId: string, options: { level?: string; date: string }): Promise<ReminderContent>;
+  };
+  documents: {
+    /** Offers statements and payment codes to reminder emails of the tenants that enable `module`; one provider per server. */
+    register(module: string, provider: ReminderDocuments): void;
+    /** The provider for a tenant: null when none is registered or its module is off for the tenant. */
+    providerFor(trx: Trx, tenantId: string): Promise<ReminderDocuments | null>;
+  };
+}
+
+declare module '../../core/modules/services.js' {
+  interface ModuleServices { 'follow-up': FollowUpService }
+}
 
 /** The daily run of a tenant, once per date (dedupe key `followup:run@<date>`). */
 export interface FollowUpRunRequested { date: string; trigger: 'scheduled' }

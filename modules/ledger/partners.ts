@@ -3,6 +3,7 @@ import { badRequest, conflict, notFound } from '../../core/errors.js';
 import { isIsoDate } from '../../core/dates.js';
 import type { DecimalValue } from '../../core/money.js';
 import { money, show, today, type Books } from './context.js';
+import { paymentReference } from './payment-reference.js';
 import type { Address, Trust } from './tables.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -167,4 +168,24 @@ export async function getPartner(books: Books, idOrRef: string): Promise<Partner
 export function checkDate(value: string, field: string): string {
   if (!isIsoDate(value)) throw badRequest(`${field} '${value}' is not a date (YYYY-MM-DD)`, field);
   return value;
+}
+
+/**
+ * The customer's payment reference (a VietQR code asking for several invoices carries it), given
+ * on first use from the series the invoices' references come from. Two requests at once give the
+ * same reference: the second finds the first's once its row lock is released.
+ */
+export async function partnerPaymentReference(books: Books, partnerId: string): Promise<string> {
+  const current = await books.trx.selectFrom('ledger_partner').select('payment_reference').where('tenant_id', '=', books.tenantId).where('id', '=', partnerId).executeTakeFirst();
+  if (!current) throw notFound(`No partner '${partnerId}'.`);
+  if (current.payment_reference) return current.payment_reference;
+  const { rows: [n] } = await sql<{ n: number }>`
+    insert into ledger_sequence (tenant_id, series, year, next_number) values (${books.tenantId}, 'PAYREF', 0, 2)
+    on conflict (tenant_id, series, year) do update set next_number = ledger_sequence.next_number + 1
+    returning next_number - 1 as n`.execute(books.trx);
+  const reference = paymentReference(books.settings.paymentReferencePrefix, n.n);
+  const { rows } = await sql<{ payment_reference: string }>`
+    update ledger_partner set payment_reference = coalesce(payment_reference, ${reference})
+    where tenant_id = ${books.tenantId} and id = ${partnerId} returning payment_reference`.execute(books.trx);
+  return rows[0].payment_reference;
 }

@@ -27,6 +27,9 @@ export const publicTables = [
   'ledger_partner', 'ledger_partner_contact', 'ledger_invoice', 'ledger_move', 'ledger_move_line', 'ledger_partial', 'ledger_payment',
 ] as const;
 
+export type { StatementMinor as LedgerStatement, OutstandingMinor as LedgerOpenItems } from './reports/statement.js';
+import type { StatementMinor, OutstandingMinor } from './reports/statement.js';
+
 export type LedgerSettings = Static<NonNullable<typeof manifest.settings>>;
 
 /**
@@ -99,6 +102,11 @@ export interface LedgerService {
   partners: {
     /** A partner by id or ref among those the books see; a 404 problem, or a 400 naming `field` when given. */
     resolve(books: LedgerBooks, idOrRef: string, field?: string): Promise<LedgerPartner>;
+    /**
+     * The customer's own payment reference, given on first use: a transfer that carries it settles
+     * the customer's oldest open invoices (the bank module). Per invoice, use the invoice's reference.
+     */
+    paymentReference(books: LedgerBooks, partnerId: string): Promise<string>;
     /** Balance (all open items) and overdue (open debits due before today) per partner. */
     balances(books: LedgerBooks, partnerIds: string[]): Promise<Map<string, { balance: bigint; overdue: bigint }>>;
   };
@@ -118,6 +126,17 @@ export interface LedgerService {
     find(text: string, prefix: string): string[];
     /** Candidates one character off (a typo): suggestions, never automatic matches. */
     near(text: string, prefix: string): string[];
+  };
+  reports: {
+    /**
+     * The customer statement ("sổ chi tiết công nợ") from `from` (default: the first of `to`'s
+     * month) to `to` (default: today): opening, every receivable movement with its running balance,
+     * closing — the same as `GET /api/ledger/reports/partners/{id}/statement`, in minor units.
+     * Bad dates are 400 problems naming `from` / `to`.
+     */
+    statement(books: LedgerBooks, partnerIdOrRef: string, period: { from?: string; to?: string }): Promise<StatementMinor>;
+    /** What is open on `asOf` (default: today), item by item with days overdue, the total and the overdue part. */
+    outstanding(books: LedgerBooks, partnerIdOrRef: string, on: { asOf?: string }): Promise<OutstandingMinor>;
   };
   installments: {
     /** Asked only for tenants that have `module` enabled; one provider per server. */

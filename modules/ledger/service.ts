@@ -1,7 +1,8 @@
 import { openBooks, type Books, type LedgerApi } from './context.js';
 import { registerPaymentsInBulk } from './payments-bulk.js';
 import * as payments from './payments.js';
-import { balances, resolvePartner } from './partners.js';
+import { balances, partnerPaymentReference, resolvePartner } from './partners.js';
+import { outstandingMinor, statementMinor } from './reports/statement.js';
 import { findPaymentReferences, nearPaymentReferences } from './payment-reference.js';
 import type { InstallmentProvider, LedgerBooks, LedgerPayment, LedgerService } from './public.js';
 
@@ -27,6 +28,7 @@ export function createLedgerService(api: LedgerApi): LedgerService {
         const p = await resolvePartner(own(books), idOrRef, field);
         return { id: p.id, ref: p.ref, name: p.name, email: p.email, phone: p.phone, lang: p.lang, salespersonId: p.salesperson_id, active: p.active };
       },
+      paymentReference: (books, partnerId) => partnerPaymentReference(own(books), partnerId),
       balances: (books, partnerIds) => balances(own(books), partnerIds),
     },
     payments: {
@@ -41,6 +43,10 @@ export function createLedgerService(api: LedgerApi): LedgerService {
       writeOff: (books, invoiceId, input) => payments.writeOff(own(books), invoiceId, input),
     },
     paymentReferences: { find: findPaymentReferences, near: nearPaymentReferences },
+    reports: {
+      statement: (books, partner, period) => statementMinor(own(books), partner, { from: period.from, to: period.to }),
+      outstanding: (books, partner, on) => outstandingMinor(own(books), partner, { type: 'outstanding', asOf: on.asOf }),
+    },
     installments: {
       register: (module, provider) => {
         if (installments && installments.module !== module) throw new Error(`Module '${installments.module}' already plans instalments; '${module}' cannot too`);

@@ -37,6 +37,8 @@ export interface LedgerPartnerTable {
   credit_limit: bigint | null;
   trust: ColumnType<Trust, Trust | undefined, Trust>;
   bank_accounts: ColumnType<string[], string[] | undefined, string[]>;
+  /** The customer's own payment reference (migration 0010), taken on first use. */
+  payment_reference: ColumnType<string | null, string | null | undefined, string | null>;
   active: ColumnType<boolean, boolean | undefined, boolean>;
   created_at: Timestamp;
   updated_at: Timestamp;

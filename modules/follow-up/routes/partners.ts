@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { conflict } from '../../../core/errors.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../../core/scope.js';
 import { partnerOr404, type FollowUpApi } from '../context.js';
@@ -6,7 +7,6 @@ import { partnerTimeline } from '../runs.js';
 import { pickLanguage } from '../i18n/index.js';
 import { previewReminder } from '../preview.js';
 import { PartnerBody, PartnerParams, PartnerStatusOut, PreviewOut, PreviewQuery, Problem, StatusQuery, TimelineOut } from '../http-schemas.js';
-import { statementPdf } from '../statement.js';
 import { partnerStatus, setPartnerFollowUp } from '../status.js';
 import { localeOf } from '../templates.js';
 import { todayIn } from '../../../core/dates.js';
@@ -53,15 +53,18 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/partners/:id/statement', {
     schema: {
       tags, summary: "The partner's statement of open items as a PDF (the attachment of levels with attachStatement)",
+      description: 'Made by the documents module (GET /api/documents/partners/{id}/statement.pdf?outstanding=true): 409 when the tenant has not enabled it.',
       params: PartnerParams, querystring: StatusQuery,
-      response: { 200: { description: 'PDF', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } }, 404: Problem },
+      response: { 200: { description: 'PDF', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } }, 404: Problem, 409: Problem },
     },
   }, async (request, reply) => {
     const tenant = tenantOf(request);
     const pdf = await request.tx(async (trx) => {
       const partner = await partnerOr404(api, trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
+      const documents = await api.ownService().documents.providerFor(trx, tenant.id);
+      if (!documents) throw conflict('Statements are made by the documents module, which this company has not enabled: ask the integrator to enable it.');
       const contact = await trx.selectFrom('ledger_partner_contact').select('lang').where('tenant_id', '=', tenant.id).where('partner_id', '=', partner.id).where('kind', '=', 'followup').where('lang', 'is not', null).executeTakeFirst();
-      return statementPdf(trx, tenant.id, partner.id, request.query.date ?? todayIn(tenant.timezone), localeOf(contact?.lang ?? partner.lang, tenant.locale));
+      return documents.statement(trx, tenant.id, partner.id, request.query.date ?? todayIn(tenant.timezone), contact?.lang ?? partner.lang);
     });
     return reply.type('application/pdf').header('content-disposition', `attachment; filename="${pdf.filename}"`).send(pdf.content as never);
   });

@@ -73,18 +73,37 @@ async function statementPlan(books: Books, partnerIdOrRef: string, q: StatementQ
   };
 }
 
+/** The statement in minor units: what the ledger's service gives other modules (documents). */
+export interface StatementMinor {
+  partner: { id: string; ref: string; name: string };
+  from: string; to: string;
+  opening: bigint; debit: bigint; credit: bigint; closing: bigint;
+  lines: Array<Omit<StatementLine, 'debit' | 'credit' | 'balance'> & { debit: bigint; credit: bigint; balance: bigint }>;
+}
+
+export async function statementMinor(books: Books, partnerIdOrRef: string, q: StatementQuery): Promise<StatementMinor> {
+  const plan = await statementPlan(books, partnerIdOrRef, q);
+  const { rows } = await plan.lines.execute(books.trx) as { rows: LineRow[] };
+  return {
+    partner: plan.partner, from: plan.from, to: plan.to,
+    opening: plan.opening, debit: plan.debit, credit: plan.credit, closing: plan.opening + plan.debit - plan.credit,
+    lines: rows.map((r) => ({
+      date: r.date, ref: r.ref, description: r.description, kind: r.kind, dueDate: r.due, invoice: r.invoice_id, payment: r.payment_id,
+      debit: big(r.debit), credit: big(r.credit), balance: plan.opening + big(r.running),
+    })),
+  };
+}
+
 /**
  * The customer statement ("sổ chi tiết công nợ"): balance before `from`, every receivable movement
  * from `from` to `to` with the running balance, and the closing balance.
  */
 export async function statement(books: Books, partnerIdOrRef: string, q: StatementQuery): Promise<Statement> {
-  const plan = await statementPlan(books, partnerIdOrRef, q);
-  const { rows } = await plan.lines.execute(books.trx) as { rows: LineRow[] };
+  const s = await statementMinor(books, partnerIdOrRef, q);
   return {
-    partner: plan.partner, from: plan.from, to: plan.to,
-    opening: show(books, plan.opening), debit: show(books, plan.debit), credit: show(books, plan.credit),
-    closing: show(books, plan.opening + plan.debit - plan.credit),
-    lines: rows.map(plan.line),
+    partner: s.partner, from: s.from, to: s.to,
+    opening: show(books, s.opening), debit: show(books, s.debit), credit: show(books, s.credit), closing: show(books, s.closing),
+    lines: s.lines.map((l) => ({ ...l, debit: show(books, l.debit), credit: show(books, l.credit), balance: show(books, l.balance) })),
   };
 }
 
@@ -131,28 +150,41 @@ async function outstandingPlan(books: Books, partnerIdOrRef: string, q: Statemen
     order by l.date_maturity, l.date, m.created_at, l.id`;
   return {
     partner: { id: partner.id, ref: partner.ref, name: partner.name }, asOf, items,
-    item: (r: ItemRow): OutstandingItem & { residualMinor: bigint } => {
+    item: (r: ItemRow): OutstandingMinor['items'][number] => {
       const residual = big(r.residual);
       const late = daysBetween(r.due, asOf);
       return {
         date: r.date, ref: r.ref, description: r.description, kind: r.kind, dueDate: r.due, invoice: r.invoice_id, payment: r.payment_id,
-        amount: show(books, r.amount), residual: show(books, residual), daysOverdue: residual > 0n ? Math.max(0, late) : null, residualMinor: residual,
+        amount: big(r.amount), residual, daysOverdue: residual > 0n ? Math.max(0, late) : null,
       };
     },
   };
 }
 
-/** What is open on a day, item by item (instalments owed and unallocated credits), with the total. */
-export async function outstanding(books: Books, partnerIdOrRef: string, q: StatementQuery): Promise<Outstanding> {
+/** The open items in minor units: what the ledger's service gives other modules (documents). */
+export interface OutstandingMinor {
+  partner: { id: string; ref: string; name: string };
+  asOf: string;
+  items: Array<Omit<OutstandingItem, 'amount' | 'residual'> & { amount: bigint; residual: bigint }>;
+  total: bigint; overdue: bigint;
+}
+
+export async function outstandingMinor(books: Books, partnerIdOrRef: string, q: StatementQuery): Promise<OutstandingMinor> {
   const plan = await outstandingPlan(books, partnerIdOrRef, q);
   const { rows } = await plan.items.execute(books.trx) as { rows: ItemRow[] };
   const items = rows.map(plan.item);
-  const total = items.reduce((s, i) => s + i.residualMinor, 0n);
-  const overdue = items.reduce((s, i) => s + (i.daysOverdue ? i.residualMinor : 0n), 0n);
+  const total = items.reduce((s, i) => s + i.residual, 0n);
+  const overdue = items.reduce((s, i) => s + (i.daysOverdue ? i.residual : 0n), 0n);
+  return { partner: plan.partner, asOf: plan.asOf, items, total, overdue };
+}
+
+/** What is open on a day, item by item (instalments owed and unallocated credits), with the total. */
+export async function outstanding(books: Books, partnerIdOrRef: string, q: StatementQuery): Promise<Outstanding> {
+  const o = await outstandingMinor(books, partnerIdOrRef, q);
   return {
-    partner: plan.partner, asOf: plan.asOf,
-    items: items.map(({ residualMinor: _, ...i }) => i),
-    total: show(books, total), overdue: show(books, overdue),
+    partner: o.partner, asOf: o.asOf,
+    items: o.items.map((i) => ({ ...i, amount: show(books, i.amount), residual: show(books, i.residual) })),
+    total: show(books, o.total), overdue: show(books, o.overdue),
   };
 }
 
@@ -173,8 +205,8 @@ export async function exportOutstanding(books: Books, partnerIdOrRef: string, q:
   await eachPage<ItemRow>(books.trx, plan.items, async (rows) => {
     for (const r of rows) {
       const i = plan.item(r);
-      total += i.residualMinor;
-      await sink.row([i.date, i.ref, i.description, i.dueDate, i.amount, i.residual, i.daysOverdue]);
+      total += i.residual;
+      await sink.row([i.date, i.ref, i.description, i.dueDate, show(books, i.amount), show(books, i.residual), i.daysOverdue]);
     }
   });
   await sink.row([null, null, vi ? 'Tổng cộng' : 'Total', null, null, show(books, total), null], { totals: true });

@@ -1,0 +1,36 @@
+/**
+ * What other modules may use of the documents module (with `documents` in their `depends` or
+ * `optional`): its service. Documents are made on request from the books; no table is public.
+ */
+import type { Trx } from '../../core/db/kysely.js';
+
+/** Which document of which partner (id or ref); `lang`: vi, en, zh, ar or a locale of one (default: the partner's). */
+export type DocumentRequest =
+  | { kind: 'statement'; partner: string; from?: string; to?: string; lang?: string }
+  | { kind: 'open-items'; partner: string; asOf?: string; lang?: string }
+  /** A follow-up level's letter (level id or name; default: the level due on `date`, today by default). */
+  | { kind: 'reminder'; partner: string; level?: string; date?: string; lang?: string };
+
+export interface RenderedDocument { filename: string; content: Buffer; pages: number; lang: string }
+
+/** A VietQR payment: the EMVCo payload, the payment reference it carries, the amount in minor units. */
+export interface PaymentCode { payload: string; reference: string; amount: bigint }
+
+export interface DocumentsService {
+  /** The document as an A4 PDF, the recipient's address in the envelope window of the tenant's settings. */
+  pdf(trx: Trx, tenantId: string, request: DocumentRequest, options?: { visibleSalespeople?: string[] | null }): Promise<RenderedDocument>;
+  /** The same document as an HTML page (a preview of what prints). */
+  html(trx: Trx, tenantId: string, request: DocumentRequest, options?: { visibleSalespeople?: string[] | null }): Promise<string>;
+  /**
+   * The VietQR payment of a partner: `amount` (minor units), else its overdue total, else its
+   * balance; the partner's own payment reference. 409 when the company has no receiving account,
+   * keeps its books in another currency than VND, or nothing is owed.
+   */
+  paymentCode(trx: Trx, tenantId: string, partner: string, amount?: bigint, options?: { visibleSalespeople?: string[] | null }): Promise<PaymentCode>;
+}
+
+declare module '../../core/modules/services.js' {
+  interface ModuleServices { documents: DocumentsService }
+}
+
+export const publicTables = [] as const;
