@@ -97,11 +97,41 @@ export async function decide(bank: Bank, lines: Line[]): Promise<Map<string, Out
     }
   }
 
+  // A customer's own payment reference (the VietQR of a reminder asking for several invoices): its oldest open invoices.
+  const customerRefs = refs.filter((r) => !byRef.has(r));
+  const byCustomerRef = new Map<string, { id: string; ref: string }>();
+  const openOfCustomer = new Map<string, OpenInvoice[]>();
+  if (customerRefs.length > 0) {
+    const { rows: customers } = await sql<{ id: string; ref: string; payment_reference: string }>`
+      select id, ref, payment_reference from ledger_partner where tenant_id = ${bank.tenantId} and payment_reference = any(${customerRefs}::text[])`.execute(bank.trx);
+    for (const c of customers) byCustomerRef.set(c.payment_reference, c);
+    if (customers.length > 0) {
+      const { rows } = await sql<OpenInvoice>`
+        select id, number, payment_reference, partner_id, residual, due_date, date from ledger_invoice
+        where tenant_id = ${bank.tenantId} and partner_id = any(${customers.map((c) => c.id)}::uuid[]) and kind = 'invoice' and state = 'posted' and residual > 0`.execute(bank.trx);
+      for (const [partnerId, open] of groupBy(remember(rows), (r) => r.partner_id)) openOfCustomer.set(partnerId, open);
+    }
+  }
+
   const outcomes = new Map<string, Outcome>();
   const rest: typeof found = [];
   for (const f of found) {
     const tier = f.refs.some((r) => byRef.has(r)) ? 'payment-reference' : f.numbers.some((n) => byNumber.has(n)) ? 'invoice-number' : null;
-    if (!tier) { rest.push(f); continue; }
+    if (!tier) {
+      const customerRef = f.refs.find((r) => byCustomerRef.has(r));
+      if (!customerRef) { rest.push(f); continue; }
+      const customer = byCustomerRef.get(customerRef)!;
+      const open = (openOfCustomer.get(customer.id) ?? []).filter((i) => i.residual > 0n).sort(oldestFirst);
+      if (open.length === 0) {
+        outcomes.set(f.line.id, { kind: 'suggest', suggestion: { partnerId: customer.id, invoiceIds: [], rule: 'customer-reference', reason: `payment reference ${customerRef} of customer ${customer.ref} found in the text, but nothing of theirs is open (paid twice?)` } });
+        continue;
+      }
+      const parts = allocateInOrder(f.line.amount, open);
+      for (const p of parts) p.invoice.residual -= p.amount;
+      outcomes.set(f.line.id, { kind: 'match', decision: { lineId: f.line.id, partnerId: customer.id, date: f.line.date, amount: f.line.amount, allocations: parts.map((p) => ({ invoiceId: p.invoice.id, amount: p.amount })), rule: 'customer-reference',
+        reason: `payment reference ${customerRef} of customer ${customer.ref} found in the text: their oldest open invoices (${parts.map((p) => p.invoice.number).join(', ')})` } });
+      continue;
+    }
     const hits = [...new Set(tier === 'payment-reference' ? f.refs.map((r) => byRef.get(r)).filter((x) => x !== undefined) : f.numbers.map((n) => byNumber.get(n)).filter((x) => x !== undefined))];
     const label = (i: OpenInvoice) => (tier === 'payment-reference' ? `payment reference ${i.payment_reference} of ${i.number}` : `invoice number ${i.number}`);
     const partners = new Set(hits.map((h) => h.partner_id));

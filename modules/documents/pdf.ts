@@ -236,44 +236,50 @@ class Writer {
     }
   }
 
-  /** Column widths: unbreakable columns their widest cell; wrapping ones share the rest by their natural width. */
+  /**
+   * Column widths. Unbreakable columns (dates, amounts) get their widest cell, and their whole
+   * header on one line when the wrapping columns keep a readable width (else the header wraps by
+   * words). Wrapping columns fill what is left like water: a column whose text fits in an equal
+   * share takes just that, the longer ones share the rest, none below its longest word.
+   */
   private columnWidths(columns: Column[], rows: Array<{ cells: string[]; bold?: boolean }>, size: number): number[] | null {
     const pad = 2 * CELL_PAD;
     const widest = (k: number, words: boolean) => Math.max(
       ...this.wordsOf(columns[k].header, words).map((w) => this.textWidth(w, size, 'bold')),
       ...rows.map((r) => Math.max(0, ...this.wordsOf(r.cells[k] ?? '', words).map((w) => this.textWidth(w, size, r.bold ? 'bold' : 'regular')))),
     ) + pad;
-    // Headers may wrap (by words) in every column; cells of unbreakable columns may not.
-    const fixed = columns.map((c, k) => (c.wrap ? 0 : Math.max(this.headerWordWidth(c.header, size), this.cellsWidth(rows, k, size)) + pad));
-    const free = CONTENT_WIDTH - fixed.reduce((a, b) => a + b, 0);
     const wrapping = columns.map((c, k) => (c.wrap ? k : -1)).filter((k) => k >= 0);
-    const minimum = wrapping.map((k) => widest(k, true));
-    if (free < minimum.reduce((a, b) => a + b, 0)) return null;
-    const natural = wrapping.map((k) => Math.max(widest(k, false), 1));
-    const naturalSum = natural.reduce((a, b) => a + b, 0);
-    const widths = [...fixed];
-    // Room to spare after the wrapping columns' natural widths: first unwrap the headers of fixed columns.
-    let spare = free - naturalSum;
-    for (const [k, c] of columns.entries()) {
-      if (c.wrap || spare <= 0) continue;
-      const grow = Math.min(spare, Math.max(0, this.textWidth(c.header, size, 'bold') + pad - widths[k]));
-      widths[k] += grow;
-      spare -= grow;
+    const minimum = new Map(wrapping.map((k) => [k, widest(k, true)]));
+    const natural = new Map(wrapping.map((k) => [k, Math.max(widest(k, false), minimum.get(k)!)]));
+    const readable = wrapping.reduce((sum, k) => sum + Math.max(minimum.get(k)!, Math.min(natural.get(k)!, 30 * MM)), 0);
+    const cells = columns.map((c, k) => (c.wrap ? 0 : this.cellsWidth(rows, k, size) + pad));
+    const oneLine = columns.map((c, k) => (c.wrap ? 0 : Math.max(cells[k], this.textWidth(c.header, size, 'bold') + pad)));
+    const byWords = columns.map((c, k) => (c.wrap ? 0 : Math.max(cells[k], this.headerWordWidth(c.header, size) + pad)));
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const widths = CONTENT_WIDTH - sum(oneLine) >= readable ? oneLine : byWords;
+    let free = CONTENT_WIDTH - sum(widths);
+    if (wrapping.length === 0) return free < 0 ? null : widths.map((w) => w + free / columns.length);
+    if (free < sum([...minimum.values()])) return null;
+    const left = [...wrapping].sort((a, b) => natural.get(a)! - natural.get(b)!);
+    while (left.length > 0) {
+      const share = free / left.length;
+      const k = left[0];
+      if (natural.get(k)! <= share) {
+        widths[k] = natural.get(k)!;
+        free -= widths[k];
+        left.shift();
+        continue;
+      }
+      // The rest are longer than an equal share: equal shares, each at least its longest word.
+      const floors = left.filter((j) => minimum.get(j)! > share);
+      for (const j of floors) { widths[j] = minimum.get(j)!; free -= widths[j]; }
+      const others = left.filter((j) => minimum.get(j)! <= share);
+      for (const j of others) widths[j] = free / others.length;
+      break;
     }
-    const freeNow = CONTENT_WIDTH - widths.reduce((a, b, k) => a + (columns[k].wrap ? 0 : b), 0);
-    if (naturalSum <= freeNow) wrapping.forEach((k, i) => { widths[k] = natural[i] + (freeNow - naturalSum) / wrapping.length; });
-    else {
-      // Shrink the wrapping columns towards their longest word, in proportion to how much they can give.
-      const give = natural.map((n, i) => n - minimum[i]);
-      const giveSum = give.reduce((a, b) => a + b, 0);
-      const over = naturalSum - free;
-      wrapping.forEach((k, i) => { widths[k] = natural[i] - (giveSum > 0 ? (over * give[i]) / giveSum : 0); });
-    }
-    if (wrapping.length === 0) {
-      const left = CONTENT_WIDTH - widths.reduce((a, b) => a + b, 0);
-      if (left < 0) return null;
-      return widths.map((w) => w + left / columns.length);
-    }
+    // Room left when every wrapping column has its natural width: spread it over them.
+    const used = sum(widths);
+    if (used < CONTENT_WIDTH) for (const k of wrapping) widths[k] += (CONTENT_WIDTH - used) / wrapping.length;
     return widths;
   }
 
