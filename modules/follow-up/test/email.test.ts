@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { addDays } from '../../../core/dates.js';
 import type { TestApp } from '../../../test/helpers/build-test-app.js';
 import { BASE, followUpApp, invoice, levels, ok, partner, pay, pdfText, run, smtpServer, useSmtp } from './helpers.js';
+import { qrInPng } from '../../../test/helpers/qr.js';
 
 const DUE = '2026-03-31';
 const day = (n: number): string => addDays(DUE, n);
@@ -167,12 +168,14 @@ t.test('a crash while handing the message over: never sent twice, marked uncerta
   t.match(row, { state: 'uncertain', result: { reason: /not sent again so the customer is never reminded twice/, messageId: `<${event_id}.follow-up.send-email@congno.followup>` } });
 });
 
-t.test('a level with attachStatement attaches the partner\'s statement as a PDF with the Vietnamese text and amounts', async (t) => {
-  const h = await followUpApp(t);
+t.test('a level with attachStatement attaches the partner\'s statement from the documents module, and the payment QR code inline', async (t) => {
+  const h = await followUpApp(t, { modules: ['follow-up', 'documents'] });
   const box = await smtpServer(t);
   await useSmtp(h, box);
   const final = (await levels(h)).find((l) => l.delay === 60);
   ok(await h.request('PUT', `${BASE}/levels/${final.id}`, { name: final.name, delay: 60, channels: ['email'], auto: true, template: 'final', attachStatement: true }));
+  const { token } = await h.tokenFor('accountant');
+  ok(await h.request('PATCH', '/api/documents/settings', { settings: { bankAccount: { bin: '970436', accountNumber: '0071001234567', accountName: 'ACME' } } }, { token }));
   const p = await partner(h, 'KH01', { name: 'Công ty TNHH Minh Phát', address: { street: '12 Nguyễn Huệ', ward: 'Phường Sài Gòn', province: 'Thành phố Hồ Chí Minh' } });
   const inv = await invoice(h, 'KH01', '1234567', '2026-01-01', '2026-01-31');
   await invoice(h, 'KH01', '2000000', '2026-03-20', '2026-04-19');
@@ -181,24 +184,40 @@ t.test('a level with attachStatement attaches the partner\'s statement as a PDF 
   t.equal(box.messages.length, 1);
   const mail = box.messages[0].mail;
   t.match(mail.subject, 'Thông báo lần cuối về công nợ quá hạn');
-  t.same(mail.attachments.map((a) => [a.filename, a.contentType]), [['sao-ke-cong-no-KH01-2026-04-10.pdf', 'application/pdf']]);
-  const text = await pdfText(mail.attachments[0].content);
-  t.match(text, 'SAO KÊ CÔNG NỢ');
+  t.same(mail.attachments.map((a) => [a.filename, a.contentType]), [[`vietqr-${inv.paymentReference}.png`, 'image/png'], ['sao-ke-cong-no-KH01-2026-04-10.pdf', 'application/pdf']]);
+  const text = await pdfText(mail.attachments[1].content);
+  t.match(text, 'THÔNG BÁO CÔNG NỢ');
   t.match(text, 'Đến ngày 10/04/2026');
-  t.match(text, 'Khách hàng: Công ty TNHH Minh Phát');
-  t.match(text, 'Địa chỉ: 12 Nguyễn Huệ, Phường Sài Gòn, Thành phố Hồ Chí Minh');
+  t.match(text, /Khách hàng:\s+Công ty TNHH Minh Phát/);
+  t.match(text, '12 Nguyễn Huệ');
+  t.match(text, 'Thành phố Hồ Chí Minh');
   t.match(text, inv.number);
   t.match(text, /1\.234\.567\s₫/);
   t.match(text, /Tổng còn phải trả\s+3\.234\.567\s₫/);
   t.match(text, /Trong đó quá hạn\s+1\.234\.567\s₫/);
   t.match(text, '69 ngày');
-  t.match((await actions(h))[0].result, { attachments: ['sao-ke-cong-no-KH01-2026-04-10.pdf'] });
+  t.match((await actions(h))[0].result, { attachments: [`vietqr-${inv.paymentReference}.png`, 'sao-ke-cong-no-KH01-2026-04-10.pdf'] });
+  // The reminder lists one invoice: its QR code pays it, with its own reference.
+  const qr = mail.attachments[0];
+  t.equal(qr.contentDisposition, 'inline');
+  t.equal(qr.cid, 'payment-qr@congno');
+  t.match(mail.html as string, /<img src="[^"]+" alt="VietQR"/, 'shown in the message (the reader inlines the cid: part)');
+  t.match(mail.html as string, `Nội dung chuyển khoản: ${inv.paymentReference}`);
+  const payload = await qrInPng(qr.content);
+  t.match(payload, `5802VN62${String(inv.paymentReference.length + 4).padStart(2, '0')}08${String(inv.paymentReference.length).padStart(2, '0')}${inv.paymentReference}`);
+  t.match(payload, '54071234567', 'the amount reminded of');
 
   const res = await h.request('GET', `${BASE}/partners/${p.id}/statement?date=2026-04-10`);
   t.equal(res.statusCode, 200);
   t.equal(res.headers['content-type'], 'application/pdf');
   t.match(res.headers['content-disposition'], 'sao-ke-cong-no-KH01-2026-04-10.pdf');
   t.match(await pdfText(res.rawPayload), /Tổng còn phải trả\s+3\.234\.567\s₫/, 'a clerk downloads the same statement');
+
+  // Without the documents module: no statement to attach, and the download says why.
+  ok(await h.request('DELETE', '/api/admin/tenants/acme/modules/documents', undefined, { token: h.adminToken }));
+  const off = await h.request('GET', `${BASE}/partners/${p.id}/statement?date=2026-04-10`);
+  t.equal(off.statusCode, 409);
+  t.match(off.json().detail, 'documents module');
 });
 
 t.test('a tenant template replaces the shipped one', async (t) => {

@@ -15,7 +15,8 @@ async function drain(h: TestApp): Promise<void> {
 const norm = (s: string): string => s.replace(/\r\n/g, '\n').trimEnd();
 
 t.test('the preview is the email the customer receives: subject, text, HTML, attachments; the timeline keeps what was sent', async (t) => {
-  const h = await followUpApp(t);
+  // The statement attachment is made by the documents module.
+  const h = await followUpApp(t, { modules: ['follow-up', 'documents'] });
   const box = await smtpServer(t);
   await useSmtp(h, box);
   const l15 = (await levels(h)).find((l) => l.delay === 15);
