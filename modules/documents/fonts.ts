@@ -35,11 +35,66 @@ const FILES: Record<string, Record<Weight, string>> = {
 };
 const CHAIN = ['latin', 'arabic', 'cjk'] as const;
 
-const coverage = new Map<string, ReturnType<typeof openSync>>();
-function covers(file: string, cp: number): boolean {
-  let font = coverage.get(file);
-  if (!font) coverage.set(file, (font = openSync(file)));
-  return font.hasGlyphForCodePoint(cp);
+// Each font is opened once per process (the renderer's worker) and handed to every document:
+// reading and parsing Noto Sans again for each letter cost 60–120 ms (measured), the whole budget.
+const opened = new Map<string, ReturnType<typeof openSync>>();
+function font(file: string): ReturnType<typeof openSync> {
+  let f = opened.get(file);
+  if (!f) opened.set(file, (f = openSync(file)));
+  return f;
+}
+const covers = (file: string, cp: number): boolean => font(file).hasGlyphForCodePoint(cp);
+
+type Glyph = { id: number; codePoints: number[] };
+type Run = { glyphs: Glyph[]; positions: Array<Record<string, number>> };
+/**
+ * The font as pdfkit gets it: shaping (fontkit's `layout`, the costly part of a page) remembered
+ * per text for the life of the process, since a batch of letters lays out the same words again.
+ * pdfkit scales a run's positions in place, so each call gets its own copy of them; glyphs are
+ * only read. Every piece is laid out with the same features (pdf.ts), so the text is the key.
+ *
+ * A glyph that comes back without `codePoints` (the text a PDF reader gets back for it) takes
+ * them from the font's character map: fontkit keeps one glyph object per
+ * glyph and a font shared by many documents showed "D cument" for "Document" once an earlier
+ * text had reached the glyph of "o" through a composed letter.
+ */
+const shapers = new Map<string, unknown>();
+function shaped(file: string): unknown {
+  let shaper = shapers.get(file);
+  if (!shaper) {
+    const target = font(file) as unknown as Record<string | symbol, unknown> & { layout(text: string, features?: unknown): Run; _cmapProcessor: { codePointsForGlyph(id: number): number[] } };
+    const runs = new Map<string, Run>();
+    const characters = new Map<number, number[]>();
+    const truly = (g: Glyph): Glyph => {
+      let own = characters.get(g.id);
+      if (!own) characters.set(g.id, (own = target._cmapProcessor.codePointsForGlyph(g.id)));
+      if (own.length === 0) return g; // a shaped or composed form: the layout's characters are the right ones
+      if (g.codePoints.length === 0) {
+        return Object.create(g, { codePoints: { value: [own[0]] } }) as Glyph;
+      }
+      return g;
+    };
+    shaper = new Proxy(target, {
+      get(t, prop) {
+        if (prop === 'layout') {
+          return (text: string, features?: unknown) => {
+            let run = runs.get(text);
+            if (!run) {
+              if (runs.size > 100_000) runs.clear();
+              const r = t.layout(text, features);
+              runs.set(text, (run = { glyphs: r.glyphs.map(truly), positions: r.positions.map((p) => ({ ...p })) }));
+            }
+            const positions = run.positions.map((p) => ({ ...p }));
+            return { glyphs: run.glyphs, positions, get advanceWidth() { return positions.reduce((sum, p) => sum + p.xAdvance, 0); } };
+          };
+        }
+        const value = t[prop];
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(t) : value;
+      },
+    });
+    shapers.set(file, shaper);
+  }
+  return shaper;
 }
 
 /** The font names registered on a document, and which one draws a character. */
@@ -50,7 +105,7 @@ export interface FontSet {
 
 /** Registers the chain on a pdfkit document (fonts are embedded only when used). */
 export function fontsFor(doc: PDFKit.PDFDocument): FontSet {
-  for (const family of CHAIN) for (const weight of ['regular', 'bold'] as const) doc.registerFont(`${family}-${weight}`, FILES[family][weight]);
+  for (const family of CHAIN) for (const weight of ['regular', 'bold'] as const) doc.registerFont(`${family}-${weight}`, shaped(FILES[family][weight]) as never);
   const chosen = new Map<number, string>();
   return {
     fontFor(cp, weight) {

@@ -42,6 +42,19 @@ const CELL_PAD = 3;
 const NO_DECOMPOSITION = { ccmp: false } as never;
 
 type Align = 'start' | 'end' | 'center' | 'left';
+/**
+ * Widths of words and pieces, kept for the life of the process (the renderer's worker): a batch
+ * of letters measures the same words again and again. Emptied when it grows large.
+ */
+const widths = new Map<string, number>();
+function remember(key: string, measure: () => number): number {
+  let w = widths.get(key);
+  if (w === undefined) {
+    if (widths.size > 200_000) widths.clear();
+    widths.set(key, (w = measure()));
+  }
+  return w;
+}
 const RTL_LETTER = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
 
 class Writer {
@@ -49,7 +62,6 @@ class Writer {
   readonly rtl: boolean;
   y = MARGIN.top;
   private readonly fonts: FontSet;
-  private readonly widthCache = new Map<string, number>();
 
   constructor(readonly model: DocumentModel, options: PdfOptions) {
     this.rtl = model.lang === 'ar';
@@ -71,17 +83,11 @@ class Writer {
   }
 
   private width(text: string, font: string, size: number): number {
-    const key = `${font}\u0000${size}\u0000${text}`;
-    let w = this.widthCache.get(key);
-    if (w === undefined) {
-      w = this.doc.font(font).fontSize(size).widthOfString(text, { features: NO_DECOMPOSITION });
-      this.widthCache.set(key, w);
-    }
-    return w;
+    return remember(`${font}\u0000${size}\u0000${text}`, () => this.doc.font(font).fontSize(size).widthOfString(text, { features: NO_DECOMPOSITION }));
   }
 
   textWidth(text: string, size: number, weight: Weight = 'regular'): number {
-    return this.pieces(text, size, weight).reduce((s, p) => s + p.width, 0);
+    return remember(`${this.rtl}\u0000${weight}\u0000${size}\u0000${text}`, () => this.pieces(text, size, weight).reduce((s, p) => s + p.width, 0));
   }
 
   /** Lines of at most `width`, cut at spaces, and between CJK characters; a word longer than the line is cut where it must. */
@@ -89,12 +95,18 @@ class Writer {
     const out: string[] = [];
     for (const paragraph of text.split('\n')) {
       const tokens = paragraph.match(/[\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF][\s]*|[^\s\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF]+\s*|\s+/g) ?? [''];
+      // A line's width is the sum of its words' (each measured once, then remembered).
       let line = '';
+      let lineWidth = 0;
       for (const token of tokens) {
-        const candidate = line + token;
-        if (line === '' || this.textWidth(candidate.trimEnd(), size, weight) <= width) { line = candidate; continue; }
+        const word = token.trimEnd();
+        const wordWidth = this.textWidth(word, size, weight);
+        const spaceWidth = word.length < token.length ? this.textWidth(token.slice(word.length), size, weight) : 0;
+        // Words measured apart lose the kerning between them: a point of slack keeps a line that fits whole on one line.
+        if (line === '' || lineWidth + wordWidth <= width + 1) { line += token; lineWidth += wordWidth + spaceWidth; continue; }
         out.push(line.trimEnd());
         line = token.trimStart();
+        lineWidth = this.textWidth(line.trimEnd(), size, weight) + spaceWidth;
         // A single word wider than the line: cut it by characters.
         while (this.textWidth(line.trimEnd(), size, weight) > width && [...line].length > 1) {
           const chars = [...line];
@@ -102,6 +114,7 @@ class Writer {
           while (n > 1 && this.textWidth(chars.slice(0, n).join(''), size, weight) > width) n--;
           out.push(chars.slice(0, n).join(''));
           line = chars.slice(n).join('');
+          lineWidth = this.textWidth(line.trimEnd(), size, weight) + spaceWidth;
         }
       }
       out.push(line.trimEnd());
