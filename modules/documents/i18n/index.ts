@@ -3,6 +3,7 @@
  * the locale each language formats amounts and dates in. Company data (names, addresses, the
  * tenant's letter templates) is printed as stored.
  */
+import { messages, type Plural } from '../../../core/messages.js';
 import { ar } from './ar.js';
 import { en } from './en.js';
 import { vi } from './vi.js';
@@ -11,27 +12,15 @@ import { zh } from './zh.js';
 export const LANGUAGES = ['vi', 'en', 'zh', 'ar'] as const;
 export type Lang = (typeof LANGUAGES)[number];
 
-type Plural = { other: string } & Partial<Record<Intl.LDMLPluralRule, string>>;
 export type Catalogue = { [K in keyof typeof en]: (typeof en)[K] extends string ? string : Plural };
 export type MessageKey = keyof Catalogue;
 
 const CATALOGUES: Record<Lang, Catalogue> = { en, vi, zh, ar };
 /** The locale of a language's numbers and dates when the partner names none more precise. */
 export const DEFAULT_LOCALE: Record<Lang, string> = { vi: 'vi-VN', en: 'en-US', zh: 'zh-CN', ar: 'ar' };
-const plurals = new Map<Lang, Intl.PluralRules>();
 
 /** A message in `lang` with its `{parameters}` filled in; plural forms are chosen by `n`. */
-export function msg(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const entry = CATALOGUES[lang][key];
-  let template: string;
-  if (typeof entry === 'string') template = entry;
-  else {
-    let rules = plurals.get(lang);
-    if (!rules) plurals.set(lang, (rules = new Intl.PluralRules(lang)));
-    template = entry[rules.select(Number(params.n ?? 0))] ?? entry.other;
-  }
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
-}
+export const msg = messages<Lang, MessageKey>(CATALOGUES, 'en');
 
 /** Whether a language tag names one of the document languages ('vi', 'vi-VN', 'ar_SA' …). */
 export function isDocumentLanguage(tag: string): boolean {

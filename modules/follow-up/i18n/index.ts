@@ -5,6 +5,7 @@
  * `Accept-Language`, else the tenant's). Machine-readable fields (status codes, level ids) never
  * change with the language; level names are the company's data and are shown as stored.
  */
+import { messages, type Plural } from '../../../core/messages.js';
 import { ar } from './ar.js';
 import { en } from './en.js';
 import { vi } from './vi.js';
@@ -13,28 +14,14 @@ import { zh } from './zh.js';
 export const LANGUAGES = ['vi', 'en', 'zh', 'ar'] as const;
 export type Lang = (typeof LANGUAGES)[number];
 
-type Plural = { other: string } & Partial<Record<Intl.LDMLPluralRule, string>>;
 /** A language's messages: every key of the English catalogue, a string or plural forms. */
 export type Catalogue = { [K in keyof typeof en]: (typeof en)[K] extends string ? string : Plural };
 export type MessageKey = keyof Catalogue;
 
 const CATALOGUES: Record<Lang, Catalogue> = { en, vi, zh, ar };
-const PLURAL_LOCALE: Record<Lang, string> = { en: 'en', vi: 'vi', zh: 'zh', ar: 'ar' };
-const plurals = new Map<Lang, Intl.PluralRules>();
 
 /** A message in `lang` with its `{parameters}` filled in; plural forms are chosen by `n`. */
-export function msg(lang: Lang, key: MessageKey, params: Record<string, string | number> = {}): string {
-  const entry = CATALOGUES[lang][key] ?? CATALOGUES.en[key];
-  let template: string;
-  if (entry === undefined) return key;
-  if (typeof entry === 'string') template = entry;
-  else {
-    let rules = plurals.get(lang);
-    if (!rules) plurals.set(lang, (rules = new Intl.PluralRules(PLURAL_LOCALE[lang])));
-    template = entry[rules.select(Number(params.n ?? 0))] ?? entry.other;
-  }
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (params[name] === undefined ? whole : String(params[name])));
-}
+export const msg = messages<Lang, MessageKey>(CATALOGUES, 'en');
 
 /** The messages of one language, as a function. */
 export function translator(lang: Lang): (key: MessageKey, params?: Record<string, string | number>) => string {
