@@ -14,7 +14,7 @@ import { SYSTEM_ACTOR } from '../../core/events/types.js';
 import { badRequest, conflict } from '../../core/errors.js';
 import { formatMoneyForLocale } from '../../core/money.js';
 import { getTenant } from '../../core/tenants.js';
-import type { LedgerBooks } from '../ledger/public.js';
+import type { Address, LedgerBooks } from '../ledger/public.js';
 import type { ReminderContent } from '../follow-up/public.js';
 import { bankOf } from './banks.js';
 import type { DocumentsApi, DocumentsSettings } from './context.js';
@@ -71,8 +71,6 @@ export interface Subject {
   /** The tenant's date today. */
   today: string;
 }
-
-interface Address { street?: string; ward?: string; district?: string; province?: string; country?: string; postalCode?: string }
 
 /** Address lines in the Vietnamese order (street; ward, district; province), the postcode and country for abroad. */
 export function addressLines(address: Address | null): string[] {
