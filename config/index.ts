@@ -11,6 +11,11 @@ export const ConfigSchema = Type.Object({
   dataDir: Type.String({ default: './data' }),
   embeddedPort: Type.Integer({ minimum: 1, maximum: 65535, default: 54329 }),
   adminToken: Type.Optional(Type.String({ minLength: 16 })),
+  /**
+   * The address customers reach this server at (`https://congno.example.vn`), for the links they
+   * are sent (a balance confirmation). Unset: the address the clerk's request came to.
+   */
+  publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^/?#\\s]+(/[^?#\\s]*)?$' })),
   /** Modules installed on this server (the catalogue). Empty = every module folder not starting with `_`. */
   modules: Type.Array(Type.String(), { default: [] }),
   logLevel: Type.Union([Type.Literal('fatal'), Type.Literal('error'), Type.Literal('warn'), Type.Literal('info'), Type.Literal('debug'), Type.Literal('trace'), Type.Literal('silent')], { default: 'info' }),
@@ -46,6 +51,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (env.CONGNO_DATA_DIR) out.dataDir = env.CONGNO_DATA_DIR;
   if (env.CONGNO_EMBEDDED_PG_PORT) out.embeddedPort = Number(env.CONGNO_EMBEDDED_PG_PORT);
   if (env.CONGNO_ADMIN_TOKEN) out.adminToken = env.CONGNO_ADMIN_TOKEN;
+  if (env.CONGNO_PUBLIC_URL) out.publicUrl = env.CONGNO_PUBLIC_URL;
   if (env.CONGNO_MODULES) out.modules = env.CONGNO_MODULES.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.LOG_LEVEL) out.logLevel = env.LOG_LEVEL;
   if (env.CONGNO_POOL_SIZE) out.poolSize = Number(env.CONGNO_POOL_SIZE);

@@ -104,7 +104,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   });
   await app.register(adminRoutes, { prefix: '/api/admin', db, modules, enablement });
   await app.register(auditRoutes, { prefix: '/api' });
-  await registerModuleRoutes(app, modules, runtimes, enablement);
+  await registerModuleRoutes(app, db, modules, runtimes, enablement);
 
   app.addHook('onReady', async () => {
     await enablement!.upgradeAll();

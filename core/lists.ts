@@ -63,7 +63,7 @@ export function decodeCursor(cursor: string, sort: string): Key {
 }
 
 /** A sort: the SQL key (never null), how its value is kept in a cursor and read back, the direction. */
-export interface SortKey { key: RawBuilder<unknown>; cast: 'date' | 'text' | 'bigint'; desc: boolean }
+export interface SortKey { key: RawBuilder<unknown>; cast: 'date' | 'text' | 'bigint' | 'timestamptz'; desc: boolean }
 
 export function keyset(sort: SortKey, idColumn: RawBuilder<unknown>, after: Key | null): { where: RawBuilder<unknown> | null; order: RawBuilder<unknown> } {
   const dir = sort.desc ? sql`desc` : sql`asc`;

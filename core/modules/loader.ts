@@ -2,6 +2,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import autoload from '@fastify/autoload';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { withTenant, type Db, type Trx } from '../db/kysely.js';
 import { notFound } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { JobDefinition } from '../events/scheduler.js';
@@ -19,6 +20,14 @@ declare module 'fastify' {
      */
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
     module: ModuleApi<any>;
+  }
+  interface FastifyRequest {
+    /**
+     * Inside a module's `pages/` (public pages a customer opens from a link, no account): runs
+     * `fn` in one transaction scoped to the tenant the link names (core/links.ts); null when that
+     * tenant does not have the module enabled (or does not exist), so the page says "unknown link".
+     */
+    linkTx<T>(tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T | null>;
   }
 }
 
@@ -49,11 +58,14 @@ export async function setupModules(modules: InstalledModule[], deps: { bus: Even
  * installed module is registered at boot; a guard answers 404 for a tenant that has not
  * enabled the module.
  */
-export async function registerModuleRoutes(app: FastifyInstance, modules: InstalledModule[], runtimes: Map<string, ModuleRuntime>, enablement: Enablement): Promise<void> {
+export async function registerModuleRoutes(app: FastifyInstance, db: Db, modules: InstalledModule[], runtimes: Map<string, ModuleRuntime>, enablement: Enablement): Promise<void> {
   process.env.FASTIFY_AUTOLOAD_TYPESCRIPT ??= '1'; // route files are TypeScript run through tsx
+  const isDir = (dir: string) => fs.stat(dir).then((s) => s.isDirectory(), () => false);
   for (const m of modules) {
     const routesDir = path.join(m.dir, 'routes');
-    const hasRoutes = await fs.stat(routesDir).then((s) => s.isDirectory(), () => false);
+    const hasRoutes = await isDir(routesDir);
+    const pagesDir = path.join(m.dir, 'pages');
+    if (await isDir(pagesDir)) await registerPages(app, db, m.manifest.name, pagesDir, runtimes.get(m.manifest.name)!.api, enablement);
     if (!hasRoutes && !m.manifest.settings) continue;
     const name = m.manifest.name;
     await app.register(async (scope) => {
@@ -70,4 +82,38 @@ export async function registerModuleRoutes(app: FastifyInstance, modules: Instal
       if (hasRoutes) await scope.register(autoload, { dir: routesDir, dirNameRoutePrefix: true, ignorePattern: /\.test\.ts$/ });
     }, { prefix: `/api/${name}` });
   }
+}
+
+const PAGE_HEADERS = {
+  // A page is text and a form posting to itself: no script, no frame, no third party, and the
+  // link's token never leaves in a Referer header.
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
+
+/**
+ * A module's `pages/**`: server-rendered pages a customer opens from a link (core/links.ts),
+ * under `/<module>/…`, without authentication and outside the API's description. A page finds
+ * its tenant in the link and reads through `request.linkTx`. Forms post
+ * `application/x-www-form-urlencoded`, at most 16 KB.
+ */
+async function registerPages(app: FastifyInstance, db: Db, name: string, dir: string, api: ModuleApi, enablement: Enablement): Promise<void> {
+  await app.register(async (scope) => {
+    scope.decorate('module', api);
+    scope.decorateRequest('linkTx', async function linkTx<T>(tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T | null> {
+      if (!(await enablement.isEnabled(tenantId, name))) return null;
+      return withTenant(db, tenantId, fn);
+    });
+    scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+    scope.addHook('onRoute', (route) => { route.schema = { ...route.schema, hide: true }; });
+    scope.addHook('onRequest', async (request, reply) => {
+      reply.headers(PAGE_HEADERS);
+      request.log = request.log.child({ module: name, page: true });
+    });
+    await scope.register(autoload, { dir, dirNameRoutePrefix: true, ignorePattern: /\.test\.ts$/ });
+  }, { prefix: `/${name}` });
 }

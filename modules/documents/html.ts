@@ -26,7 +26,10 @@ function block(b: Block): string {
       b.rows.map((r) => `<tr${r.bold ? ' class="bold"' : ''}>${r.cells.map((c, k) => `<td class="${b.columns[k].align}">${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
     case 'payment': return `<section class="payment"><div class="qr" title="${esc(b.payload)}">${qrSvg(b.matrix)}</div><div><p class="bold">${esc(b.title)}</p>${
       b.lines.map(([l, v]) => `<p>${esc(l)}: ${esc(v)}</p>`).join('')}</div></section>`;
-    case 'signatures': return `<section class="signatures"><p>${esc(b.left)}</p><p>${esc(b.right)}</p></section>`;
+    case 'signatures': {
+      const hint = b.hint ? `<br><small>${esc(b.hint)}</small>` : '';
+      return `<section class="signatures"><p>${esc(b.left)}${hint}</p><p>${esc(b.right)}${hint}</p></section>`;
+    }
     case 'space': return '<div class="space"></div>';
   }
 }
@@ -50,7 +53,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:0 3mm}dd{margin:0}
 table{width:100%;border-collapse:collapse;margin:3mm 0}th{background:#eee;padding:3pt}td{padding:3pt;border-bottom:0.2pt solid #999;vertical-align:top}
 td.end{text-align:end;white-space:nowrap}
 .payment{display:flex;gap:6mm;align-items:flex-start}.payment p{margin:0}
-.signatures{display:flex;justify-content:space-around;margin-top:6mm;min-height:28mm;font-weight:bold}
+.signatures{display:flex;justify-content:space-around;margin-top:6mm;min-height:28mm;font-weight:bold;text-align:center}.signatures small{font-weight:normal}
 footer{font-size:7.5pt;color:#444;margin-top:8mm}
 </style></head><body><div class="page">
 <header class="head"><p class="name">${esc(head.name)}</p>${head.lines.map((l) => `<p>${esc(l)}</p>`).join('')}</header>

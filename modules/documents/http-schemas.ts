@@ -34,3 +34,54 @@ export const BankOut = Type.Object({ code: Type.String(), shortName: Type.String
 
 export const Pdf = { description: 'PDF', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } };
 export const Html = { description: 'HTML page', content: { 'text/html': { schema: Type.String() } } };
+
+const ConfirmationStateOut = Type.Union([Type.Literal('open'), Type.Literal('confirmed'), Type.Literal('disputed'), Type.Literal('expired')], {
+  description: 'open: waiting for the customer; confirmed / disputed: answered; expired: unanswered when its link ran out',
+});
+
+export const NewConfirmation = Type.Object({
+  partner: Type.String({ minLength: 1, maxLength: 100, description: 'The partner id or ref' }),
+  asOf: Type.Optional(Type.String({ description: 'The day the balance is confirmed on (YYYY-MM-DD, not after today); default: today' })),
+  lang: Lang,
+}, { additionalProperties: false });
+
+export const ConfirmationOut = Type.Object({
+  id: Type.String(),
+  url: Type.String({ description: 'The link the customer answers through (no account needed); send it with the PDF' }),
+  partner: Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String() }),
+  asOf: Type.String(),
+  currency: Type.String(),
+  balance: Type.String({ description: 'Decimal string: what the customer owes on asOf by the company\'s books, frozen when asked (negative: what the company owes it)' }),
+  items: Type.Array(Type.Object({ ref: Type.String(), date: Type.String(), dueDate: Type.String(), amount: Type.String(), residual: Type.String() }), { description: 'The open items on asOf, as the document lists them' }),
+  lang: Type.String(),
+  state: ConfirmationStateOut,
+  expiresAt: Type.String({ format: 'date-time' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  answer: Type.Union([Type.Null(), Type.Object({
+    at: Type.String({ format: 'date-time' }),
+    by: Type.String({ description: 'The name the customer typed' }),
+    ip: Type.Union([Type.String(), Type.Null()], { description: 'The address the answer came from' }),
+    amount: Type.String({ description: 'The balance by the customer\'s books (the balance itself when confirmed)' }),
+    difference: Type.String({ description: 'amount − balance' }),
+    note: Type.Union([Type.String(), Type.Null()]),
+  })]),
+});
+
+export const ConfirmationListQuery = Type.Object({
+  state: Type.Optional(ConfirmationStateOut),
+  partner: Type.Optional(Type.String({ minLength: 1, description: 'Partner id or ref' })),
+  q: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The partner\'s name or ref contains this (any case, with or without diacritics)' })),
+  asOfFrom: Type.Optional(Type.String()),
+  asOfTo: Type.Optional(Type.String()),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 500 })),
+}, { additionalProperties: false });
+
+export const ConfirmationListOut = Type.Object({
+  items: Type.Array(ConfirmationOut),
+  next: Type.Union([Type.String(), Type.Null()]),
+  total: Type.Object({ count: Type.Integer() }),
+});
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 100 }) });
+export const DocumentLangQuery = Type.Object({ lang: Lang }, { additionalProperties: false });

@@ -5,7 +5,7 @@ import { defineModule } from '../../core/modules/manifest.js';
 export default defineModule({
   name: 'documents',
   version: '1.0.0',
-  summary: 'Printable documents for customers: statements, reminder letters and VietQR payment codes, in vi, en, zh and ar',
+  summary: 'Printable documents for customers: statements, reminder letters, balance confirmations and VietQR payment codes, in vi, en, zh and ar',
   depends: ['ledger'],
   // Reminder letters are the follow-up's levels; the follow-up's emails take their statement and QR code from here.
   optional: ['follow-up'],
@@ -36,8 +36,12 @@ export default defineModule({
      * Tenant letters replacing the shipped ones, keyed `<template>/letter.<lang>` (e.g.
      * `overdue/letter.vi`): Handlebars, first line `Subject: …`, then the letter's paragraphs.
      */
+    /** Balance confirmations (POST /api/documents/confirmations): how long the customer's link stays open. */
+    confirmations: Type.Object({
+      validDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
+    }, { default: {}, additionalProperties: false }),
     templates: Type.Record(Type.String({ pattern: '^[a-z0-9_-]+/letter\\.(vi|en|zh|ar)$' }), Type.String({ minLength: 1, maxLength: 20_000 }), { default: {} }),
   }, { additionalProperties: false }),
-  emits: [],
+  emits: ['confirmation.answered'],
   consumes: [],
 });

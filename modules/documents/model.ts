@@ -31,7 +31,8 @@ export type Block =
   | { kind: 'table'; columns: Column[]; rows: Array<{ cells: string[]; bold?: boolean }> }
   /** A QR code (its module matrix) with the lines that explain it. */
   | { kind: 'payment'; title: string; matrix: boolean[][]; lines: Array<[string, string]>; payload: string }
-  | { kind: 'signatures'; left: string; right: string }
+  /** Two signatures side by side, the first on the side a line starts (the right in ar), with a hint under each ("signature, full name, stamp"). */
+  | { kind: 'signatures'; left: string; right: string; hint?: string }
   | { kind: 'space' };
 
 export interface DocumentModel {

@@ -103,11 +103,16 @@ class Writer {
         const wordWidth = this.textWidth(word, size, weight);
         const spaceWidth = word.length < token.length ? this.textWidth(token.slice(word.length), size, weight) : 0;
         // Words measured apart lose the kerning between them: a point of slack keeps a line that fits whole on one line.
-        if (line === '' || lineWidth + wordWidth <= width + 1) { line += token; lineWidth += wordWidth + spaceWidth; continue; }
-        out.push(line.trimEnd());
-        line = token.trimStart();
-        lineWidth = this.textWidth(line.trimEnd(), size, weight) + spaceWidth;
-        // A single word wider than the line: cut it by characters.
+        if (line === '' || lineWidth + wordWidth <= width + 1) {
+          line += token;
+          lineWidth += wordWidth + spaceWidth;
+        } else {
+          out.push(line.trimEnd());
+          line = token.trimStart();
+          lineWidth = this.textWidth(line.trimEnd(), size, weight) + spaceWidth;
+        }
+        if (wordWidth <= width + 1) continue;
+        // A single word wider than the line (it starts the line now): cut it by characters.
         while (this.textWidth(line.trimEnd(), size, weight) > width && [...line].length > 1) {
           const chars = [...line];
           let n = chars.length - 1;
@@ -239,8 +244,13 @@ class Writer {
       case 'signatures': {
         this.room(30 * MM);
         const half = CONTENT_WIDTH / 2;
-        this.line(b.left, MARGIN.left, this.y, half, BODY, 'center', 'bold');
-        this.line(b.right, MARGIN.left + half, this.y, half, BODY, 'center', 'bold');
+        const [first, second] = this.rtl ? [MARGIN.left + half, MARGIN.left] : [MARGIN.left, MARGIN.left + half];
+        this.line(b.left, first, this.y, half, BODY, 'center', 'bold');
+        this.line(b.right, second, this.y, half, BODY, 'center', 'bold');
+        if (b.hint) {
+          this.line(b.hint, first, this.y + BODY * LEADING, half, BODY - 1, 'center');
+          this.line(b.hint, second, this.y + BODY * LEADING, half, BODY - 1, 'center');
+        }
         this.y += 28 * MM;
         return;
       }

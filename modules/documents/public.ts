@@ -1,15 +1,18 @@
 /**
  * What other modules may use of the documents module (with `documents` in their `depends` or
- * `optional`): its service. Documents are made on request from the books; no table is public.
+ * `optional`): its service and the `confirmation.answered` event. Documents are made on request
+ * from the books; no table is public.
  */
 import type { Trx } from '../../core/db/kysely.js';
 
-/** Which document of which partner (id or ref); `lang`: vi, en, zh, ar or a locale of one (default: the partner's). */
+/** Which document of which partner (id or ref); `lang`: vi, en, zh, ar or a locale of one (default: the partner's, for a confirmation the one it was asked in). */
 export type DocumentRequest =
   | { kind: 'statement'; partner: string; from?: string; to?: string; lang?: string }
   | { kind: 'open-items'; partner: string; asOf?: string; lang?: string }
   /** A follow-up level's letter (level id or name; default: the level due on `date`, today by default). */
-  | { kind: 'reminder'; partner: string; level?: string; date?: string; lang?: string };
+  | { kind: 'reminder'; partner: string; level?: string; date?: string; lang?: string }
+  /** A balance confirmation (its id), as asked: the items frozen on its day, its link while it is open. */
+  | { kind: 'confirmation'; confirmation: string; lang?: string };
 
 export interface RenderedDocument { filename: string; content: Buffer; pages: number; lang: string }
 
@@ -31,6 +34,19 @@ export interface DocumentsService {
 
 declare module '../../core/modules/services.js' {
   interface ModuleServices { documents: DocumentsService }
+}
+
+/**
+ * A customer answered a balance confirmation through its link: `confirmed` the balance, or
+ * `disputed` it with the balance of its own books (`amount`) and a note. Amounts are decimal strings.
+ */
+export interface ConfirmationAnswered {
+  confirmationId: string; partnerId: string; asOf: string; state: 'confirmed' | 'disputed';
+  balance: string; amount: string; difference: string; note: string | null; answeredBy: string; answeredAt: string;
+}
+
+declare module '../../core/events/types.js' {
+  interface EventMap { 'confirmation.answered': ConfirmationAnswered }
 }
 
 export const publicTables = [] as const;

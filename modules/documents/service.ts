@@ -11,6 +11,7 @@ import { renderHtml } from './html.js';
 import type { DocumentModel } from './model.js';
 import type { DocumentRequest, DocumentsService, PaymentCode } from './public.js';
 import type { Renderer } from './render.js';
+import { confirmationDocument, getConfirmation } from './confirmations.js';
 
 const noCode = (detail: string, field?: string) => new ProblemError(409, 'no-payment-code', 'No payment code', detail, field);
 
@@ -36,14 +37,29 @@ function checkDate(value: string | undefined, field: string): void {
   if (value !== undefined && !isIsoDate(value)) throw badRequest(`${field} '${value}' is not a date (YYYY-MM-DD)`, field);
 }
 
+const FILE_WORD = { statement: 'file.statement', 'open-items': 'file.open_items', reminder: 'file.reminder', confirmation: 'file.confirmation' } as const;
+
 /** The PDF's file name: the document's word in the language, the partner's ref, the day. */
-function filename(subject: Subject, request: DocumentRequest): string {
-  const key = request.kind === 'statement' ? 'file.statement' : request.kind === 'open-items' ? 'file.open_items' : 'file.reminder';
-  const day = request.kind === 'statement' ? (request.to ?? subject.today) : request.kind === 'open-items' ? (request.asOf ?? subject.today) : (request.date ?? subject.today);
-  return `${subject.speech.t(key)}-${subject.partner.ref.replace(/[^A-Za-z0-9_-]/g, '_')}-${day}.pdf`;
+function filename(subject: Subject, request: DocumentRequest, day: string): string {
+  return `${subject.speech.t(FILE_WORD[request.kind])}-${subject.partner.ref.replace(/[^A-Za-z0-9_-]/g, '_')}-${day}.pdf`;
 }
 
-export async function documentModel(api: DocumentsApi, trx: Trx, tenantId: string, request: DocumentRequest, visible: string[] | null): Promise<{ model: DocumentModel; subject: Subject }> {
+/** The day a document speaks of, for its file name. */
+function dayOf(request: DocumentRequest, model: { subject: Subject; asOf?: string }): string {
+  switch (request.kind) {
+    case 'statement': return request.to ?? model.subject.today;
+    case 'open-items': return request.asOf ?? model.subject.today;
+    case 'reminder': return request.date ?? model.subject.today;
+    case 'confirmation': return model.asOf ?? model.subject.today;
+  }
+}
+
+export async function documentModel(api: DocumentsApi, trx: Trx, tenantId: string, request: DocumentRequest, visible: string[] | null): Promise<{ model: DocumentModel; subject: Subject; asOf?: string }> {
+  if (request.kind === 'confirmation') {
+    const confirmation = await getConfirmation(trx, tenantId, request.confirmation, visible);
+    const subject = await subjectOf(api, trx, tenantId, confirmation.partner.id, { lang: request.lang ?? confirmation.lang, visible });
+    return { subject, model: confirmationDocument(subject, confirmation), asOf: confirmation.asOf };
+  }
   const subject = await subjectOf(api, trx, tenantId, request.partner, { lang: request.lang, visible });
   switch (request.kind) {
     case 'statement': {
@@ -80,9 +96,10 @@ export async function reminderCode(api: DocumentsApi, trx: Trx, tenantId: string
 export function createDocumentsService(api: DocumentsApi, renderer: Renderer): DocumentsService {
   return {
     async pdf(trx, tenantId, request, options) {
-      const { model, subject } = await documentModel(api, trx, tenantId, request, options?.visibleSalespeople ?? null);
+      const built = await documentModel(api, trx, tenantId, request, options?.visibleSalespeople ?? null);
+      const { model, subject } = built;
       const { pdf, pages } = await renderer.pdf(model, { envelope: subject.settings.window.envelope, side: subject.settings.window.side, date: subject.today });
-      return { filename: filename(subject, request), content: pdf, pages, lang: subject.speech.lang };
+      return { filename: filename(subject, request, dayOf(request, built)), content: pdf, pages, lang: subject.speech.lang };
     },
     async html(trx, tenantId, request, options) {
       const { model, subject } = await documentModel(api, trx, tenantId, request, options?.visibleSalespeople ?? null);
