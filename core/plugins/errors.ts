@@ -92,7 +92,11 @@ export default fp(async (app) => {
     }
     const status = error.statusCode ?? 500;
     if (status === 413) return send(reply, request, 413, { type: problemType('body-too-large'), title: 'Request body too large', detail: error.message });
-    if (status === 415) return send(reply, request, 415, { type: problemType('unsupported-media-type'), title: 'Unsupported media type', detail: error.message });
+    if (status === 415) {
+      const sent = String(request.headers['content-type'] ?? '').split(';')[0].slice(0, 100);
+      const detail = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ? `This route does not take a body of content-type '${sent}'; see its request body in the API reference (/docs).` : error.message;
+      return send(reply, request, 415, { type: problemType('unsupported-media-type'), title: 'Unsupported media type', detail, field: 'content-type' });
+    }
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (malformed JSON, empty body with a JSON type …).
       const field = error.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ? 'body' : undefined;

@@ -19,7 +19,8 @@ import type { ReminderContent } from '../follow-up/public.js';
 import { bankOf } from './banks.js';
 import type { DocumentsApi, DocumentsSettings } from './context.js';
 import { isDocumentLanguage, languageOf, msg, type Lang, type MessageKey } from './i18n/index.js';
-import type { Block, DocumentModel, Letterhead } from './model.js';
+import { letterheadLogo } from './logo.js';
+import type { Block, DocumentModel, Letterhead, Logo } from './model.js';
 import { qrMatrix } from './qr.js';
 import { vietQrPayload } from './vietqr.js';
 
@@ -98,18 +99,18 @@ export async function subjectOf(api: DocumentsApi, trx: Trx, tenantId: string, p
   return {
     books, settings, speech: s, today: todayIn(books.timezone),
     partner: { id: found.id, ref: found.ref, name: found.name, taxCode: row.tax_code, address: addressLines(row.address as Address | null), contactName: contact?.name ?? null },
-    letterhead: letterhead(settings, tenant.name, s),
+    letterhead: letterhead(settings, tenant.name, s, await letterheadLogo(trx, tenantId)),
   };
 }
 
-function letterhead(settings: DocumentsSettings, tenantName: string, s: Speech): Letterhead {
+function letterhead(settings: DocumentsSettings, tenantName: string, s: Speech, logo: Logo | null): Letterhead {
   const c = settings.company;
   const contact = [c.phone && `${s.t('doc.phone')}: ${s.value(c.phone)}`, c.email && `${s.t('doc.email')}: ${s.value(c.email)}`].filter(Boolean).join(' · ');
   return {
     name: c.name || tenantName,
     lines: [c.address, c.taxCode && `${s.t('doc.tax_code')}: ${s.value(c.taxCode)}`, contact].filter((l): l is string => !!l),
     footer: c.footer,
-    logo: null,
+    logo,
   };
 }
 

@@ -43,7 +43,7 @@ export function renderHtml(model: DocumentModel, window: { envelope: Envelope; s
 <style>
 body{margin:0;background:#ddd;font-family:"Noto Sans","Noto Naskh Arabic","Noto Sans SC",sans-serif;font-size:9.5pt}
 .page{position:relative;width:210mm;min-height:297mm;margin:8mm auto;background:#fff;padding:12mm 15mm 18mm 20mm;box-sizing:border-box}
-.head{height:30mm;box-sizing:border-box;overflow:hidden;border-bottom:0.5pt solid #888;padding-bottom:2mm}.head .name{font-weight:bold;font-size:11pt}.head p{margin:0;font-size:7.5pt}
+.head{height:30mm;box-sizing:border-box;overflow:hidden;border-bottom:0.5pt solid #888;padding-bottom:2mm}.head .name{font-weight:bold;font-size:11pt}.head .logo{float:${rtl ? 'right' : 'left'};max-width:40mm;max-height:16mm;margin-${rtl ? 'left' : 'right'}:4mm}.head p{margin:0;font-size:7.5pt}
 .window{position:absolute;left:${mm(w.x)};top:${mm(w.y)};width:${mm(w.width)};height:${mm(w.height)};padding:4mm;box-sizing:border-box;outline:0.3pt dashed #bbb;direction:${rtl ? 'rtl' : 'ltr'}}
 .window p{margin:0;font-size:10pt}.window p:first-child{font-weight:bold}
 .date{position:absolute;top:${mm(w.y + 2 * MM)};${window.side === 'left' ? 'right:15mm' : 'left:20mm'}}
@@ -56,7 +56,7 @@ td.end{text-align:end;white-space:nowrap}
 .signatures{display:flex;justify-content:space-around;margin-top:6mm;min-height:28mm;font-weight:bold;text-align:center}.signatures small{font-weight:normal}
 footer{font-size:7.5pt;color:#444;margin-top:8mm}
 </style></head><body><div class="page">
-<header class="head"><p class="name">${esc(head.name)}</p>${head.lines.map((l) => `<p>${esc(l)}</p>`).join('')}</header>
+<header class="head">${head.logo ? `<img class="logo" alt="" src="data:${head.logo.mediaType};base64,${Buffer.from(head.logo.data).toString('base64')}">` : ''}<p class="name">${esc(head.name)}</p>${head.lines.map((l) => `<p>${esc(l)}</p>`).join('')}</header>
 ${model.dateLine ? `<p class="date">${esc(model.dateLine)}</p>` : ''}
 ${model.recipient ? `<address class="window">${model.recipient.map((l) => `<p>${esc(l)}</p>`).join('')}</address>` : ''}
 <main class="body">${model.blocks.map(block).join('\n')}</main>

@@ -6,13 +6,16 @@
  */
 import type { Lang } from './i18n/index.js';
 
+/** A company logo as uploaded (logo.ts): its bytes and pixel size. */
+export interface Logo { data: Buffer | Uint8Array; mediaType: 'image/png' | 'image/jpeg'; width: number; height: number }
+
 export interface Letterhead {
   name: string;
   /** Lines under the name: address, tax code, phone and email. */
   lines: string[];
   footer: string;
   /** A PNG or JPEG logo, when the company uploaded one. */
-  logo: Buffer | null;
+  logo: Logo | null;
 }
 
 export interface Column {

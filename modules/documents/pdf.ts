@@ -159,14 +159,18 @@ class Writer {
 
   letterhead(): void {
     const head = this.model.letterhead;
-    const logoSize = 16 * MM;
     let x = MARGIN.left;
     let width = CONTENT_WIDTH;
+    let logoHeight = 0;
     if (head.logo) {
-      const lx = this.rtl ? A4.width - MARGIN.right - logoSize : MARGIN.left;
-      this.doc.image(head.logo, lx, MARGIN.top, { fit: [logoSize, logoSize] });
-      width -= logoSize + 4 * MM;
-      if (!this.rtl) x += logoSize + 4 * MM;
+      // At most 40 mm wide and 16 mm high, its proportions kept; the company's name starts beside it.
+      const { data, width: w, height: h } = head.logo;
+      const logoWidth = Math.min(40 * MM, (16 * MM * w) / h);
+      logoHeight = (logoWidth * h) / w;
+      const lx = this.rtl ? A4.width - MARGIN.right - logoWidth : MARGIN.left;
+      this.doc.image(Buffer.from(data.buffer, data.byteOffset, data.byteLength), lx, MARGIN.top, { width: logoWidth, height: logoHeight });
+      width -= logoWidth + 4 * MM;
+      if (!this.rtl) x += logoWidth + 4 * MM;
     }
     this.line(head.name, x, this.y, width, 11, 'start', 'bold');
     this.y += 11 * LEADING;
@@ -176,7 +180,7 @@ class Writer {
         this.y += SMALL * LEADING;
       }
     }
-    this.y = Math.max(this.y, MARGIN.top + (head.logo ? logoSize : 0)) + 2 * MM;
+    this.y = Math.max(this.y, MARGIN.top + logoHeight) + 2 * MM;
     this.doc.moveTo(MARGIN.left, this.y).lineTo(A4.width - MARGIN.right, this.y).lineWidth(0.5).strokeColor('#888888').stroke();
     this.y += 3 * MM;
   }

@@ -4,6 +4,7 @@
  * from the books; no table is public.
  */
 import type { Trx } from '../../core/db/kysely.js';
+import type { Actor } from '../../core/events/types.js';
 
 /** Which document of which partner (id or ref); `lang`: vi, en, zh, ar or a locale of one (default: the partner's, for a confirmation the one it was asked in). */
 export type DocumentRequest =
@@ -30,7 +31,16 @@ export interface DocumentsService {
    * keeps its books in another currency than VND, or nothing is owed.
    */
   paymentCode(trx: Trx, tenantId: string, partner: string, amount?: bigint, options?: { visibleSalespeople?: string[] | null }): Promise<PaymentCode>;
+  /** The company's letterhead logo (PNG or JPEG, at most 200 KB and 3000 × 3000 pixels, checked to print). */
+  logo: {
+    put(trx: Trx, tenantId: string, actor: Actor, data: Buffer, mediaType: 'image/png' | 'image/jpeg'): Promise<LogoInfo>;
+    get(trx: Trx, tenantId: string): Promise<{ content: Buffer; mediaType: 'image/png' | 'image/jpeg'; sha256: string } | null>;
+    /** false when there was none. */
+    delete(trx: Trx, tenantId: string, actor: Actor): Promise<boolean>;
+  };
 }
+
+export interface LogoInfo { mediaType: 'image/png' | 'image/jpeg'; width: number; height: number; bytes: number; sha256: string }
 
 declare module '../../core/modules/services.js' {
   interface ModuleServices { documents: DocumentsService }

@@ -12,6 +12,7 @@ import type { DocumentModel } from './model.js';
 import type { DocumentRequest, DocumentsService, PaymentCode } from './public.js';
 import type { Renderer } from './render.js';
 import { confirmationDocument, getConfirmation } from './confirmations.js';
+import { deleteLogo, getLogo, putLogo } from './logo.js';
 
 const noCode = (detail: string, field?: string) => new ProblemError(409, 'no-payment-code', 'No payment code', detail, field);
 
@@ -112,6 +113,11 @@ export function createDocumentsService(api: DocumentsApi, renderer: Renderer): D
       const wanted = amount ?? await owed(api, subject);
       if (wanted <= 0n) throw noCode(`${subject.partner.ref} owes nothing: give the amount to ask for with ?amount=.`, 'amount');
       return (await codeFor(api, subject, wanted))!;
+    },
+    logo: {
+      put: (trx, tenantId, actor, data, mediaType) => putLogo(api, renderer, trx, tenantId, actor, data, mediaType),
+      get: getLogo,
+      delete: (trx, tenantId, actor) => deleteLogo(api, trx, tenantId, actor),
     },
   };
 }

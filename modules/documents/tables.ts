@@ -31,6 +31,16 @@ export interface DocumentsConfirmationTable {
   created_at: Generated<Date>;
 }
 
+export interface DocumentsLogoTable {
+  tenant_id: string;
+  content: Buffer;
+  media_type: 'image/png' | 'image/jpeg';
+  width: number;
+  height: number;
+  sha256: string;
+  updated_at: Generated<Date>;
+}
+
 declare module '../../core/db/tables.js' {
-  interface Tables { documents_confirmation: DocumentsConfirmationTable }
+  interface Tables { documents_confirmation: DocumentsConfirmationTable; documents_logo: DocumentsLogoTable }
 }
