@@ -9,13 +9,16 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { dateInZone, isIsoDate } from '../../core/dates.js';
-import { badRequest, notFound } from '../../core/errors.js';
+import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import type { Actor } from '../../core/events/types.js';
 import { mintLink } from '../../core/links.js';
+import { eachPage, type CellKind, type ExportColumn, type TableSink } from '../../core/export.js';
 import { decodeCursor, encodeCursor, keyset, nameOrRef, type Page } from '../../core/lists.js';
 import { formatAmount } from '../../core/money.js';
 import { subjectOf, type Subject } from './content.js';
 import type { DocumentsApi } from './context.js';
+import type { DocumentsService } from './public.js';
+import type { QueuedMail } from '../follow-up/public.js';
 import type { MessageKey } from './i18n/index.js';
 import type { Block, DocumentModel } from './model.js';
 import type { ConfirmationState, ConfirmedItem } from './tables.js';
@@ -41,16 +44,19 @@ export interface Confirmation {
   expiresAt: Date;
   createdAt: Date;
   answer: null | { at: Date; by: string; ip: string | null; amount: bigint; difference: bigint; note: string | null };
+  /** The last time a clerk had it emailed (the follow-up's mail), to whom. */
+  sent: null | { to: string; at: Date; mailId: string | null };
 }
 
 interface Row {
   id: string; partner_id: string; ref: string; name: string; as_of: string; currency: string; balance: bigint; items: ConfirmedItem[]; lang: string;
   state: ConfirmationState; token: string; url: string; expires_at: Date; created_at: Date;
   answered_at: Date | null; answered_by: string | null; answered_ip: string | null; answered_amount: bigint | null; answered_note: string | null;
+  mail_id: string | null; sent_to: string | null; sent_at: Date | null;
 }
 
 const COLUMNS = sql`c.id, c.partner_id, p.ref, p.name, c.as_of::text as as_of, trim(c.currency) as currency, c.balance, c.items, c.lang, c.state, c.token, c.url,
-  c.expires_at, c.created_at, c.answered_at, c.answered_by, c.answered_ip, c.answered_amount, c.answered_note`;
+  c.expires_at, c.created_at, c.answered_at, c.answered_by, c.answered_ip, c.answered_amount, c.answered_note, c.mail_id, c.sent_to, c.sent_at`;
 const FROM = sql`documents_confirmation c join ledger_partner p on p.tenant_id = c.tenant_id and p.id = c.partner_id`;
 
 function toConfirmation(r: Row, now = new Date()): Confirmation {
@@ -62,6 +68,7 @@ function toConfirmation(r: Row, now = new Date()): Confirmation {
       at: r.answered_at, by: r.answered_by ?? '', ip: r.answered_ip, amount: r.answered_amount ?? r.balance,
       difference: (r.answered_amount ?? r.balance) - r.balance, note: r.answered_note,
     } : null,
+    sent: r.sent_at && r.sent_to ? { to: r.sent_to, at: r.sent_at, mailId: r.mail_id } : null,
   };
 }
 
@@ -137,6 +144,26 @@ export async function listConfirmations(trx: Trx, tenantId: string, f: Confirmat
     next: rows.length > limit && last ? encodeCursor({ sort: 'created', value: last.sort_value, id: last.id }) : null,
     total: { count: count.n },
   };
+}
+
+const EXPORT_HEADERS = {
+  vi: ['Ngày đối chiếu', 'Mã khách hàng', 'Khách hàng', 'Số dư', 'Trạng thái', 'Hết hạn', 'Trả lời lúc', 'Người trả lời', 'Số dư theo khách hàng', 'Chênh lệch', 'Ghi chú', 'Gửi tới'],
+  en: ['As of', 'Partner ref', 'Partner', 'Balance', 'State', 'Expires', 'Answered at', 'Answered by', 'Their balance', 'Difference', 'Note', 'Sent to'],
+};
+const EXPORT_KINDS: CellKind[] = ['date', 'text', 'text', 'amount', 'text', 'text', 'text', 'text', 'amount', 'amount', 'text', 'text'];
+
+/** Every confirmation of the filtered list, newest first, as a file. */
+export async function exportConfirmations(trx: Trx, tenantId: string, f: ConfirmationFilter, visible: string[] | null, lang: 'vi' | 'en', start: (columns: ExportColumn[]) => TableSink): Promise<void> {
+  const sink = start(EXPORT_HEADERS[lang].map((header, i) => ({ header, kind: EXPORT_KINDS[i] })));
+  await eachPage<Row>(trx, sql`select ${COLUMNS} from ${FROM} where ${sql.join(conditions(tenantId, f, visible), sql` and `)} order by c.created_at desc, c.id desc`, async (rows) => {
+    for (const r of rows) {
+      const c = toConfirmation(r);
+      const money = (minor: bigint) => formatAmount(minor, c.currency);
+      await sink.row([c.asOf, c.partner.ref, c.partner.name, money(c.balance), c.state, c.expiresAt.toISOString(), c.answer?.at.toISOString() ?? null, c.answer?.by ?? null,
+        c.answer ? money(c.answer.amount) : null, c.answer ? money(c.answer.difference) : null, c.answer?.note ?? null, c.sent?.to ?? null]);
+    }
+  });
+  await sink.end();
 }
 
 /** The confirmation a link names, with its own token to compare (pages/confirm.ts). */
@@ -226,4 +253,47 @@ export function confirmationDocument(subject: Subject, c: Confirmation): Documen
 /** The subject a confirmation is written to: its partner, in the language it was asked in. */
 export function confirmationSubject(api: DocumentsApi, trx: Trx, tenantId: string, c: Confirmation): Promise<Subject> {
   return subjectOf(api, trx, tenantId, c.partner.id, { lang: c.lang });
+}
+
+/**
+ * Emails an open confirmation to the customer — the PDF attached, the link in the text, in the
+ * language it was asked in — through the company's mail server (the follow-up's). `to` defaults to
+ * the partner's follow-up contact, else the partner's own address.
+ */
+export async function sendConfirmation(
+  api: DocumentsApi, documents: DocumentsService, trx: Trx, tenantId: string, actor: Actor, id: string, to: string | undefined, visible: string[] | null,
+): Promise<{ confirmation: Confirmation; mail: QueuedMail }> {
+  const followUp = api.optionalService('follow-up');
+  if (!followUp || !(await api.isEnabled(trx, tenantId, 'follow-up'))) {
+    throw new ProblemError(409, 'no-mail-server', 'No mail server', 'Emails go through the follow-up module\'s mail server, and the follow-up is not enabled for this company.');
+  }
+  const c = await getConfirmation(trx, tenantId, id, visible);
+  if (c.state !== 'open') throw conflict(`This confirmation is ${c.state}: only an open one is sent to the customer.`);
+  const contact = await trx.selectFrom('ledger_partner as p')
+    .leftJoin('ledger_partner_contact as k', (j) => j.onRef('k.tenant_id', '=', 'p.tenant_id').onRef('k.partner_id', '=', 'p.id').on('k.kind', '=', 'followup'))
+    .select(['p.email as partner_email', 'k.email as contact_email']).where('p.tenant_id', '=', tenantId).where('p.id', '=', c.partner.id).executeTakeFirst();
+  const recipient = to ?? contact?.contact_email ?? contact?.partner_email ?? null;
+  if (!recipient) throw new ProblemError(409, 'missing-contact', 'No email address', `${c.partner.ref} has no email address (neither a follow-up contact nor the partner): give one with \`to\`.`, 'to');
+  const subject = await subjectOf(api, trx, tenantId, c.partner.id, { lang: c.lang });
+  const s = subject.speech;
+  const pdf = await documents.pdf(trx, tenantId, { kind: 'confirmation', confirmation: c.id });
+  const words = {
+    partner: subject.partner.contactName ?? subject.partner.name, company: subject.letterhead.name, date: s.date(c.asOf), amount: s.money(c.balance),
+    expires: s.date(dateInZone(c.expiresAt, subject.books.timezone)), url: c.url,
+  };
+  const mail = await followUp.mail.send(trx, tenantId, api.name, {
+    to: recipient, lang: s.locale, about: `documents_confirmation:${c.id}`,
+    subject: s.t('mail.confirmation.subject', words),
+    text: s.t(c.balance > 0n ? 'mail.confirmation.owes' : 'mail.confirmation.other', words),
+    attachments: [{ filename: pdf.filename, contentType: 'application/pdf', content: pdf.content }],
+  });
+  await trx.updateTable('documents_confirmation').set({ mail_id: mail.id, sent_to: recipient, sent_at: new Date() }).where('tenant_id', '=', tenantId).where('id', '=', c.id).execute();
+  await api.audit(trx, tenantId, { actor, action: 'confirmation.sent', entity: 'documents_confirmation', entityId: c.id, after: { to: recipient, mail: mail.id } });
+  return { confirmation: await getConfirmation(trx, tenantId, c.id, visible), mail };
+}
+
+/** What became of the confirmation's last email (null: never sent, or the follow-up is gone). */
+export async function mailOf(api: DocumentsApi, trx: Trx, tenantId: string, c: Confirmation): Promise<QueuedMail | null> {
+  if (!c.sent?.mailId) return null;
+  return (await api.optionalService('follow-up')?.mail.get(trx, tenantId, c.sent.mailId)) ?? null;
 }

@@ -65,7 +65,17 @@ export const ConfirmationOut = Type.Object({
     difference: Type.String({ description: 'amount − balance' }),
     note: Type.Union([Type.String(), Type.Null()]),
   })]),
+  sent: Type.Union([Type.Null(), Type.Object({ to: Type.String(), at: Type.String({ format: 'date-time' }) })], { description: 'The last time it was emailed to the customer' }),
+  mail: Type.Optional(Type.Union([Type.Null(), Type.Object({
+    id: Type.String(), to: Type.String(),
+    state: Type.Union([Type.Literal('queued'), Type.Literal('sending'), Type.Literal('sent'), Type.Literal('rejected'), Type.Literal('failed'), Type.Literal('uncertain')]),
+    message: Type.Union([Type.String(), Type.Null()], { description: 'What became of it, in words (the mail server\'s answer)' }),
+  })], { description: 'What became of the last email (single confirmation only)' })),
 });
+
+export const SendConfirmation = Type.Object({
+  to: Type.Optional(Type.String({ minLength: 3, maxLength: 254, description: 'Default: the partner\'s follow-up contact, else the partner\'s email' })),
+}, { additionalProperties: false });
 
 export const ConfirmationListQuery = Type.Object({
   state: Type.Optional(ConfirmationStateOut),
@@ -75,6 +85,8 @@ export const ConfirmationListQuery = Type.Object({
   asOfTo: Type.Optional(Type.String()),
   limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   cursor: Type.Optional(Type.String({ maxLength: 500 })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'json (default); csv or xlsx: every confirmation of the filtered list as a file (also chosen by `Accept: text/csv`)' })),
+  lang: Type.Optional(Type.Union([Type.Literal('vi'), Type.Literal('en')], { description: "Column headers of a file (default: the company's language)" })),
 }, { additionalProperties: false });
 
 export const ConfirmationListOut = Type.Object({

@@ -27,6 +27,10 @@ export interface DocumentsConfirmationTable {
   /** The balance by the customer's books: the balance itself when confirmed. */
   answered_amount: bigint | null;
   answered_note: string | null;
+  /** The last email of it (the follow-up's mail), to whom and when. */
+  mail_id: string | null;
+  sent_to: string | null;
+  sent_at: Date | null;
   created_by: string | null;
   created_at: Generated<Date>;
 }

@@ -44,19 +44,28 @@ async function finish(trx: Trx, tenantId: string, actionId: string, key: string,
 }
 
 
-function messageId(key: string): string {
+export function messageId(key: string): string {
   return `<${key.replace(/[^A-Za-z0-9.-]/g, '.')}@congno.followup>`;
 }
 
-interface SmtpError { responseCode?: number; response?: string; code?: string; command?: string; message?: string }
+export interface SmtpError { responseCode?: number; response?: string; code?: string; command?: string; message?: string }
 
 /** Why a hand-over failed, in words. */
-function why(e: SmtpError, settings: FollowUpSettings): string {
+export function why(e: SmtpError, settings: FollowUpSettings): string {
   const server = `${settings.email.host}:${settings.email.port}`;
   if (typeof e.responseCode === 'number') return `the mail server ${server} answered ${e.response ?? e.responseCode}${e.command ? ` (to ${e.command})` : ''}`;
   if (e.code === 'ETIMEDOUT') return `the mail server ${server} did not answer in time (${e.message ?? 'timeout'})`;
   if (e.code === 'ESOCKET' || e.code === 'ECONNECTION' || e.code === 'EDNS') return `could not connect to the mail server ${server} (${e.message ?? e.code})`;
   return `the mail server ${server} could not take it (${e.message ?? String(e.code ?? 'unknown error')})`;
+}
+
+/** A connection to the tenant's mail server (one per message; closed by the caller). */
+export function smtpTransport(settings: FollowUpSettings) {
+  const { host, port, secure, user, password } = settings.email;
+  return nodemailer.createTransport({
+    host, port, secure, ...(user ? { auth: { user, pass: password ?? '' } } : {}),
+    connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
+  });
 }
 
 export function emailSender(api: FollowUpApi) {
@@ -117,17 +126,13 @@ export function emailSender(api: FollowUpApi) {
     }
 
     const mail = await composeReminder(api, trx, tenantId, partnerId, level, today, facts, settings);
-    const { host, port, secure, user, password } = settings.email;
     await ctx.db.transaction(async (t) => {
       await sql`
         insert into followup_send_attempt (tenant_id, idempotency_key, action_id, state)
         values (${tenantId}, ${key}, ${actionId}, 'sending')
         on conflict (tenant_id, idempotency_key) do update set state = 'sending', attempts = followup_send_attempt.attempts + 1, started_at = now(), finished_at = null`.execute(t);
     });
-    const transport = nodemailer.createTransport({
-      host, port, secure, ...(user ? { auth: { user, pass: password ?? '' } } : {}),
-      connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
-    });
+    const transport = smtpTransport(settings);
     try {
       const info = await transport.sendMail({
         from: mail.from, to: mail.to!, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), subject: mail.subject, text: mail.text, html: mail.html,

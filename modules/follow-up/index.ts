@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from '../../core/events/types.js';
 import type { FollowUpApi } from './context.js';
 import { EMAIL_MAX_ATTEMPTS } from './delivery.js';
 import { emailSender } from './email.js';
+import { mailSender } from './mail.js';
 import { seedDefaultPlan } from './levels.js';
 import { noteChanged } from './repository.js';
 import { runFollowUp } from './runs.js';
@@ -37,6 +38,7 @@ export function setup(api: FollowUpApi): void {
 
   // Channels: email here; sms and letter modules subscribe to the same event.
   api.subscribe('followup.action_created', 'send-email', emailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS });
+  api.subscribe('followup.mail_queued', 'send-mail', mailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS });
 
   // Incremental runs: every ledger event that changes a partner's open items notes the partner as
   // changed, in the same transaction (append-only rows, one per partner and transaction). `hookMany`

@@ -38,6 +38,27 @@ export interface ReminderDocuments {
   paymentCode(trx: Trx, tenantId: string, partnerId: string, amount: bigint, lang: string, invoiceIds: Array<string | null>): Promise<{ png: Buffer; payload: string; reference: string; caption: string } | null>;
 }
 
+/** An email another module sends through the company's mail server (the follow-up's settings). */
+export interface OutgoingMail {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  /** Its language tag (Content-Language). */
+  lang?: string;
+  attachments?: Array<{ filename: string; contentType: string; content: Buffer }>;
+  /** What it is about, in the sender's words (e.g. `documents_confirmation:<id>`). */
+  about?: string;
+}
+
+/** What became of a mail: queued → sending → sent | rejected (5xx, with the server's words) | failed (not configured, login refused, unreachable) | uncertain. */
+export interface QueuedMail {
+  id: string; to: string; state: 'queued' | 'sending' | 'sent' | 'rejected' | 'failed' | 'uncertain';
+  /** `code` and `message` in words (the mail server's answer). */
+  result: Record<string, unknown> | null;
+  createdAt: Date; doneAt: Date | null;
+}
+
 export interface FollowUpService {
   reminders: {
     /**
@@ -52,6 +73,15 @@ export interface FollowUpService {
     register(module: string, provider: ReminderDocuments): void;
     /** The provider for a tenant: null when none is registered or its module is off for the tenant. */
     providerFor(trx: Trx, tenantId: string): Promise<ReminderDocuments | null>;
+  };
+  mail: {
+    /**
+     * Sends `mail` once, after the caller's transaction commits, through the company's mail
+     * server (retried while it is unreachable). 409 `email-not-configured` when the company has
+     * none; 400 naming `to` for a recipient that is not an address.
+     */
+    send(trx: Trx, tenantId: string, module: string, mail: OutgoingMail): Promise<QueuedMail>;
+    get(trx: Trx, tenantId: string, id: string): Promise<QueuedMail | null>;
   };
 }
 
@@ -70,6 +100,8 @@ declare module '../../core/events/types.js' {
     'followup.clock_ticked': ScheduledPeriod;
     'followup.run_requested': FollowUpRunRequested;
     'followup.action_created': FollowUpActionCreated;
+    /** Another module's email is stored; the follow-up's sender hands it to the mail server. */
+    'followup.mail_queued': { mailId: string; module: string };
   }
 }
 

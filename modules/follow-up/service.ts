@@ -6,6 +6,8 @@ import { defaultTemplate } from './templates.js';
 import { reminderOf } from './preview.js';
 import type { FollowUpService, ReminderDocuments } from './public.js';
 
+import { mailState, queueMail } from './mail.js';
+
 /** The follow-up's service (public.ts), built once per server in `setup`. */
 export function createFollowUpService(api: FollowUpApi): FollowUpService {
   let documents: { module: string; provider: ReminderDocuments } | null = null;
@@ -30,6 +32,10 @@ export function createFollowUpService(api: FollowUpApi): FollowUpService {
         documents = { module, provider };
       },
       providerFor: async (trx, tenantId) => (documents && (await api.isEnabled(trx, tenantId, documents.module)) ? documents.provider : null),
+    },
+    mail: {
+      send: (trx, tenantId, module, mail) => queueMail(api, trx, tenantId, module, mail),
+      get: mailState,
     },
   };
 }

@@ -181,8 +181,32 @@ export interface FollowupNoteTable {
   created_at: Timestamp;
 }
 
+/** queued → sending → sent | rejected (5xx) | failed (not configured, login refused, unreachable) | uncertain (stopped while handing over). */
+export type MailState = 'queued' | 'sending' | 'sent' | 'rejected' | 'failed' | 'uncertain';
+
+/** An email another module asked the follow-up to send (mail.ts). */
+export interface FollowupMailTable {
+  tenant_id: string;
+  id: Generated<string>;
+  module: string;
+  /** What the mail is about, in the asking module's words (`documents_confirmation:<id>`). */
+  about: string | null;
+  recipient: string;
+  subject: string;
+  text: string;
+  html: string | null;
+  lang: string | null;
+  /** Files as base64. */
+  attachments: Json<Array<{ filename: string; contentType: string; content: string }>>;
+  state: Generated<MailState>;
+  result: ColumnType<Record<string, unknown> | null, string | undefined, string>;
+  created_at: Generated<Date>;
+  done_at: Date | null;
+}
+
 declare module '../../core/db/tables.js' {
   interface Tables {
+    followup_mail: FollowupMailTable;
     followup_level: FollowupLevelTable;
     followup_partner: FollowupPartnerTable;
     followup_change: FollowupChangeTable;

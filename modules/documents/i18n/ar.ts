@@ -96,4 +96,7 @@ export const ar: Catalogue = {
   'page.error.name': 'أدخلوا اسمكم (200 حرف على الأكثر).',
   'page.error.amount': 'أدخلوا الرصيد في دفاتركم رقمًا، مثل {example}.',
   'page.error.note': 'بيّنوا موضع الاختلاف (2000 حرف على الأكثر).',
+  'mail.confirmation.subject': 'مصادقة على الرصيد حتى تاريخ {date} – {company}',
+  'mail.confirmation.owes': 'السادة {partner}،\n\nنرفق لكم المصادقة على الرصيد حتى تاريخ {date}: وفق دفاترنا تدينون لنا بمبلغ {amount}.\n\nيُرجى تأكيد الرصيد أو الاعتراض عليه عبر الإنترنت قبل {expires}:\n{url}\n\nأو توقيع المستند المرفق وإعادته.\n\n{company}',
+  'mail.confirmation.other': 'السادة {partner}،\n\nنرفق لكم المصادقة على الرصيد حتى تاريخ {date}.\n\nيُرجى تأكيد الرصيد أو الاعتراض عليه عبر الإنترنت قبل {expires}:\n{url}\n\nأو توقيع المستند المرفق وإعادته.\n\n{company}',
 };

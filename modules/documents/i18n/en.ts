@@ -95,4 +95,7 @@ export const en = {
   'page.error.name': 'Enter your name (up to 200 characters).',
   'page.error.amount': 'Enter the balance in your books as a number, e.g. {example}.',
   'page.error.note': 'Say what differs (up to 2,000 characters).',
+  'mail.confirmation.subject': 'Balance confirmation as of {date} – {company}',
+  'mail.confirmation.owes': 'Dear {partner},\n\nPlease find attached our balance confirmation as of {date}: by our books you owe us {amount}.\n\nPlease confirm or dispute this balance online before {expires}:\n{url}\n\nor sign and return the attached document.\n\n{company}',
+  'mail.confirmation.other': 'Dear {partner},\n\nPlease find attached our balance confirmation as of {date}.\n\nPlease confirm or dispute this balance online before {expires}:\n{url}\n\nor sign and return the attached document.\n\n{company}',
 } as const;

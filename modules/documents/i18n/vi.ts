@@ -96,4 +96,7 @@ export const vi: Catalogue = {
   'page.error.name': 'Vui lòng nhập họ tên (tối đa 200 ký tự).',
   'page.error.amount': 'Vui lòng nhập số dư theo sổ sách của quý khách bằng số, ví dụ {example}.',
   'page.error.note': 'Vui lòng cho biết chênh lệch ở đâu (tối đa 2.000 ký tự).',
+  'mail.confirmation.subject': 'Biên bản đối chiếu công nợ đến ngày {date} – {company}',
+  'mail.confirmation.owes': 'Kính gửi {partner},\n\nChúng tôi gửi kèm biên bản đối chiếu công nợ tính đến ngày {date}: theo sổ sách của chúng tôi, quý khách còn nợ {amount}.\n\nĐề nghị quý khách xác nhận hoặc phản hồi số dư trực tuyến trước ngày {expires}:\n{url}\n\nhoặc ký và gửi lại biên bản đính kèm.\n\n{company}',
+  'mail.confirmation.other': 'Kính gửi {partner},\n\nChúng tôi gửi kèm biên bản đối chiếu công nợ tính đến ngày {date}.\n\nĐề nghị quý khách xác nhận hoặc phản hồi số dư trực tuyến trước ngày {expires}:\n{url}\n\nhoặc ký và gửi lại biên bản đính kèm.\n\n{company}',
 };

@@ -96,4 +96,7 @@ export const zh: Catalogue = {
   'page.error.name': '请输入您的姓名（不超过200个字符）。',
   'page.error.amount': '请以数字输入贵方账簿中的余额，例如{example}。',
   'page.error.note': '请说明差异（不超过2000个字符）。',
+  'mail.confirmation.subject': '截至{date}的往来账款余额确认函 – {company}',
+  'mail.confirmation.owes': '{partner}：\n\n附件为截至{date}的往来账款余额确认函：根据我方账簿，贵方尚欠{amount}。\n\n请于{expires}前在线确认或提出异议：\n{url}\n\n或签署并寄回附件。\n\n{company}',
+  'mail.confirmation.other': '{partner}：\n\n附件为截至{date}的往来账款余额确认函。\n\n请于{expires}前在线确认或提出异议：\n{url}\n\n或签署并寄回附件。\n\n{company}',
 };

@@ -4,13 +4,18 @@ import { publicUrl } from '../../../core/links.js';
 import { formatAmount } from '../../../core/money.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import { visibleSalespeople } from '../../../core/scope.js';
-import { confirmPath, createConfirmation, getConfirmation, listConfirmations, type Confirmation } from '../confirmations.js';
+import { listFormat, reportLang, sendTable, tableResponse } from '../../../core/export.js';
+import { todayIn } from '../../../core/dates.js';
+import { confirmPath, createConfirmation, exportConfirmations, getConfirmation, listConfirmations, mailOf, sendConfirmation, type Confirmation } from '../confirmations.js';
+import type { QueuedMail } from '../../follow-up/public.js';
 import type { DocumentsApi } from '../context.js';
-import { ConfirmationListOut, ConfirmationListQuery, ConfirmationOut, DocumentLangQuery, Html, IdParams, NewConfirmation, Pdf, Problem } from '../http-schemas.js';
+import { ConfirmationListOut, ConfirmationListQuery, ConfirmationOut, DocumentLangQuery, Html, IdParams, NewConfirmation, Pdf, Problem, SendConfirmation } from '../http-schemas.js';
 
-function show(c: Confirmation) {
+function show(c: Confirmation, mail?: QueuedMail | null) {
   const money = (minor: bigint) => formatAmount(minor, c.currency);
   return {
+    ...(mail !== undefined ? { mail: mail && { id: mail.id, to: mail.to, state: mail.state, message: typeof mail.result?.message === 'string' ? mail.result.message : null } } : {}),
+    sent: c.sent && { to: c.sent.to, at: c.sent.at.toISOString() },
     id: c.id, url: c.url, partner: c.partner, asOf: c.asOf, currency: c.currency, balance: money(c.balance),
     items: c.items.map((i) => ({ ...i, amount: money(BigInt(i.amount)), residual: money(BigInt(i.residual)) })),
     lang: c.lang, state: c.state, expiresAt: c.expiresAt.toISOString(), createdAt: c.createdAt.toISOString(),
@@ -38,14 +43,19 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/confirmations', {
     schema: {
       tags, summary: 'Balance confirmations, newest first: open, confirmed, disputed (with the customer\'s balance and note) or expired',
-      querystring: ConfirmationListQuery, response: { 200: ConfirmationListOut, 400: Problem },
+      querystring: ConfirmationListQuery, response: { 200: tableResponse(ConfirmationListOut, 'A page of the list'), 400: Problem },
     },
-  }, async (request) => {
+  }, async (request, reply) => {
     const tenant = tenantOf(request);
-    const { limit, cursor, ...filter } = request.query;
+    const { limit, cursor, format, lang, ...filter } = request.query;
+    const as = listFormat(request, format);
+    if (as !== 'json') {
+      const file = { format: as, name: `balance-confirmations-${todayIn(tenant.timezone)}`, sheet: 'Confirmations', lang: reportLang(request, lang) };
+      return sendTable(request, reply, file, (start) => request.tx(async (trx) => exportConfirmations(trx, tenant.id, filter, await visibleSalespeople(trx, tenant.id, request.auth), file.lang, start)));
+    }
     return request.tx(async (trx) => {
       const page = await listConfirmations(trx, tenant.id, filter, await visibleSalespeople(trx, tenant.id, request.auth), limit, cursor);
-      return { ...page, items: page.items.map(show) };
+      return { ...page, items: page.items.map((c) => show(c)) };
     });
   });
 
@@ -53,7 +63,23 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'A balance confirmation and its answer', params: IdParams, response: { 200: ConfirmationOut, 404: Problem } },
   }, async (request) => {
     const tenant = tenantOf(request);
-    return request.tx(async (trx) => show(await getConfirmation(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth))));
+    return request.tx(async (trx) => {
+      const c = await getConfirmation(trx, tenant.id, request.params.id, await visibleSalespeople(trx, tenant.id, request.auth));
+      return show(c, await mailOf(api, trx, tenant.id, c));
+    });
+  });
+
+  app.post('/confirmations/:id/send', {
+    config: { idempotent: true },
+    schema: {
+      tags, summary: 'Email the confirmation to the customer: the PDF attached and the link in the text, in its language, through the company\'s mail server',
+      description: '202: queued; `mail.state` says what became of it (GET the confirmation again). 409 when it is answered or expired, the follow-up (which holds the mail server) is off or has no mail server, or the partner has no email address and no `to` is given.',
+      params: IdParams, body: SendConfirmation, response: { 202: ConfirmationOut, 400: Problem, 404: Problem, 409: Problem },
+    },
+  }, async (request, reply) => {
+    const tenant = tenantOf(request);
+    const sent = await request.tx(async (trx) => sendConfirmation(api, api.ownService(), trx, tenant.id, request.actor, request.params.id, request.body.to, await visibleSalespeople(trx, tenant.id, request.auth)));
+    return reply.status(202).send(show(sent.confirmation, sent.mail));
   });
 
   for (const as of ['pdf', 'html'] as const) {

@@ -12,6 +12,9 @@ import { SYSTEM_ACTOR } from '../../../core/events/types.js';
 import { mintLink } from '../../../core/links.js';
 import { createTenant } from '../../../core/tenants.js';
 import { typedAmount } from '../confirm-page.js';
+import { buildTestApp } from '../../../test/helpers/build-test-app.js';
+import { smtpServer } from '../../../test/helpers/smtp.js';
+import { waitFor } from '../../../test/helpers/wait.js';
 import { companySettings, documentsApp, invoice, ok, overlaps, partner, pdfItems } from './helpers.js';
 
 type App = Awaited<ReturnType<typeof documentsApp>>;
@@ -136,6 +139,12 @@ t.test('a dispute records the customer\'s balance and note; bad answers are name
   t.equal(second.next, null);
   t.same(ok(await h.request('GET', '/api/documents/confirmations?state=open&q=kh03')).items.map((i: any) => i.partner.ref), ['KH03']);
   t.equal((await h.request('GET', '/api/documents/confirmations?state=lost')).statusCode, 400, 'an unknown state is named');
+  const csv = await h.request('GET', '/api/documents/confirmations?state=disputed&lang=en', undefined, { headers: { accept: 'text/csv' } });
+  t.match(csv.headers['content-type'], /^text\/csv/);
+  const lines = csv.body.replace(/^\uFEFF/, '').trim().split(/\r?\n/);
+  t.equal(lines[0], 'As of,Partner ref,Partner,Balance,State,Expires,Answered at,Answered by,Their balance,Difference,Note,Sent to');
+  t.equal(lines.length, 2, 'the filtered list as a file');
+  t.match(lines[1], /^2026-04-30,KH02,Công ty Cổ phần KH02 Việt,4484567,disputed,.*,"Tom Nguyen, CFO",4250000,-234567,INV\/2026\/00001: we paid the rest on 2 April\.,$/);
 });
 
 t.test('Arabic and Chinese: the document and the page in the customer\'s language, right to left in Arabic', async (t) => {
@@ -214,6 +223,58 @@ t.test('expired, unknown, forged and another company\'s links show nothing of an
 
   ok(await h.request('DELETE', `/api/admin/tenants/${h.tenant.slug}/modules/documents`, undefined, { token: h.adminToken }));
   t.equal((await h.request('GET', pathOf(asked.url), undefined, { token: null })).statusCode, 404, 'a company that turned documents off: its links are unknown');
+});
+
+t.test('a clerk emails the confirmation: the customer gets the PDF and the link, in its language, once', async (t) => {
+  const h = await buildTestApp(t, { modules: ['documents', 'follow-up'], background: true });
+  await companySettings(h);
+  await books(h, 'KH08', { contacts: [{ kind: 'followup', name: 'Chị Lan', email: 'lan@kh08.vn' }] });
+  await partner(h, 'KH09', { email: null });
+  const asked = await ask(h, { partner: 'KH08', asOf: '2026-04-30' });
+  const send = (id: string, body: Record<string, unknown> = {}) => h.request('POST', `/api/documents/confirmations/${id}/send`, body);
+
+  const unconfigured = await send(asked.id);
+  t.equal(unconfigured.statusCode, 409, 'no mail server yet');
+  t.match(unconfigured.json(), { type: /email-not-configured/, detail: /email\.host and email\.from/ });
+  t.equal(ok(await h.request('GET', `/api/documents/confirmations/${asked.id}`)).sent, null, 'nothing recorded as sent');
+
+  const box = await smtpServer(t);
+  ok(await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/follow-up`, { settings: { email: { host: '127.0.0.1', port: box.port, secure: false, from: 'Phòng kế toán ACME <ketoan@acme.vn>' } } }, { token: h.adminToken }));
+  const queued = await send(asked.id);
+  t.equal(queued.statusCode, 202, queued.body);
+  t.match(queued.json(), { sent: { to: 'lan@kh08.vn' }, mail: { to: 'lan@kh08.vn', state: 'queued' } }, 'to the follow-up contact');
+  await waitFor(async () => box.messages.length === 1);
+  const [message] = box.messages;
+  t.same(message.to, ['lan@kh08.vn']);
+  t.equal(message.mail.subject, 'Biên bản đối chiếu công nợ đến ngày 30/04/2026 – Công ty TNHH Thương mại ACME');
+  const text = (message.mail.text ?? '').replace(/\u00A0/g, ' ');
+  t.ok(text.startsWith('Kính gửi Chị Lan,'), 'addressed to the contact');
+  t.ok(text.includes('quý khách còn nợ 4.484.567 ₫'), 'the balance in words');
+  t.ok(text.includes(asked.url), 'the link to answer');
+  t.equal(message.mail.attachments.length, 1);
+  t.equal(message.mail.attachments[0].filename, 'bien-ban-doi-chieu-KH08-2026-04-30.pdf');
+  t.equal(message.mail.attachments[0].contentType, 'application/pdf');
+  t.ok((await pdfItems(message.mail.attachments[0].content)).text.includes('BIÊN BẢN ĐỐI CHIẾU CÔNG NỢ'), 'the confirmation itself attached');
+  const delivered = await waitFor(async () => { const c = ok(await h.request('GET', `/api/documents/confirmations/${asked.id}`)); return c.mail?.state === 'sent' && c; });
+  t.match(delivered.mail.message, /^accepted by the mail server: 250/, 'what the mail server said');
+
+  box.reject.add('nobody@kh08.vn');
+  t.equal((await send(asked.id, { to: 'nobody@kh08.vn' })).statusCode, 202, 'another address, given by the clerk');
+  const refused = await waitFor(async () => { const c = ok(await h.request('GET', `/api/documents/confirmations/${asked.id}`)); return c.mail?.state === 'rejected' && c; });
+  t.match(refused.mail.message, /User unknown/, 'a refusal is told in the mail server\'s words');
+  t.equal(box.messages.length, 1, 'and nothing else arrived');
+
+  const bad = await send(asked.id, { to: 'not an address' });
+  t.equal(bad.statusCode, 400);
+  t.equal(bad.json().field, 'to');
+  const other = await ask(h, { partner: 'KH09' });
+  const nobody = await send(other.id);
+  t.equal(nobody.statusCode, 409);
+  t.equal(nobody.json().field, 'to', 'a partner without an email address: the clerk is asked for one');
+  t.equal((await h.request('POST', pathOf(asked.url), form({ choice: 'confirmed', name: 'Lan' }), { token: null, headers: FORM })).statusCode, 200, 'the customer answers');
+  t.equal((await send(asked.id)).statusCode, 409, 'an answered confirmation is not sent again');
+  await new Promise((r) => setTimeout(r, 200));
+  t.equal(box.messages.length, 1, 'exactly one email reached the customer');
 });
 
 t.test('asking names bad input', async (t) => {
