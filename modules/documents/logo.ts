@@ -19,25 +19,32 @@ export type LogoType = (typeof LOGO_TYPES)[number];
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-/** Width and height from a PNG's IHDR or a JPEG's first frame header; null when the bytes are not that kind of image. */
+/** Width and height from a PNG's IHDR or a JPEG's frame header; null when the bytes are not (a whole) image of that kind. */
 export function imageSize(data: Buffer, type: LogoType): { width: number; height: number } | null {
   if (type === 'image/png') {
     if (data.length < 24 || !data.subarray(0, 8).equals(PNG_SIGNATURE) || data.toString('latin1', 12, 16) !== 'IHDR') return null;
     return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
   }
+  // The PDF carries a JPEG as it is (DCTDecode), undecoded: its structure is checked here — a
+  // frame header, then the scan, and the end-of-image mark last — so a cut file is refused.
   if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) return null;
   let at = 2;
+  let size: { width: number; height: number } | null = null;
   while (at + 4 <= data.length) {
     if (data[at] !== 0xff) return null;
     const marker = data[at + 1];
     if (marker === 0xff) { at++; continue; }
     const length = data.readUInt16BE(at + 2);
+    if (length < 2 || at + 2 + length > data.length) return null;
     // Start of frame (baseline, progressive, …), not DHT (C4), JPG (C8) or DAC (CC).
-    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
-      if (at + 9 > data.length) return null;
-      return { height: data.readUInt16BE(at + 5), width: data.readUInt16BE(at + 7) };
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc && length >= 7) {
+      size = { height: data.readUInt16BE(at + 5), width: data.readUInt16BE(at + 7) };
     }
-    if (length < 2) return null;
+    if (marker === 0xda) {
+      let end = data.length;
+      while (end > at && data[end - 1] === 0x00) end--; // some writers pad
+      return size && data[end - 2] === 0xff && data[end - 1] === 0xd9 ? size : null;
+    }
     at += 2 + length;
   }
   return null;
@@ -46,7 +53,7 @@ export function imageSize(data: Buffer, type: LogoType): { width: number; height
 export async function putLogo(api: DocumentsApi, renderer: Renderer, trx: Trx, tenantId: string, actor: Actor, data: Buffer, type: LogoType): Promise<{ mediaType: LogoType; width: number; height: number; bytes: number; sha256: string }> {
   if (data.length > LOGO_MAX_BYTES) throw new ProblemError(413, 'logo-too-large', 'Logo too large', `The logo is ${data.length} bytes; at most ${LOGO_MAX_BYTES} (200 KB) — a letterhead logo needs no more.`);
   const size = imageSize(data, type);
-  if (!size) throw badRequest(`The body is not a ${type === 'image/png' ? 'PNG' : 'JPEG'} image (its first bytes say otherwise).`, 'body');
+  if (!size) throw badRequest(`The body is not a whole ${type === 'image/png' ? 'PNG' : 'JPEG'} image (another kind of file, or one cut short).`, 'body');
   if (size.width < 1 || size.height < 1 || size.width > LOGO_MAX_PIXELS || size.height > LOGO_MAX_PIXELS) {
     throw badRequest(`The logo is ${size.width} × ${size.height} pixels; it must be between 1 and ${LOGO_MAX_PIXELS} on each side.`, 'body');
   }

@@ -77,9 +77,10 @@ t.test('what is not a printable logo is refused, named, and the logo in place st
   const cases: Array<[string, Buffer | string, string, number, RegExp]> = [
     ['a GIF', Buffer.from('GIF89a'), 'image/gif', 415, /content-type 'image\/gif'/],
     ['JSON', '{"logo":"x"}', 'application/json', 415, /body/],
-    ['a JPEG sent as PNG', JPEG, 'image/png', 400, /not a PNG image/],
-    ['a PNG sent as JPEG', good, 'image/jpeg', 400, /not a JPEG image/],
+    ['a JPEG sent as PNG', JPEG, 'image/png', 400, /not a whole PNG image/],
+    ['a PNG sent as JPEG', good, 'image/jpeg', 400, /not a whole JPEG image/],
     ['a cut PNG', truncated, 'image/png', 400, /cannot be printed/],
+    ['a cut JPEG', JPEG.subarray(0, 300), 'image/jpeg', 400, /not a whole JPEG image/],
     ['4000 pixels wide', huge, 'image/png', 400, /4000 × 10 pixels/],
     ['over 200 KB', oversized, 'image/png', 413, /200 KB|too large/i],
   ];
