@@ -31,6 +31,7 @@ function block(b: Block): string {
       return `<section class="signatures"><p>${esc(b.left)}${hint}</p><p>${esc(b.right)}${hint}</p></section>`;
     }
     case 'space': return '<div class="space"></div>';
+    case 'page-break': return '<hr class="page-break">';
   }
 }
 
@@ -54,7 +55,7 @@ table{width:100%;border-collapse:collapse;margin:3mm 0}th{background:#eee;paddin
 td.end{text-align:end;white-space:nowrap}
 .payment{display:flex;gap:6mm;align-items:flex-start}.payment p{margin:0}
 .signatures{display:flex;justify-content:space-around;margin-top:6mm;min-height:28mm;font-weight:bold;text-align:center}.signatures small{font-weight:normal}
-footer{font-size:7.5pt;color:#444;margin-top:8mm}
+hr.page-break{border:0;border-top:1pt dashed #999;margin:10mm 0}footer{font-size:7.5pt;color:#444;margin-top:8mm}
 </style></head><body><div class="page">
 <header class="head">${head.logo ? `<img class="logo" alt="" src="data:${head.logo.mediaType};base64,${Buffer.from(head.logo.data).toString('base64')}">` : ''}<p class="name">${esc(head.name)}</p>${head.lines.map((l) => `<p>${esc(l)}</p>`).join('')}</header>
 ${model.dateLine ? `<p class="date">${esc(model.dateLine)}</p>` : ''}

@@ -17,6 +17,7 @@ export const StatementQuery = Type.Object({
 export const ReminderQuery = Type.Object({
   level: Type.Optional(Type.String({ minLength: 1, description: 'A follow-up level of the partner\'s plan, by id or name; default: the level due today, else the one the partner is at' })),
   date: Type.Optional(Type.String({ description: 'The letter\'s date (YYYY-MM-DD); default: today' })),
+  statement: Type.Optional(Type.Boolean({ description: 'The statement of open items behind the letter, on its own pages; default: when the level attaches the statement' })),
   lang: Lang,
 }, { additionalProperties: false });
 

@@ -36,7 +36,9 @@ export type Block =
   | { kind: 'payment'; title: string; matrix: boolean[][]; lines: Array<[string, string]>; payload: string }
   /** Two signatures side by side, the first on the side a line starts (the right in ar), with a hint under each ("signature, full name, stamp"). */
   | { kind: 'signatures'; left: string; right: string; hint?: string }
-  | { kind: 'space' };
+  | { kind: 'space' }
+  /** What follows starts on a new page (the statement behind a reminder letter). */
+  | { kind: 'page-break' };
 
 export interface DocumentModel {
   lang: Lang;

@@ -258,6 +258,9 @@ class Writer {
         this.y += 28 * MM;
         return;
       }
+      case 'page-break':
+        if (this.y > MARGIN.top) this.room(Infinity);
+        return;
       case 'space':
         this.y += 4 * MM;
     }

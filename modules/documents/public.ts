@@ -10,8 +10,12 @@ import type { Actor } from '../../core/events/types.js';
 export type DocumentRequest =
   | { kind: 'statement'; partner: string; from?: string; to?: string; lang?: string }
   | { kind: 'open-items'; partner: string; asOf?: string; lang?: string }
-  /** A follow-up level's letter (level id or name; default: the level due on `date`, today by default). */
-  | { kind: 'reminder'; partner: string; level?: string; date?: string; lang?: string }
+  /**
+   * A follow-up level's letter (level id or name; default: the level due on `date`, today by
+   * default). `statement`: the statement of open items on the letter's date follows on new pages
+   * in the same PDF — by default when the level attaches the statement (what a posted letter needs).
+   */
+  | { kind: 'reminder'; partner: string; level?: string; date?: string; lang?: string; statement?: boolean }
   /** A balance confirmation (its id), as asked: the items frozen on its day, its link while it is open. */
   | { kind: 'confirmation'; confirmation: string; lang?: string };
 

@@ -83,7 +83,11 @@ export async function documentModel(api: DocumentsApi, trx: Trx, tenantId: strin
       const reminder = await followUp.reminders.content(trx, tenantId, subject.partner.id, { level: request.level, date: request.date ?? subject.today });
       const total = reminder.items.reduce((s, i) => s + i.residual, 0n);
       const code = await codeFor(api, subject, total, reminder.items.map((i) => i.invoiceId ?? ''));
-      return { subject, model: reminderDocument(subject, reminder, code && paymentBlock(subject, code)) };
+      const letter = reminderDocument(subject, reminder, code && paymentBlock(subject, code));
+      if (!(request.statement ?? reminder.level.attachStatement)) return { subject, model: letter };
+      // The statement behind the letter: its own pages, no second address block or payment code.
+      const statement = await openItemsDocument(api, subject, reminder.date, null);
+      return { subject, model: { ...letter, blocks: [...letter.blocks, { kind: 'page-break' }, ...statement.blocks] } };
     }
   }
 }

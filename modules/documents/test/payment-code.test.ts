@@ -122,6 +122,39 @@ t.test('a reminder letter per level and language, with the responsible and a cod
   t.equal((await h.request('GET', `${BASE}/KH01/reminder.pdf?date=2026-03-01`)).statusCode, 409, 'nothing to remind yet');
 });
 
+t.test('a letter for the post carries the statement of open items on its own pages behind it', async (t) => {
+  const h = await documentsApp(t);
+  await companySettings(h);
+  await partner(h, 'KH01', { name: 'Công ty TNHH Minh Phát' });
+  for (let k = 0; k < 3; k++) await invoice(h, 'KH01', String(1_000_000 + k), `2026-02-0${k + 1}`, '2026-03-01');
+  await invoice(h, 'KH01', '500000', '2026-04-01', '2026-05-31');
+  const final = encodeURIComponent('Quá hạn 60 ngày: thông báo lần cuối');
+  // The company has its final notice carry the statement.
+  const levels = ok(await h.request('GET', '/api/follow-up/levels'));
+  const { id, createdAt, updatedAt, ...level } = levels.find((l: any) => l.name === 'Quá hạn 60 ngày: thông báo lần cuối');
+  const { token } = await h.tokenFor('accountant');
+  t.equal((await h.request('PUT', `/api/follow-up/levels/${id}`, { ...level, attachStatement: true }, { token })).statusCode, 200, 'the final notice attaches the statement');
+
+  const letter = await h.request('GET', `${BASE}/KH01/reminder.pdf?date=2026-05-05&level=${final}`);
+  t.equal(letter.statusCode, 200, letter.statusCode === 200 ? 'the letter' : letter.body);
+  const { text, items, pages } = await pdfItems(letter.rawPayload);
+  t.equal(pages, 2, 'the letter, then the statement on a page of its own');
+  const page2 = items.filter((i) => i.page === 2).map((i) => i.text).join(' ').replace(/\u00a0/g, ' ');
+  t.match(page2, 'THÔNG BÁO CÔNG NỢ', 'page 2 is the statement of open items');
+  t.match(page2, 'Đến ngày 05/05/2026', 'on the letter\'s date');
+  t.match(page2, '500.000 ₫', 'with what is not due yet too');
+  t.notMatch(page2, 'Chị|Kính gửi', 'no second letter');
+  t.match(items.filter((i) => i.page === 1).map((i) => i.text).join(' '), '45 Lý Thường Kiệt', 'the address in the window of page 1');
+  t.notMatch(page2, '45 Lý Thường Kiệt', 'and no second address block');
+  t.match(text.join('\n'), 'Trang 2/2');
+  t.same(overlaps(items), []);
+
+  const alone = await pdfItems((await h.request('GET', `${BASE}/KH01/reminder.pdf?date=2026-05-05&level=${final}&statement=false`)).rawPayload);
+  t.equal(alone.pages, 1, 'statement=false: the letter alone');
+  const asked = await pdfItems((await h.request('GET', `${BASE}/KH01/reminder.pdf?date=2026-04-20&statement=true`)).rawPayload);
+  t.equal(asked.pages, 2, 'statement=true behind a level that does not attach it');
+});
+
 t.test('one page with Latin, Vietnamese, Chinese and Arabic fonts stays under 300 KB; no follow-up, no letter', async (t) => {
   const h = await documentsApp(t);
   await companySettings(h, { company: { name: 'ACME 贸易 شركة أكمي', address: '12 Nguyễn Huệ, TP. Hồ Chí Minh' } });
