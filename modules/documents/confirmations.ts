@@ -15,7 +15,7 @@ import { mintLink } from '../../core/links.js';
 import { eachPage, type CellKind, type ExportColumn, type TableSink } from '../../core/export.js';
 import { decodeCursor, encodeCursor, keyset, nameOrRef, type Page } from '../../core/lists.js';
 import { formatAmount } from '../../core/money.js';
-import { subjectOf, type Subject } from './content.js';
+import { recipientOf, subjectOf, type Subject } from './content.js';
 import type { DocumentsApi } from './context.js';
 import type { DocumentsService } from './public.js';
 import type { QueuedMail } from '../follow-up/public.js';
@@ -245,14 +245,9 @@ export function confirmationDocument(subject: Subject, c: Confirmation): Documen
   blocks.push({ kind: 'signatures', left: t('confirm.sign_a'), right: t('confirm.sign_b'), hint: t('confirm.sign_hint') });
   return {
     lang: s.lang, title: `${t('confirm.title')} – ${subject.partner.name}`, letterhead: subject.letterhead,
-    recipient: [subject.partner.name, ...(subject.partner.contactName ? [subject.partner.contactName] : []), ...subject.partner.address],
+    recipient: recipientOf(subject),
     dateLine: s.longDate(subject.today), pageLabel: t('doc.page'), blocks,
   };
-}
-
-/** The subject a confirmation is written to: its partner, in the language it was asked in. */
-export function confirmationSubject(api: DocumentsApi, trx: Trx, tenantId: string, c: Confirmation): Promise<Subject> {
-  return subjectOf(api, trx, tenantId, c.partner.id, { lang: c.lang });
 }
 
 /**

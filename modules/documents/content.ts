@@ -114,7 +114,8 @@ function letterhead(settings: DocumentsSettings, tenantName: string, s: Speech, 
   };
 }
 
-function recipientOf(subject: Subject): string[] {
+/** The recipient's lines in the envelope window: the partner, its follow-up contact, its address. */
+export function recipientOf(subject: Subject): string[] {
   return [subject.partner.name, ...(subject.partner.contactName ? [subject.partner.contactName] : []), ...subject.partner.address];
 }
 
