@@ -277,6 +277,29 @@ t.test('a clerk emails the confirmation: the customer gets the PDF and the link,
   t.equal(box.messages.length, 1, 'exactly one email reached the customer');
 });
 
+t.test('a salesperson asks, reads and sends the confirmations of their own customers only; the preview is HTML', async (t) => {
+  const h = await documentsApp(t);
+  await companySettings(h);
+  const sales = await h.tokenFor('sales');
+  await books(h, 'KH10', { salesperson: sales.userId });
+  await books(h, 'KH11');
+  const as = { token: sales.token };
+  const own = (await h.request('POST', '/api/documents/confirmations', { partner: 'KH10' }, as));
+  t.equal(own.statusCode, 201, 'their own customer');
+  t.equal((await h.request('POST', '/api/documents/confirmations', { partner: 'KH11' }, as)).statusCode, 404, 'not another\'s');
+  const theirs = await ask(h, { partner: 'KH11' });
+  t.equal((await h.request('GET', `/api/documents/confirmations/${theirs.id}`, undefined, as)).statusCode, 404);
+  t.equal((await h.request('GET', `/api/documents/confirmations/${theirs.id}.pdf`, undefined, as)).statusCode, 404);
+  t.equal((await h.request('POST', `/api/documents/confirmations/${theirs.id}/send`, {}, as)).statusCode, 404);
+  const list = ok(await h.request('GET', '/api/documents/confirmations', undefined, as));
+  t.same(list.items.map((i: any) => i.partner.ref), ['KH10'], 'the list holds their own');
+  t.equal(list.total.count, 1);
+  const html = await h.request('GET', `/api/documents/confirmations/${own.json().id}.html?lang=en`, undefined, as);
+  t.match(html.headers['content-type'], /^text\/html/);
+  t.match(html.body, 'BALANCE CONFIRMATION');
+  t.match(html.body, 'For Party A');
+});
+
 t.test('asking names bad input', async (t) => {
   const h = await documentsApp(t);
   await books(h, 'KH07');
