@@ -11,6 +11,14 @@ export function uuidv7(): string {
   b.writeUIntBE(Date.now(), 0, 6);
   b[6] = 0x70 | (b[6] & 0x0f);
   b[8] = 0x80 | (b[8] & 0x3f);
-  const h = b.toString('hex');
+  return uuidText(b);
+}
+
+/** A UUID in its text form, any version. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** 16 bytes as a UUID's text. */
+export function uuidText(bytes: Buffer): string {
+  const h = bytes.toString('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -9,16 +9,14 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { uuidText } from './ids.js';
 
 const UUID_BYTES = 16;
 const SECRET_BYTES = 32;
 const TOKEN = /^[A-Za-z0-9_-]{86}$/;
 
 const uuidBytes = (uuid: string) => Buffer.from(uuid.replace(/-/g, ''), 'hex');
-const uuidText = (bytes: Buffer) => {
-  const h = bytes.toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-};
+
 /** A new link token to one record of a tenant: what goes into the URL, and what the module keeps. */
 export function mintLink(tenantId: string, recordId: string): string {
   return Buffer.concat([uuidBytes(tenantId), uuidBytes(recordId), randomBytes(SECRET_BYTES)]).toString('base64url');

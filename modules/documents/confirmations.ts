@@ -5,12 +5,12 @@
  * once, through its link (pages/confirm.ts): confirmed, or disputed with the balance of its own
  * books and a note. The answer keeps who typed it, when and from which address.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { dateInZone, isIsoDate } from '../../core/dates.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
-import type { Actor } from '../../core/events/types.js';
+import { SYSTEM_ACTOR, type Actor } from '../../core/events/types.js';
+import { UUID, uuidv7 } from '../../core/ids.js';
 import { mintLink } from '../../core/links.js';
 import { eachPage, type CellKind, type ExportColumn, type TableSink } from '../../core/export.js';
 import { decodeCursor, encodeCursor, keyset, nameOrRef, type Page } from '../../core/lists.js';
@@ -86,7 +86,7 @@ export async function createConfirmation(
     ref: i.ref ?? i.description ?? subject.speech.t(`kind.${i.kind}` as MessageKey), date: i.date, dueDate: i.dueDate,
     amount: i.amount.toString(), residual: i.residual.toString(),
   }));
-  const id = randomUUID();
+  const id = uuidv7();
   const token = mintLink(tenantId, id);
   const { validDays } = subject.settings.confirmations;
   const expiresAt = new Date(Date.now() + validDays * 86_400_000);
@@ -102,11 +102,17 @@ export async function createConfirmation(
 }
 
 export async function getConfirmation(trx: Trx, tenantId: string, id: string, visible: string[] | null): Promise<Confirmation> {
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-  const { rows } = uuid ? await sql<Row>`select ${COLUMNS} from ${FROM} where c.tenant_id = ${tenantId} and c.id = ${id}::uuid
-    ${visible ? sql`and p.salesperson_id = any(${visible}::uuid[])` : sql``}`.execute(trx) : { rows: [] };
-  if (!rows[0]) throw notFound(`No balance confirmation '${id}'.`);
-  return toConfirmation(rows[0]);
+  const found = await findConfirmation(trx, tenantId, id, visible);
+  if (!found) throw notFound(`No balance confirmation '${id}'.`);
+  return found;
+}
+
+/** A confirmation by id, among the partners of `visible` when set; null when there is none. */
+export async function findConfirmation(trx: Trx, tenantId: string, id: string, visible: string[] | null): Promise<Confirmation | null> {
+  if (!UUID.test(id)) return null;
+  const { rows } = await sql<Row>`select ${COLUMNS} from ${FROM} where c.tenant_id = ${tenantId} and c.id = ${id}::uuid
+    ${visible ? sql`and p.salesperson_id = any(${visible}::uuid[])` : sql``}`.execute(trx);
+  return rows[0] ? toConfirmation(rows[0]) : null;
 }
 
 export interface ConfirmationFilter { state?: ConfirmationStatus; partner?: string; q?: string; asOfFrom?: string; asOfTo?: string }
@@ -117,7 +123,7 @@ function conditions(tenantId: string, f: ConfirmationFilter, visible: string[] |
   else if (f.state === 'open') c.push(sql`c.state = 'open' and c.expires_at > now()`);
   else if (f.state) c.push(sql`c.state = ${f.state}`);
   if (f.partner !== undefined) {
-    c.push(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(f.partner) ? sql`c.partner_id = ${f.partner}::uuid` : sql`p.ref = ${f.partner}`);
+    c.push(UUID.test(f.partner) ? sql`c.partner_id = ${f.partner}::uuid` : sql`p.ref = ${f.partner}`);
   }
   if (f.q) c.push(nameOrRef(sql`p.name`, sql`p.ref`, f.q));
   for (const [field, value] of [['asOfFrom', f.asOfFrom], ['asOfTo', f.asOfTo]] as const) {
@@ -166,12 +172,6 @@ export async function exportConfirmations(trx: Trx, tenantId: string, f: Confirm
   await sink.end();
 }
 
-/** The confirmation a link names, with its own token to compare (pages/confirm.ts). */
-export async function confirmationOfLink(trx: Trx, tenantId: string, id: string): Promise<Confirmation | null> {
-  const { rows } = await sql<Row>`select ${COLUMNS} from ${FROM} where c.tenant_id = ${tenantId} and c.id = ${id}::uuid`.execute(trx);
-  return rows[0] ? toConfirmation(rows[0]) : null;
-}
-
 export type Answer = { choice: 'confirmed'; by: string } | { choice: 'disputed'; by: string; amount: bigint; note: string };
 
 /**
@@ -189,7 +189,7 @@ export async function answerConfirmation(api: DocumentsApi, trx: Trx, tenantId: 
   const answeredAt = updated.answered_at!.toISOString();
   const show = (minor: bigint) => formatAmount(minor, c.currency);
   await api.audit(trx, tenantId, {
-    actor: { userId: null, tokenId: null, requestId: null }, action: `confirmation.${answer.choice}`, entity: 'documents_confirmation', entityId: c.id,
+    actor: SYSTEM_ACTOR, action: `confirmation.${answer.choice}`, entity: 'documents_confirmation', entityId: c.id,
     before: { state: 'open' }, after: { state: answer.choice, by: answer.by, ip: from.ip, amount: show(amount), note },
   });
   await api.emit(trx, tenantId, 'confirmation.answered', {

@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { readLink, sameLink } from '../../../core/links.js';
-import { answerConfirmation, confirmationOfLink, type Confirmation } from '../confirmations.js';
+import { answerConfirmation, findConfirmation, type Confirmation } from '../confirmations.js';
 import { answerPage, browserLanguage, notice, readAnswer, thanksPage, type AnswerForm } from '../confirm-page.js';
 import { subjectOf, type Subject } from '../content.js';
 import type { DocumentsApi } from '../context.js';
+import { languageOf, type Lang } from '../i18n/index.js';
 
 /**
  * `/documents/confirm/{token}`: the customer opens the link of a balance confirmation, without an
@@ -13,18 +14,17 @@ import type { DocumentsApi } from '../context.js';
 const pages: FastifyPluginAsync = async (app) => {
   const api = app.module as DocumentsApi;
 
-  type Found = { kind: 'open'; confirmation: Confirmation; subject: Subject } | { kind: 'used' | 'expired'; subject: Subject } | { kind: 'unknown' };
+  type Found = { kind: 'open'; confirmation: Confirmation; subject: Subject } | { kind: 'used' | 'expired'; lang: Lang } | { kind: 'unknown' };
 
   const open = async (request: FastifyRequest<{ Params: { token: string } }>, then: (found: Found, tenantId: string, trx: Parameters<Parameters<FastifyRequest['linkTx']>[1]>[0]) => Promise<string | { status: number; html: string }>) => {
     const link = readLink(request.params.token);
     const unknown = { status: 404, html: notice(browserLanguage(request.headers['accept-language']), 'page.unknown') };
     if (!link) return unknown;
     const result = await request.linkTx(link.tenantId, async (trx) => {
-      const c = await confirmationOfLink(trx, link.tenantId, link.recordId);
+      const c = await findConfirmation(trx, link.tenantId, link.recordId, null);
       if (!c || !sameLink(link, c.token)) return then({ kind: 'unknown' }, link.tenantId, trx);
+      if (c.state !== 'open') return then({ kind: c.state === 'expired' ? 'expired' : 'used', lang: languageOf(c.lang, 'vi').lang }, link.tenantId, trx);
       const subject = await subjectOf(api, trx, link.tenantId, c.partner.id, { lang: c.lang });
-      if (c.state === 'confirmed' || c.state === 'disputed') return then({ kind: 'used', subject }, link.tenantId, trx);
-      if (c.state === 'expired') return then({ kind: 'expired', subject }, link.tenantId, trx);
       return then({ kind: 'open', confirmation: c, subject }, link.tenantId, trx);
     });
     return result ?? unknown;
@@ -35,10 +35,10 @@ const pages: FastifyPluginAsync = async (app) => {
     return reply.status(status).type('text/html; charset=utf-8').send(html);
   };
 
-  const closed = (request: FastifyRequest, found: Found) => (found.kind === 'unknown'
+  const closed = (request: FastifyRequest, found: Exclude<Found, { kind: 'open' }>) => (found.kind === 'unknown'
     ? { status: 404, html: notice(browserLanguage(request.headers['accept-language']), 'page.unknown') }
-    : found.kind === 'used' ? { status: 409, html: notice(found.subject.speech.lang, 'page.used') }
-      : { status: 410, html: notice(found.kind === 'expired' ? found.subject.speech.lang : 'vi', 'page.expired') });
+    : found.kind === 'used' ? { status: 409, html: notice(found.lang, 'page.used') }
+      : { status: 410, html: notice(found.lang, 'page.expired') });
 
   app.get<{ Params: { token: string } }>('/confirm/:token', async (request, reply) => answer(reply, await open(request, async (found) => {
     if (found.kind !== 'open') return closed(request, found);
