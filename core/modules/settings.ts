@@ -16,7 +16,7 @@ import type { ModuleManifest } from './manifest.js';
 export const MASK = '***';
 
 /** Setting names that hold secrets: masked in answers, never written to the audit log. */
-const SECRET_KEY = /password|secret|token|apikey|api_key/i;
+const SECRET_KEY = /password|secret|token|apikey|api_key|privatekey/i;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

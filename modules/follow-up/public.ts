@@ -59,7 +59,42 @@ export interface QueuedMail {
   createdAt: Date; doneAt: Date | null;
 }
 
+/** A reminder on a channel, as its channel module sees it (see `FollowUpService.actions`). */
+export interface ReminderAction {
+  id: string; partnerId: string; levelId: string; levelName: string; channel: Channel; date: string;
+  state: 'pending' | 'sent' | 'rejected' | 'failed' | 'cancelled' | 'missing_contact' | 'uncertain';
+  recipient: string | null; invoiceIds: string[];
+  /** Whether the level sends the statement of open items with the reminder. */
+  attachStatement: boolean;
+}
+
+/**
+ * What became of a reminder on its channel, recorded on the action (its run, the actions list and
+ * the partner's timeline show it): `code` a machine word, `message` the words a clerk reads.
+ * `pending` keeps it waiting (e.g. a letter queued for the day's batch).
+ */
+export interface ActionOutcome {
+  state: ReminderAction['state'];
+  code: string;
+  message: string;
+  /** The address used, as text. */
+  recipient?: string | null;
+  /** Anything else worth keeping with it (the provider's reference, a letter id). */
+  details?: Record<string, unknown>;
+}
+
 export interface FollowUpService {
+  /** For channel modules (sms, postal letters): the actions they deliver and what became of them. */
+  actions: {
+    /** An action of the tenant; `lock`: its row is locked for the caller's transaction (the run's cancellation on payment waits). */
+    get(trx: Trx, tenantId: string, actionId: string, options?: { lock?: boolean }): Promise<ReminderAction | null>;
+    /** Records `outcome` on the action of `channel` (nothing happens for an action of another channel). */
+    record(trx: Trx, tenantId: string, actionId: string, channel: Channel, outcome: ActionOutcome): Promise<void>;
+  };
+  /** A line on the partner's follow-up timeline (e.g. "letter returned: address marked unusable"), by `actor`. */
+  timeline: {
+    note(trx: Trx, tenantId: string, partnerId: string, text: string, userId: string | null): Promise<void>;
+  };
   reminders: {
     /**
      * The reminder of `level` (id or name; default: the level due on `date`, else the one the

@@ -58,10 +58,12 @@ const MISSING: Record<Channel, string> = {
   letter: 'missing contact data: no postal address',
 };
 
+/** A street and a place (province, district or ward): whether the address carries a letter in its country is the postal module's check. */
 function hasAddress(address: unknown): boolean {
   if (!address || typeof address !== 'object') return false;
   const a = address as Record<string, unknown>;
-  return typeof a.street === 'string' && a.street.trim() !== '' && typeof a.province === 'string' && a.province.trim() !== '';
+  const filled = (v: unknown) => typeof v === 'string' && v.trim() !== '';
+  return filled(a.street) && (filled(a.province) || filled(a.district) || filled(a.ward));
 }
 
 function addressText(address: unknown): string | null {

@@ -12,6 +12,33 @@ import { mailState, queueMail } from './mail.js';
 export function createFollowUpService(api: FollowUpApi): FollowUpService {
   let documents: { module: string; provider: ReminderDocuments } | null = null;
   return {
+    actions: {
+      get: async (trx, tenantId, actionId, options = {}) => {
+        let q = trx.selectFrom('followup_action as a')
+          .innerJoin('followup_level as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.id', '=', 'a.level_id'))
+          .select(['a.id', 'a.partner_id', 'a.level_id', 'l.name', 'a.channel', sql<string>`a.date::text`.as('date'), 'a.state', 'a.recipient', 'a.invoice_ids', 'l.attach_statement'])
+          .where('a.tenant_id', '=', tenantId).where('a.id', '=', actionId);
+        if (options.lock) q = q.forNoKeyUpdate('a');
+        const r = await q.executeTakeFirst();
+        return r ? {
+          id: r.id, partnerId: r.partner_id, levelId: r.level_id, levelName: r.name, channel: r.channel, date: r.date, state: r.state,
+          recipient: r.recipient, invoiceIds: r.invoice_ids, attachStatement: r.attach_statement,
+        } : null;
+      },
+      record: async (trx, tenantId, actionId, channel, outcome) => {
+        await trx.updateTable('followup_action').set({
+          state: outcome.state,
+          result: JSON.stringify({ ...outcome.details, code: outcome.code, message: outcome.message, reason: outcome.message }),
+          done_at: outcome.state === 'pending' ? null : new Date(),
+          ...(outcome.recipient !== undefined ? { recipient: outcome.recipient } : {}),
+        }).where('tenant_id', '=', tenantId).where('id', '=', actionId).where('channel', '=', channel).execute();
+      },
+    },
+    timeline: {
+      note: async (trx, tenantId, partnerId, text, userId) => {
+        await trx.insertInto('followup_note').values({ tenant_id: tenantId, partner_id: partnerId, kind: 'note', outcome: null, text, line_id: null, next_action_on: null, user_id: userId }).execute();
+      },
+    },
     reminders: {
       content: async (trx, tenantId, partnerId, options) => {
         const partner = await trx.selectFrom('ledger_partner').select(['id', 'ref']).where('tenant_id', '=', tenantId).where('id', '=', partnerId).executeTakeFirstOrThrow();
