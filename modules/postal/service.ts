@@ -110,7 +110,7 @@ export async function letterReturned(api: PostalApi, trx: Trx, tenantId: string,
   const row = await trx.selectFrom('postal_letter').select('address_hash').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirstOrThrow();
   await trx.updateTable('postal_letter').set({ state: 'returned', returned_at: returnedAt, return_reason: input.reason })
     .where('tenant_id', '=', tenantId).where('id', '=', id).execute();
-  await trx.insertInto('postal_returned_address').values({ tenant_id: tenantId, partner_id: letter.partner.id, address_hash: row.address_hash, letter_id: id, reason: input.reason })
+  await trx.insertInto('postal_returned_address').values({ tenant_id: tenantId, partner_id: letter.partner.id, address_hash: row.address_hash, letter_id: id, reason: input.reason, created_at: returnedAt })
     .onConflict((oc) => oc.columns(['tenant_id', 'partner_id', 'address_hash']).doNothing()).execute();
   const followUp = api.service('follow-up');
   const where = letter.address.lines.slice(letter.address.contact ? 2 : 1).join(', ');

@@ -52,3 +52,8 @@ export async function pdfPages(pdf: Buffer | Uint8Array): Promise<string[]> {
   const { text } = await extractText(doc, { mergePages: false });
   return text;
 }
+
+/** Changes the tenant's postal settings (as its integrator). */
+export async function setPostal(h: TestApp, settings: Record<string, unknown>): Promise<any> {
+  return ok(await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/postal`, { settings }, { token: h.adminToken }));
+}
