@@ -5,11 +5,13 @@
  * 2. `station_finder.json` {action: getStationAuto, destination: ISO country, ink, paper,
  *    StationID: AUTO} → `stationAuto` {stationID, courierID, zone}: the print station;
  * 3. `pricing.json` {stationID, courierID, zone, pageCount, ink, paper, currency} → `price`: the
- *    letter's price is known (and kept) before it is sent; a balance below it waits (retried);
+ *    letter's price is known (and kept) before it is sent; a balance below it waits (retried).
+ *    `pageCount` is the PDF's pages plus one: Docsaway prints its own address cover sheet;
  * 4. `mail.json` {APIMode TEST|LIVE, Recipient {name, company, address1, address2, city, state,
  *    zip, country}, PrintingStation {id, courierID, ink, paper}, PDFFile (base64)} →
  *    `transaction` {approved, price, reference, date, balance}.
  * Every request carries `APIConnection` {email, key}; every answer `APIErrorNumber` (0: fine).
+ * The fields, their sources and the error numbers: docsaway-api.md beside this file.
  *
  * Exactly once. mail.json takes no key of ours, so a lost answer cannot be looked up by our id.
  * Instead a tenant's letters go to Docsaway one at a time (an advisory lock), the account's
@@ -30,6 +32,9 @@ import { RetryLater } from './retry.js';
 import type { LetterAddress } from './tables.js';
 
 export const SUBMIT_MAX_ATTEMPTS = 10;
+/** Docsaway's limits: a PDF of at most 2 MB (error 035) and 40 pages with its cover sheet. */
+const MAX_PDF_BYTES = 2 * 1024 * 1024;
+const MAX_PAGES = 40;
 
 type Docsaway = PostalSettings['docsaway'];
 
@@ -123,16 +128,14 @@ export function recipientOf(a: LetterAddress): Record<string, string> {
   };
 }
 
-interface SendingState { volume: number; startedAt: string; price: string; station: Record<string, unknown> }
-
 export function letterSubmitter(api: PostalApi) {
   return async (ctx: SubscriberContext, event: DeliveredEvent<'postal.letter_queued'>): Promise<void> => {
     const { trx, tenantId } = ctx;
     const { letterId } = event.payload;
     // One Docsaway hand-over at a time per tenant: the account's volume then tells what arrived.
     await sql`select pg_advisory_xact_lock(hashtextextended(${`postal:docsaway:${tenantId}`}, 0))`.execute(trx);
-    const letter = await trx.selectFrom('postal_letter').select(['id', 'action_id', 'partner_id', 'state', 'address', 'pages', 'pdf', 'submit_state', 'submit_started_at', 'result'])
-      .where('tenant_id', '=', tenantId).where('id', '=', letterId).forUpdate().executeTakeFirst();
+    const letter = await trx.selectFrom('postal_letter').select(['id', 'action_id', 'partner_id', 'state', 'address', 'pages', 'pdf', 'submit_state', 'submit_started_at', 'submit_volume', 'price'])
+      .where('tenant_id', '=', tenantId).where('id', '=', letterId).executeTakeFirst(); // not locked: the lock above serializes, and its row is written in transactions of their own
     if (!letter || letter.state !== 'queued') return;
     const settings = await api.settings(trx, tenantId);
     const followUp = api.service('follow-up');
@@ -175,46 +178,51 @@ export function letterSubmitter(api: PostalApi) {
     try {
       if (letter.submit_state === 'sending') {
         // A hand-over whose outcome we do not know: ask the account before anything is sent again.
-        const sending = (letter.result ?? {}) as unknown as SendingState;
+        const price = BigInt(letter.price ?? 0);
         const since = await trx.selectFrom('postal_letter').select((eb) => eb.fn.countAll<string>().as('n')).where('tenant_id', '=', tenantId)
           .where('provider', '=', 'docsaway').where('submit_started_at', '>', letter.submit_started_at!).where('state', 'in', ['submitted', 'printed', 'posted', 'delivered', 'returned'])
           .executeTakeFirstOrThrow();
         const { volume } = await account(ds);
-        const grew = volume - sending.volume - Number(since.n);
+        const grew = volume - Number(letter.submit_volume) - Number(since.n);
         if (grew === 1) {
-          await accepted(null, money(sending.price, 'price'), {
-            code: 'submitted', message: `accepted by Docsaway (${ds.mode}): its answer was lost, the account's volume shows the letter arrived; price ${sending.price} ${currency} (the reference is in Docsaway's account)`, recovered: true,
+          await accepted(null, price, {
+            code: 'submitted', message: `accepted by Docsaway (${ds.mode}): its answer was lost, the account's volume shows the letter arrived; price ${formatAmount(price, currency)} ${currency} (the reference is in Docsaway's account)`, recovered: true,
           });
           return;
         }
         if (grew !== 0) {
           const message = `not sent again: whether Docsaway has this letter is unknown (the account's volume moved by ${grew} where 0 or 1 was expected — was the account used elsewhere?); check Docsaway's account, then cancel the letter or send it again`;
-          await setLetter({ state: 'uncertain', result: JSON.stringify({ code: 'uncertain', message, ...sending }) });
+          await setLetter({ state: 'uncertain', result: JSON.stringify({ code: 'uncertain', message, volumeBefore: letter.submit_volume, volumeNow: volume }) });
           await followUp.actions.record(trx, tenantId, letter.action_id, 'letter', { state: 'uncertain', code: 'uncertain', message, details: { letter: letterId } });
           return;
         }
         // It never arrived: send it now.
       }
 
+      if (letter.pdf.length > MAX_PDF_BYTES || letter.pages + 1 > MAX_PAGES) {
+        await refused('too_large', `not sent: Docsaway takes at most ${MAX_PAGES - 1} pages and 2 MB, this letter has ${letter.pages} pages and ${letter.pdf.length} bytes — print it in the office`, { pages: letter.pages, bytes: letter.pdf.length });
+        return;
+      }
       const before = await account(ds);
       const address = letter.address;
       const stationAnswer = await docsawayCall(ds, 'station_finder', { action: 'getStationAuto', ink: ds.ink, paper: ds.paper, destination: address.country, StationID: 'AUTO' });
       const station = (stationAnswer.stationAuto ?? {}) as Record<string, unknown>;
       if (str(station.stationID) === null) throw new DocsawayError('station_finder', 'no station', `no print station for ${address.country}`);
       const priced = await docsawayCall(ds, 'pricing', {
-        stationID: station.stationID, courierID: station.courierID, zone: station.zone, pageCount: letter.pages, ink: ds.ink, paper: ds.paper, currency,
+        stationID: station.stationID, courierID: station.courierID, zone: station.zone, pageCount: letter.pages + 1, ink: ds.ink, paper: ds.paper, currency,
       });
       const priceText = str(priced.price);
       if (priceText === null) throw new DocsawayUnreachable('pricing', 'the answer has no price', false);
       const price = money(priceText, 'price');
-      if (money(before.balance, 'balance') < price) {
-        await waiting('insufficient_balance', `the Docsaway balance ${before.balance} ${currency} is below the letter's price ${priceText} ${currency}: top up the account`, last);
+      const balance = parseAmount(before.balance, currency, { allowZero: true, allowNegative: true, field: 'balance' });
+      if (balance < price) {
+        await waiting('insufficient_balance', `the Docsaway balance ${formatAmount(balance, currency)} ${currency} is below the letter's price ${formatAmount(price, currency)} ${currency}: top up the account`, last);
         return;
       }
       const startedAt = new Date();
       await ctx.db.transaction((t) => t.updateTable('postal_letter').set({
-        submit_state: 'sending', submit_started_at: startedAt,
-        result: JSON.stringify({ code: 'sending', message: 'handing over to Docsaway', volume: before.volume, startedAt: startedAt.toISOString(), price: priceText, station }),
+        submit_state: 'sending', submit_started_at: startedAt, submit_volume: BigInt(before.volume), price, price_currency: currency,
+        result: JSON.stringify({ code: 'sending', message: 'handing over to Docsaway', station }),
       }).where('tenant_id', '=', tenantId).where('id', '=', letterId).execute());
       let mailed: Record<string, unknown>;
       try {

@@ -50,6 +50,7 @@ export async function up(db: Kysely<any>): Promise<void> {
       price_currency text,
       submit_state text check (submit_state in ('sending', 'done')),
       submit_started_at timestamptz,
+      submit_volume bigint,
       result jsonb,
       return_reason text,
       created_at timestamptz not null default now(),

@@ -98,6 +98,10 @@ export interface DocsawayBox {
   failNextMail: string | null;
   /** The next mail.json is accepted and then its answer never comes (the connection is cut after this many ms). */
   loseNextAnswer: boolean;
+  /** The next account.json answers HTTP 503. */
+  failNextAccount: boolean;
+  /** The next mail.json answers HTTP 500 and keeps nothing. */
+  failNextMailHttp: boolean;
   /** A price per page in the account's currency, as the pricing call answers (two decimals). */
   pricePerPage: number;
 }
@@ -111,7 +115,7 @@ const REQUIRED: Record<string, string[]> = {
 
 /** Docsaway as documented: POST <url>/<call>.json with a JSON body; every answer has APIErrorNumber (0: fine). */
 export async function docsawayServer(t: Teardown, account = { email: 'ketoan@acme.vn', key: 'khoa-cai-dat' }): Promise<DocsawayBox> {
-  const box: DocsawayBox = { url: '', requests: [], mailed: [], balance: '100.00', failNextMail: null, loseNextAnswer: false, pricePerPage: 0.45 };
+  const box: DocsawayBox = { url: '', requests: [], mailed: [], balance: '100.00', failNextMail: null, loseNextAnswer: false, failNextAccount: false, failNextMailHttp: false, pricePerPage: 0.45 };
   const cents = (s: string) => Math.round(Number(s) * 100);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -127,6 +131,8 @@ export async function docsawayServer(t: Teardown, account = { email: 'ketoan@acm
       box.requests.push({ call, body });
       for (const field of REQUIRED[call]!) if (!(field in body)) { error(2, `missing ${field}`); return; }
       if (body.APIConnection?.email !== account.email || body.APIConnection?.key !== account.key) { error(101, 'authentication failed'); return; }
+      if (call === 'account' && box.failNextAccount) { box.failNextAccount = false; res.writeHead(503); res.end(); return; }
+      if (call === 'mail' && box.failNextMailHttp) { box.failNextMailHttp = false; res.writeHead(500); res.end(); return; }
       if (call === 'account') { answer({ balance: Number(box.balance), volume: box.mailed.length, name: 'ACME', reference: 'ACC-1' }); return; }
       if (call === 'station_finder') {
         if (body.action !== 'getStationAuto' || !/^[A-Z]{2,3}$/.test(body.destination)) { error(301, 'bad destination'); return; }
@@ -152,7 +158,8 @@ export async function docsawayServer(t: Teardown, account = { email: 'ketoan@acm
       if (box.failNextMail) { const n = Number(box.failNextMail); box.failNextMail = null; error(n, 'recipient address rejected'); return; }
       const reference = `DA-${String(box.mailed.length + 1).padStart(6, '0')}`;
       const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g) ?? []).length;
-      const price = (Math.round(box.pricePerPage * 100) * Math.max(1, pages) / 100).toFixed(2);
+      // Docsaway adds its address cover sheet: one page more.
+      const price = (Math.round(box.pricePerPage * 100) * (pages + 1) / 100).toFixed(2);
       box.mailed.push({ reference, recipient: r, pdf, mode: body.APIMode });
       box.balance = ((cents(box.balance) - cents(price)) / 100).toFixed(2);
       if (box.loseNextAnswer) { box.loseNextAnswer = false; req.socket.destroy(); return; }
