@@ -100,6 +100,8 @@ export interface DocsawayBox {
   loseNextAnswer: boolean;
   /** The next account.json answers HTTP 503. */
   failNextAccount: boolean;
+  /** mail.json takes the letters and never answers (the caller is killed meanwhile). */
+  holdMail: boolean;
   /** The next mail.json answers HTTP 500 and keeps nothing. */
   failNextMailHttp: boolean;
   /** A price per page in the account's currency, as the pricing call answers (two decimals). */
@@ -115,7 +117,7 @@ const REQUIRED: Record<string, string[]> = {
 
 /** Docsaway as documented: POST <url>/<call>.json with a JSON body; every answer has APIErrorNumber (0: fine). */
 export async function docsawayServer(t: Teardown, account = { email: 'ketoan@acme.vn', key: 'khoa-cai-dat' }): Promise<DocsawayBox> {
-  const box: DocsawayBox = { url: '', requests: [], mailed: [], balance: '100.00', failNextMail: null, loseNextAnswer: false, failNextAccount: false, failNextMailHttp: false, pricePerPage: 0.45 };
+  const box: DocsawayBox = { url: '', requests: [], mailed: [], balance: '100.00', failNextMail: null, loseNextAnswer: false, failNextAccount: false, failNextMailHttp: false, holdMail: false, pricePerPage: 0.45 };
   const cents = (s: string) => Math.round(Number(s) * 100);
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -162,6 +164,7 @@ export async function docsawayServer(t: Teardown, account = { email: 'ketoan@acm
       const price = (Math.round(box.pricePerPage * 100) * (pages + 1) / 100).toFixed(2);
       box.mailed.push({ reference, recipient: r, pdf, mode: body.APIMode });
       box.balance = ((cents(box.balance) - cents(price)) / 100).toFixed(2);
+      if (box.holdMail) return;
       if (box.loseNextAnswer) { box.loseNextAnswer = false; req.socket.destroy(); return; }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(`{"APIErrorNumber":0,"APIReport":"","document":{"envelope":"DL","ink":"${body.PrintingStation.ink}","paper":${body.PrintingStation.paper},"size":${pages}},"station":{"ID":"${body.PrintingStation.id}","ISO2":"AU"},"transaction":{"approved":"y","price":${price},"reference":"${reference}","date":"2026-12-06 10:00:00","balance":${box.balance}}}`);
