@@ -91,12 +91,23 @@ export async function cutBatch(api: PostalApi, trx: Trx, tenantId: string, date:
     .orderBy('id').forUpdate().execute();
   if (queued.length === 0) return null;
   const followUp = api.service('follow-up');
+  const ledger = api.service('ledger');
+  // Money that arrived since the letter was queued stops it: a partner who owes nothing more gets none.
+  const balances = await ledger.partners.balances(await ledger.books.open(trx, tenantId, actor), [...new Set(queued.map((l) => l.partner_id))]);
   const going: typeof queued = [];
+  const cancel = (letterId: string, code: string, message: string) => trx.updateTable('postal_letter')
+    .set({ state: 'cancelled', cancelled_at: new Date(), result: JSON.stringify({ code, message }) }).where('tenant_id', '=', tenantId).where('id', '=', letterId).execute();
   for (const letter of queued) {
     const action = await followUp.actions.get(trx, tenantId, letter.action_id, { lock: true });
-    if (action && action.state === 'pending') going.push(letter);
-    else await trx.updateTable('postal_letter').set({ state: 'cancelled', cancelled_at: new Date(), result: JSON.stringify({ code: 'reminder_cancelled', message: `not printed: the reminder was ${action?.state ?? 'removed'} before the batch (paid meanwhile?)` }) })
-      .where('tenant_id', '=', tenantId).where('id', '=', letter.id).execute();
+    if (!action || action.state !== 'pending') {
+      await cancel(letter.id, 'reminder_cancelled', `not sent: the reminder was ${action?.state ?? 'removed'} before the batch (paid meanwhile?)`);
+    } else if ((balances.get(letter.partner_id)?.balance ?? 0n) <= 0n) {
+      const message = `not sent: nothing is owed any more on ${date} (paid since the letter was queued)`;
+      await cancel(letter.id, 'nothing_left', message);
+      await followUp.actions.record(trx, tenantId, letter.action_id, 'letter', { state: 'cancelled', code: 'nothing_left', message: `letter ${message}`, details: { letter: letter.id } });
+    } else {
+      going.push(letter);
+    }
   }
   if (going.length === 0) return null;
   const id = uuidv7();

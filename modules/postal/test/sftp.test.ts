@@ -7,7 +7,6 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import yauzl from 'yauzl';
-import { sql } from 'kysely';
 import { withTenant } from '../../../core/db/kysely.js';
 import { HANOI, customer, drain, letterActions, letters, ok, owes, pdfPages, postalApp, run, setPostal } from './helpers.js';
 import { sftpServer } from './servers.js';
@@ -49,9 +48,9 @@ t.test('the day\'s batch reaches the mail house by SFTP at the cut-off, once, th
   await drain(h);
   t.equal((await letters(h, '&state=queued')).length, 3);
 
-  // PAID pays and the bank matches it before the cut-off: its reminder is cancelled, so is its letter.
-  const paid = (await letterActions(h)).find((a: any) => a.partner.ref === 'PAID');
-  await withTenant(h.db, h.tenant.id, (trx) => sql`update followup_action set state = 'cancelled', result = '{"code":"paid","message":"paid"}' where id = ${paid.id}::uuid`.execute(trx));
+  // PAID pays before the cut-off: nothing is owed, so its letter does not go.
+  const invoice = ok<any>(await h.request('GET', '/api/ledger/invoices?partner=PAID')).items[0];
+  ok(await h.request('POST', '/api/ledger/payments', { partner: 'PAID', date: '2026-11-02', amount: '2500000', journal: 'cash', allocations: [{ invoice: invoice.id, amount: '2500000' }] }));
 
   // The clock before the cut-off does nothing; at 15:00 (Asia/Ho_Chi_Minh = 08:00 UTC) the batch is made and uploaded.
   const tick = (period: string) => withTenant(h.db, h.tenant.id, (trx) => h.app.congno.bus.emit(trx, h.tenant.id, 'postal.clock_ticked', { job: 'postal/clock', period, date: '2026-11-02' }, 'postal'));
@@ -62,7 +61,8 @@ t.test('the day\'s batch reaches the mail house by SFTP at the cut-off, once, th
   await drain(h);
   const [batch] = ok(await h.request('GET', '/api/postal/batches')).items;
   t.match(batch, { provider: 'sftp-batch', date: '2026-11-02', letters: 2, state: 'uploaded', fileName: 'letters-2026-11-02.zip', upload: { state: 'done', message: /uploaded to 127\.0\.0\.1:\/inbox\/letters-2026-11-02\.zip/ } });
-  t.match((await letters(h, '&partner=PAID'))[0], { state: 'cancelled', result: /reminder was cancelled/ });
+  t.match((await letters(h, '&partner=PAID'))[0], { state: 'cancelled', result: /nothing is owed any more on 2026-11-02/ });
+  t.match((await letterActions(h)).find((a: any) => a.partner.ref === 'PAID'), { state: 'cancelled', result: /paid since the letter was queued/ });
   t.same([...box.files.keys()], ['/inbox/letters-2026-11-02.zip'], 'written as .part, then renamed');
   t.same(box.writes, ['/inbox/letters-2026-11-02.zip.part']);
 
