@@ -19,19 +19,22 @@ export interface SftpBox {
   port: number;
   /** SHA256:… of the server's host key. */
   hostKey: string;
-  /** Complete files by path (a file appears when it is closed). */
+  /** Complete files by path (a file appears when it is closed); empty buffers when the server keeps only digests. */
   files: Map<string, Buffer>;
+  /** Size and SHA-256 of every complete file. */
+  digests: Map<string, { bytes: number; sha256: string }>;
   /** Every path written, in order (parts included). */
   writes: string[];
   /** Refuse logins while true. */
   refuse: boolean;
 }
 
-export async function sftpServer(t: Teardown, user = 'congno', password = 'mat-khau-sftp'): Promise<SftpBox> {
+/** `keep: false`: only sizes and digests are kept (a benchmark's large batches). */
+export async function sftpServer(t: Teardown, user = 'congno', password = 'mat-khau-sftp', keep = true): Promise<SftpBox> {
   const keys = utils.generateKeyPairSync('ed25519');
   const parsed = utils.parseKey(keys.public);
   const pub = (Array.isArray(parsed) ? parsed[0] : parsed) as { getPublicSSH(): Buffer };
-  const box: SftpBox = { port: 0, hostKey: `SHA256:${createHash('sha256').update(pub.getPublicSSH()).digest('base64').replace(/=+$/, '')}`, files: new Map(), writes: [], refuse: false };
+  const box: SftpBox = { port: 0, hostKey: `SHA256:${createHash('sha256').update(pub.getPublicSSH()).digest('base64').replace(/=+$/, '')}`, files: new Map(), digests: new Map(), writes: [], refuse: false };
   const server = new Server({ hostKeys: [keys.private] }, (client: Connection) => {
     client.on('authentication', (ctx) => {
       if (!box.refuse && ctx.method === 'password' && ctx.username === user && ctx.password === password) ctx.accept();
@@ -42,21 +45,23 @@ export async function sftpServer(t: Teardown, user = 'congno', password = 'mat-k
         const session = accept();
         session.on('sftp', (acceptSftp) => {
           const sftp = acceptSftp();
-          const open = new Map<number, { path: string; chunks: Buffer[] }>();
+          const open = new Map<number, { path: string; chunks: Buffer[]; hash: ReturnType<typeof createHash>; bytes: number }>();
           let next = 0;
           sftp.on('OPEN', (reqid, filename, flags) => {
             if (!(flags & OPEN_MODE.WRITE)) return sftp.status(reqid, STATUS_CODE.OP_UNSUPPORTED);
             const h = next++;
             const handle = Buffer.alloc(4);
             handle.writeUInt32BE(h);
-            open.set(h, { path: filename, chunks: [] });
+            open.set(h, { path: filename, chunks: [], hash: createHash('sha256'), bytes: 0 });
             box.writes.push(filename);
             sftp.handle(reqid, handle);
           });
           sftp.on('WRITE', (reqid, handle, offset, data) => {
             const f = open.get(handle.readUInt32BE());
             if (!f) return sftp.status(reqid, STATUS_CODE.FAILURE);
-            f.chunks.push(Buffer.from(data));
+            f.hash.update(data);
+            f.bytes += data.length;
+            if (keep) f.chunks.push(Buffer.from(data));
             sftp.status(reqid, STATUS_CODE.OK);
           });
           sftp.on('CLOSE', (reqid, handle) => {
@@ -65,14 +70,17 @@ export async function sftpServer(t: Teardown, user = 'congno', password = 'mat-k
             if (!f) return sftp.status(reqid, STATUS_CODE.FAILURE);
             open.delete(h);
             box.files.set(f.path, Buffer.concat(f.chunks));
+            box.digests.set(f.path, { bytes: f.bytes, sha256: f.hash.digest('hex') });
             sftp.status(reqid, STATUS_CODE.OK);
           });
-          sftp.on('REMOVE', (reqid, path) => sftp.status(reqid, box.files.delete(path) ? STATUS_CODE.OK : STATUS_CODE.NO_SUCH_FILE));
+          sftp.on('REMOVE', (reqid, path) => { box.digests.delete(path); sftp.status(reqid, box.files.delete(path) ? STATUS_CODE.OK : STATUS_CODE.NO_SUCH_FILE); });
           sftp.on('RENAME', (reqid, from, to) => {
             const data = box.files.get(from);
             if (!data || box.files.has(to)) return sftp.status(reqid, STATUS_CODE.FAILURE);
             box.files.delete(from);
             box.files.set(to, data);
+            box.digests.set(to, box.digests.get(from)!);
+            box.digests.delete(from);
             sftp.status(reqid, STATUS_CODE.OK);
           });
         });
