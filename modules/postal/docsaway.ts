@@ -170,6 +170,15 @@ export function letterSubmitter(api: PostalApi) {
     };
     const last = ctx.attempt >= SUBMIT_MAX_ATTEMPTS;
 
+    // Paid (or cancelled) since it was queued: it does not go. A hand-over already started is settled first.
+    if (letter.submit_state !== 'sending') {
+      const action = await followUp.actions.get(trx, tenantId, letter.action_id);
+      if (!action || action.state !== 'pending') {
+        await setLetter({ state: 'cancelled', cancelled_at: new Date(), result: JSON.stringify({ code: 'reminder_cancelled', message: `not sent: the reminder was ${action?.state ?? 'removed'} before it went to Docsaway (paid meanwhile?)` }) });
+        return;
+      }
+    }
+
     if (!configured(settings)) {
       await waiting('not_configured', 'Docsaway is not configured: set the postal settings docsaway.email and docsaway.apiKey', last);
       return;
@@ -192,7 +201,7 @@ export function letterSubmitter(api: PostalApi) {
         }
         if (grew !== 0) {
           const message = `not sent again: whether Docsaway has this letter is unknown (the account's volume moved by ${grew} where 0 or 1 was expected — was the account used elsewhere?); check Docsaway's account, then cancel the letter or send it again`;
-          await setLetter({ state: 'uncertain', result: JSON.stringify({ code: 'uncertain', message, volumeBefore: letter.submit_volume, volumeNow: volume }) });
+          await setLetter({ state: 'uncertain', result: JSON.stringify({ code: 'uncertain', message, volumeBefore: Number(letter.submit_volume), volumeNow: volume }) });
           await followUp.actions.record(trx, tenantId, letter.action_id, 'letter', { state: 'uncertain', code: 'uncertain', message, details: { letter: letterId } });
           return;
         }

@@ -85,12 +85,29 @@ export async function letterPdf(trx: Trx, tenantId: string, id: string): Promise
 export async function cancelLetter(api: PostalApi, trx: Trx, tenantId: string, actor: Actor, id: string, reason: string | undefined): Promise<Letter> {
   const letter = await getLetter(trx, tenantId, id, true);
   if (letter.state === 'cancelled') return letter;
+  const handing = await trx.selectFrom('postal_letter').select('submit_state').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirstOrThrow();
+  if (letter.state === 'queued' && handing.submit_state === 'sending') throw conflict(`letter ${id} is being handed to the provider right now; cancel it once its outcome is known`, 'letter-being-sent');
   if (letter.state !== 'queued' && letter.state !== 'uncertain') throw conflict(`letter ${id} is ${letter.state}: only a queued letter (or one whose submission is uncertain) can be cancelled`, 'letter-not-cancellable');
   const message = `cancelled by a clerk${reason ? `: ${reason}` : ''}`;
   await trx.updateTable('postal_letter').set({ state: 'cancelled', cancelled_at: new Date(), result: JSON.stringify({ code: 'cancelled', message }) })
     .where('tenant_id', '=', tenantId).where('id', '=', id).execute();
   await api.service('follow-up').actions.record(trx, tenantId, letter.action, 'letter', { state: 'cancelled', code: 'cancelled', message: `letter ${message}`, details: { letter: id } });
   await api.audit(trx, tenantId, { actor, action: 'postal.letter_cancelled', entity: 'postal_letter', entityId: id, before: { state: letter.state }, after: { state: 'cancelled', reason: reason ?? null } });
+  return getLetter(trx, tenantId, id);
+}
+
+/**
+ * A letter left `uncertain` (Docsaway's answer lost and its account could not tell) sent again
+ * after a clerk checked Docsaway's account and found it missing.
+ */
+export async function resendLetter(api: PostalApi, trx: Trx, tenantId: string, actor: Actor, id: string): Promise<Letter> {
+  const letter = await getLetter(trx, tenantId, id, true);
+  if (letter.state !== 'uncertain') throw conflict(`letter ${id} is ${letter.state}: only an uncertain letter is sent again by hand`, 'letter-not-uncertain');
+  await trx.updateTable('postal_letter').set({ state: 'queued', submit_state: null, submit_volume: null, result: JSON.stringify({ code: 'resent', message: 'sent again by a clerk after checking the provider' }) })
+    .where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  await api.service('follow-up').actions.record(trx, tenantId, letter.action, 'letter', { state: 'pending', code: 'queued', message: 'letter queued again by a clerk (Docsaway did not have it)', details: { letter: id } });
+  await api.emit(trx, tenantId, 'postal.letter_queued', { letterId: id }, { actor });
+  await api.audit(trx, tenantId, { actor, action: 'postal.letter_resent', entity: 'postal_letter', entityId: id, before: { state: 'uncertain' }, after: { state: 'queued' } });
   return getLetter(trx, tenantId, id);
 }
 

@@ -50,7 +50,7 @@ export interface PostalLetterTable {
   submit_state: 'sending' | 'done' | null;
   submit_started_at: Date | null;
   /** Docsaway: the account's volume (documents sent) just before the hand-over, to settle an unknown outcome. */
-  submit_volume: ColumnType<string | null, bigint | null | undefined, bigint | null>;
+  submit_volume: ColumnType<bigint | null, bigint | null | undefined, bigint | null>;
   /** The last thing the provider said, or why it is held, as `{code, message, …}`. */
   result: Json<Record<string, unknown> | null>;
   return_reason: string | null;

@@ -8,7 +8,7 @@ import { tenantOf } from '../../../core/plugins/auth.js';
 import type { PostalApi } from '../context.js';
 import { cutBatch, getBatch, listBatches, writeBatchFile } from '../batches.js';
 import { accountBalance } from '../docsaway.js';
-import { cancelLetter, costs, getLetter, letterPdf, letterReturned, listLetters, markBatch, type Letter } from '../service.js';
+import { cancelLetter, costs, resendLetter, getLetter, letterPdf, letterReturned, listLetters, markBatch, type Letter } from '../service.js';
 import type { Batch } from '../batches.js';
 import { AccountOut, BatchList, BatchOut, BatchQuery, Cancel, CostOut, CostQuery, IdParams, LetterList, LetterOut, LetterQuery, NewBatch, Pdf, BatchFile, Problem, Returned } from '../http-schemas.js';
 
@@ -43,6 +43,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: WRITERS, idempotent: true },
     schema: { tags, summary: 'Cancel a letter not yet handed to the provider (its reminder is cancelled too)', params: IdParams, body: Cancel, response: { 200: LetterOut, 404: Problem, 409: Problem } },
   }, async (request) => request.tx((trx) => cancelLetter(api, trx, tenantOf(request).id, request.actor, request.params.id, request.body.reason)));
+
+  app.post('/letters/:id/resend', {
+    config: { roles: WRITERS, idempotent: true },
+    schema: { tags, summary: 'Send an uncertain letter again, after checking in Docsaway\'s account that it does not have it', params: IdParams, response: { 200: LetterOut, 404: Problem, 409: Problem } },
+  }, async (request) => request.tx((trx) => resendLetter(api, trx, tenantOf(request).id, request.actor, request.params.id)));
 
   app.post('/letters/:id/returned', {
     config: { roles: WRITERS, idempotent: true },

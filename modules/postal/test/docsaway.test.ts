@@ -130,3 +130,63 @@ t.test('an answer lost after Docsaway took the letter: settled by the account, n
   t.equal(box.mailed.length, 3);
   t.same(box.mailed.map((m) => m.recipient.address1), ['25 Tràng Tiền', '1 Hàng Bài', '2 Hàng Khay'], 'each letter exactly once');
 });
+
+t.test('an answer lost while the account was used elsewhere: uncertain, never resent blindly; a clerk resends it', async (t) => {
+  const box = await docsawayServer(t);
+  const h = await setUp(t, box);
+  await customer(h, 'A', { address: HANOI });
+  await customer(h, 'B', { address: { ...HANOI, street: '1 Hàng Bài' } });
+  await owes(h, 'A', '1000000', '2026-11-02');
+  await owes(h, 'B', '1000000', '2026-11-02');
+  // Docsaway drops its answer and cannot be asked; meanwhile someone posts a letter from Docsaway's website.
+  box.holdMail = false;
+  box.loseNextAnswer = true;
+  const origFetch = globalThis.fetch;
+  let mailSeen = false;
+  globalThis.fetch = (async (input: any, init?: any) => {
+    const url = String(input);
+    if (mailSeen && url.endsWith('/account.json')) throw new TypeError('fetch failed');
+    if (url.endsWith('/mail.json')) mailSeen = true;
+    return origFetch(input, init);
+  }) as typeof fetch;
+  try {
+    await run(h, '2026-11-02');
+    await deliverUntil(h, async () => mailSeen);
+  } finally {
+    globalThis.fetch = origFetch;
+  }
+  box.mailed.push({ reference: 'WEB-1', recipient: { address1: 'elsewhere' }, pdf: Buffer.from('%PDF-'), mode: 'LIVE' });
+  await drain(h);
+  const all = await letters(h);
+  const uncertain = all.find((l: any) => l.state === 'uncertain');
+  t.ok(uncertain, 'the letter whose answer was lost is uncertain');
+  t.match(uncertain.result, /whether Docsaway has this letter is unknown/);
+  t.equal(all.filter((l: any) => l.state === 'submitted').length, 1, 'the other letter went');
+  const sentTo = box.mailed.filter((m) => m.recipient.address1 !== 'elsewhere').length;
+  t.equal(sentTo, 2, 'Docsaway has both (the uncertain one was not sent again)');
+  t.match((await letterActions(h)).find((a: any) => a.state === 'uncertain'), { result: /check Docsaway's account/ });
+
+  t.equal((await h.request('POST', `/api/postal/letters/${all.find((l: any) => l.state === 'submitted').id}/resend`, {})).statusCode, 409, 'only an uncertain letter is resent');
+  // The clerk looks in Docsaway's account, does not find it, and sends it again.
+  t.match(ok(await h.request('POST', `/api/postal/letters/${uncertain.id}/resend`, {})), { state: 'queued' });
+  await drain(h);
+  t.match(ok(await h.request('GET', `/api/postal/letters/${uncertain.id}`)), { state: 'submitted', reference: 'DA-000004' });
+  t.equal(box.mailed.length, 4, 'sent again because the clerk said so, once');
+});
+
+t.test('a letter whose reminder is cancelled before it reaches Docsaway does not go', async (t) => {
+  const box = await docsawayServer(t);
+  const h = await setUp(t, box);
+  await customer(h, 'A', { address: HANOI });
+  await owes(h, 'A', '1000000', '2026-11-02');
+  await run(h, '2026-11-02');
+  await deliverUntil(h, async () => (await letters(h)).length > 0);
+  const [letter] = await letters(h);
+  t.equal(letter.state, 'queued');
+  ok(await h.request('POST', `/api/postal/letters/${letter.id}/cancel`, { reason: 'khách đã thanh toán' }));
+  await drain(h);
+  t.match((await letters(h))[0], { state: 'cancelled' });
+  t.match((await letterActions(h))[0], { state: 'cancelled', result: /letter cancelled by a clerk: khách đã thanh toán/ });
+  t.equal(box.requests.filter((r) => r.call === 'mail').length, 0, 'nothing reached Docsaway');
+  t.equal((await h.request('POST', `/api/postal/letters/${letter.id}/returned`, { reason: 'x' })).statusCode, 409, 'a letter that never left cannot come back');
+});
