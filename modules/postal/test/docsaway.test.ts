@@ -15,6 +15,26 @@ async function deliverUntil(h: TestApp, done: () => Promise<boolean>): Promise<v
   for (let i = 0; i < 50 && !(await done()); i++) if (!(await h.app.congno.relay.deliverOne())) break;
 }
 
+/**
+ * Runs `work` while Docsaway's account cannot be asked once a letter was mailed (as for a server
+ * that stops mid-call); `mailed()` says whether a mail.json went out.
+ */
+async function accountDownAfterMail(work: (mailed: () => boolean) => Promise<void>): Promise<void> {
+  const origFetch = globalThis.fetch;
+  let mailSeen = false;
+  globalThis.fetch = (async (input: any, init?: any) => {
+    const url = String(input);
+    if (mailSeen && url.endsWith('/account.json')) throw new TypeError('fetch failed');
+    if (url.endsWith('/mail.json')) mailSeen = true;
+    return origFetch(input, init);
+  }) as typeof fetch;
+  try {
+    await work(() => mailSeen);
+  } finally {
+    globalThis.fetch = origFetch;
+  }
+}
+
 const RELAY = { config: { relay: { enabled: true, pollMs: 50, workers: 1, backoffMs: 0 } } as never };
 
 async function setUp(t: { teardown(fn: () => unknown): void }, box: DocsawayBox) {
@@ -102,19 +122,7 @@ t.test('an answer lost after Docsaway took the letter: settled by the account, n
   box.loseNextAnswer = true;
   await run(h, '2026-11-03');
   await deliverUntil(h, async () => (await letters(h, '&partner=B')).length > 0);
-  const origFetch = globalThis.fetch;
-  let mailSeen = false;
-  globalThis.fetch = (async (input: any, init?: any) => {
-    const url = String(input);
-    if (mailSeen && url.endsWith('/account.json')) throw new TypeError('fetch failed');
-    if (url.endsWith('/mail.json')) mailSeen = true;
-    return origFetch(input, init);
-  }) as typeof fetch;
-  try {
-    await deliverUntil(h, async () => mailSeen);
-  } finally {
-    globalThis.fetch = origFetch;
-  }
+  await accountDownAfterMail((mailed) => deliverUntil(h, async () => mailed()));
   t.match((await letters(h, '&partner=B'))[0], { state: 'queued', result: /retrying/ });
   t.equal(box.mailed.length, 2, 'Docsaway has it');
   await drain(h);
@@ -139,22 +147,11 @@ t.test('an answer lost while the account was used elsewhere: uncertain, never re
   await owes(h, 'A', '1000000', '2026-11-02');
   await owes(h, 'B', '1000000', '2026-11-02');
   // Docsaway drops its answer and cannot be asked; meanwhile someone posts a letter from Docsaway's website.
-  box.holdMail = false;
   box.loseNextAnswer = true;
-  const origFetch = globalThis.fetch;
-  let mailSeen = false;
-  globalThis.fetch = (async (input: any, init?: any) => {
-    const url = String(input);
-    if (mailSeen && url.endsWith('/account.json')) throw new TypeError('fetch failed');
-    if (url.endsWith('/mail.json')) mailSeen = true;
-    return origFetch(input, init);
-  }) as typeof fetch;
-  try {
+  await accountDownAfterMail(async (mailed) => {
     await run(h, '2026-11-02');
-    await deliverUntil(h, async () => mailSeen);
-  } finally {
-    globalThis.fetch = origFetch;
-  }
+    await deliverUntil(h, async () => mailed());
+  });
   box.mailed.push({ reference: 'WEB-1', recipient: { address1: 'elsewhere' }, pdf: Buffer.from('%PDF-'), mode: 'LIVE' });
   await drain(h);
   const all = await letters(h);
