@@ -6,12 +6,12 @@
  * (`postal.letter_queued` → docsaway.ts); batch providers wait for the day's cut-off (batches.ts).
  */
 import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { ProblemError } from '../../core/errors.js';
-import type { Trx } from '../../core/db/kysely.js';
 import { uuidv7 } from '../../core/ids.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
 import type { Address } from '../ledger/public.js';
-import type { FollowUpService } from '../follow-up/public.js';
+import type { RenderedDocument } from '../documents/public.js';
 import { addressHash, checkAddress } from './address.js';
 import type { PostalApi } from './context.js';
 import type { Envelope } from './tables.js';
@@ -38,15 +38,18 @@ export function letterQueuer(api: PostalApi) {
     const existing = await trx.selectFrom('postal_letter').select('id').where('tenant_id', '=', tenantId).where('action_id', '=', actionId).executeTakeFirst();
     if (existing) return;
 
-    const partner = await trx.selectFrom('ledger_partner').select(['name', 'address']).where('tenant_id', '=', tenantId).where('id', '=', partnerId).executeTakeFirstOrThrow();
-    const address = partner.address as Address | null;
-    const reminder = await contentOr(followUp, trx, tenantId, partnerId, action.levelId, event.payload.date ?? action.date);
-    if (reminder === 'nothing_left') {
-      const message = `nothing left to remind on ${event.payload.date ?? action.date}: paid (or excluded, or promised) since the run`;
-      await followUp.actions.record(trx, tenantId, actionId, 'letter', { state: 'cancelled', code: 'nothing_left', message });
-      return;
-    }
-    const checked = checkAddress(partner.name, reminder.contactName, address);
+    // The partner and its follow-up contact (the one the reminder addresses), as the documents module picks it.
+    const { rows: [partner] } = await sql<{ name: string; address: Address | null; contact_name: string | null }>`
+      select p.name, p.address, c.name as contact_name
+      from ledger_partner p
+      left join lateral (
+        select c.name from ledger_partner_contact c
+        where c.tenant_id = p.tenant_id and c.partner_id = p.id and c.kind = 'followup'
+        order by (nullif(c.email, '') is null), c.id limit 1
+      ) c on true
+      where p.tenant_id = ${tenantId} and p.id = ${partnerId}`.execute(trx);
+    const address = partner!.address;
+    const checked = checkAddress(partner!.name, partner!.contact_name, address);
     if (!checked.ok) {
       const message = `missing contact data: the postal address cannot carry a letter (${checked.missing.join('; ')})`;
       await followUp.actions.record(trx, tenantId, actionId, 'letter', { state: 'missing_contact', code: 'missing_contact', message, details: { missing: checked.missing } });
@@ -62,9 +65,18 @@ export function letterQueuer(api: PostalApi) {
     }
 
     const settings = await api.settings(trx, tenantId);
-    const doc = await api.service('documents').pdf(trx, tenantId, {
-      kind: 'reminder', partner: partnerId, level: action.levelId, date: event.payload.date ?? action.date, ...(reminder.lang ? { lang: reminder.lang } : {}),
-    });
+    const date = event.payload.date ?? action.date;
+    let doc: RenderedDocument;
+    try {
+      // The letter in the reminder's language (the follow-up contact's, else the partner's, else the company's).
+      doc = await api.service('documents').pdf(trx, tenantId, { kind: 'reminder', partner: partnerId, level: action.levelId, date });
+    } catch (err) {
+      if (!(err instanceof ProblemError && err.status === 409)) throw err;
+      // Nothing left to remind (paid, excluded or promised since the run), or no level applies any more.
+      const message = `not sent: ${err.detail ?? 'nothing to remind'} (on ${date})`;
+      await followUp.actions.record(trx, tenantId, actionId, 'letter', { state: 'cancelled', code: 'nothing_left', message });
+      return;
+    }
     const sheets = sheetsOf(doc.pages, settings.duplex);
     const id = uuidv7();
     await trx.insertInto('postal_letter').values({
@@ -79,13 +91,4 @@ export function letterQueuer(api: PostalApi) {
     await followUp.actions.record(trx, tenantId, actionId, 'letter', { state: 'pending', code: 'queued', message, recipient: checked.address.lines.join(', '), details: { letter: id } });
     if (settings.provider === 'docsaway') await api.emit(trx, tenantId, 'postal.letter_queued', { letterId: id });
   };
-}
-
-async function contentOr(followUp: FollowUpService, trx: Trx, tenantId: string, partnerId: string, levelId: string, date: string) {
-  try {
-    return await followUp.reminders.content(trx, tenantId, partnerId, { level: levelId, date });
-  } catch (err) {
-    if (err instanceof ProblemError && err.status === 409) return 'nothing_left' as const;
-    throw err;
-  }
 }
