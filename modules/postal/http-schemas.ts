@@ -84,3 +84,5 @@ export const BatchFile = {
   description: 'The batch file',
   content: { 'application/zip': { schema: Type.String({ format: 'binary' }) }, 'application/pdf': { schema: Type.String({ format: 'binary' }) } },
 };
+
+export const Delivered = Type.Object({ date: Type.Optional(Type.String({ description: 'The day it arrived (YYYY-MM-DD); default: today' })) }, { additionalProperties: false });

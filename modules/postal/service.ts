@@ -111,6 +111,7 @@ export async function resendLetter(api: PostalApi, trx: Trx, tenantId: string, a
   return getLetter(trx, tenantId, id);
 }
 
+/** States of a letter that left: it can be delivered or come back. */
 const RETURNABLE: LetterState[] = ['submitted', 'batched', 'printed', 'posted', 'delivered'];
 
 /**
@@ -138,6 +139,21 @@ export async function letterReturned(api: PostalApi, trx: Trx, tenantId: string,
   await followUp.timeline.note(trx, tenantId, letter.partner.id, `Letter returned (${input.reason}): the postal address ${where} is marked unusable; the next letters wait for a corrected address.`, actor.userId ?? null);
   await api.emit(trx, tenantId, 'letter.returned', { letterId: id, actionId: letter.action, partnerId: letter.partner.id, reason: input.reason, returnedAt: returnedAt.toISOString() }, { actor });
   await api.audit(trx, tenantId, { actor, action: 'postal.letter_returned', entity: 'postal_letter', entityId: id, before: { state: letter.state }, after: { state: 'returned', reason: input.reason } });
+  return getLetter(trx, tenantId, id);
+}
+
+/**
+ * The post says the letter arrived (a registered letter's receipt, the mail house's report):
+ * `delivered`. A returned letter stays returned.
+ */
+export async function letterDelivered(trx: Trx, tenantId: string, api: PostalApi, actor: Actor, id: string, date: string | undefined): Promise<Letter> {
+  const letter = await getLetter(trx, tenantId, id, true);
+  if (letter.state === 'delivered') return letter;
+  if (!RETURNABLE.includes(letter.state)) throw conflict(`letter ${id} is ${letter.state}: only a letter that went out can be delivered`, 'letter-not-sent');
+  if (date !== undefined && !isIsoDate(date)) throw badRequest(`date '${date}' is not a date (YYYY-MM-DD)`, 'date');
+  await trx.updateTable('postal_letter').set({ state: 'delivered', delivered_at: date ? new Date(`${date}T12:00:00Z`) : new Date() })
+    .where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+  await api.audit(trx, tenantId, { actor, action: 'postal.letter_delivered', entity: 'postal_letter', entityId: id, before: { state: letter.state }, after: { state: 'delivered' } });
   return getLetter(trx, tenantId, id);
 }
 

@@ -8,9 +8,9 @@ import { tenantOf } from '../../../core/plugins/auth.js';
 import type { PostalApi } from '../context.js';
 import { cutBatch, getBatch, listBatches, writeBatchFile } from '../batches.js';
 import { accountBalance } from '../docsaway.js';
-import { cancelLetter, costs, resendLetter, getLetter, letterPdf, letterReturned, listLetters, markBatch, type Letter } from '../service.js';
+import { cancelLetter, costs, letterDelivered, resendLetter, getLetter, letterPdf, letterReturned, listLetters, markBatch, type Letter } from '../service.js';
 import type { Batch } from '../batches.js';
-import { AccountOut, BatchList, BatchOut, BatchQuery, Cancel, CostOut, CostQuery, IdParams, LetterList, LetterOut, LetterQuery, NewBatch, Pdf, BatchFile, Problem, Returned } from '../http-schemas.js';
+import { AccountOut, BatchList, BatchOut, BatchQuery, Cancel, CostOut, CostQuery, Delivered, IdParams, LetterList, LetterOut, LetterQuery, NewBatch, Pdf, BatchFile, Problem, Returned } from '../http-schemas.js';
 
 const WRITERS: ('accountant' | 'clerk')[] = ['accountant', 'clerk'];
 const showBatch = (b: Batch) => ({ ...b, bytes: b.bytes === null ? null : String(b.bytes) });
@@ -48,6 +48,11 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: { roles: WRITERS, idempotent: true },
     schema: { tags, summary: 'Send an uncertain letter again, after checking in Docsaway\'s account that it does not have it', params: IdParams, response: { 200: LetterOut, 404: Problem, 409: Problem } },
   }, async (request) => request.tx((trx) => resendLetter(api, trx, tenantOf(request).id, request.actor, request.params.id)));
+
+  app.post('/letters/:id/delivered', {
+    config: { roles: WRITERS, idempotent: true },
+    schema: { tags, summary: 'The post says the letter arrived (a registered letter\'s receipt, the mail house\'s report)', params: IdParams, body: Delivered, response: { 200: LetterOut, 400: Problem, 404: Problem, 409: Problem } },
+  }, async (request) => request.tx((trx) => letterDelivered(trx, tenantOf(request).id, api, request.actor, request.params.id, request.body.date)));
 
   app.post('/letters/:id/returned', {
     config: { roles: WRITERS, idempotent: true },

@@ -76,6 +76,10 @@ t.test('letters per action, checked addresses, the print batch, posted, returned
   t.match(ok(await h.request('POST', `/api/postal/batches/${batch.id}/posted`, {})), { state: 'posted' });
   t.ok((await letters(h)).every((l: any) => l.state === 'posted' && l.postedAt));
 
+  const hcm = (await letters(h, '&partner=HCM'))[0];
+  t.match(ok(await h.request('POST', `/api/postal/letters/${hcm.id}/delivered`, { date: '2026-11-05' })), { state: 'delivered', deliveredAt: '2026-11-05T12:00:00.000Z' });
+  t.equal((await h.request('POST', `/api/postal/letters/${hcm.id}/delivered`, { date: '5/11/2026' })).statusCode, 200, 'already delivered: unchanged');
+
   // A letter comes back: the address is blocked, the partner's timeline says so, the next letter waits.
   const hn = (await letters(h, '&partner=HN'))[0];
   t.equal((await h.request('POST', `/api/postal/letters/${hn.id}/returned`, {})).statusCode, 400, 'a reason is needed');
