@@ -39,15 +39,6 @@ export function emailConfigured(settings: FollowUpSettings): boolean {
 
 export const NOT_CONFIGURED = 'email is not configured: set the follow-up settings email.host and email.from (PATCH /api/admin/tenants/{slug}/modules/follow-up); the first run after that sends this reminder';
 
-/** A temporary condition the outbox retries. Not a bug: it carries no stack trace into the log. */
-export class RetryLater extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RetryLater';
-    this.stack = `${this.name}: ${message}`;
-  }
-}
-
 /** A channel a run uses that cannot deliver now, with how many of the run's actions it concerns. */
 export interface ChannelProblem { channel: Channel; code: 'not_configured' | 'no_sender'; message: string; actions: number }
 

@@ -24,7 +24,8 @@ import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
 import type { FollowUpApi, FollowUpSettings } from './context.js';
-import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, RetryLater, emailConfigured } from './delivery.js';
+import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, emailConfigured } from './delivery.js';
+import { RetryLater } from '../../core/events/retry-later.js';
 import { composeReminder, messageRecord, reminderFacts } from './message.js';
 import type { SentMessage } from './tables.js';
 

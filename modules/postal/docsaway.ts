@@ -28,7 +28,7 @@ import { ProblemError, conflict } from '../../core/errors.js';
 import { formatAmount, parseAmount } from '../../core/money.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
 import type { PostalApi, PostalSettings } from './context.js';
-import { RetryLater } from './retry.js';
+import { RetryLater } from '../../core/events/retry-later.js';
 import type { LetterAddress } from './tables.js';
 
 export const SUBMIT_MAX_ATTEMPTS = 10;

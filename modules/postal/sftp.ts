@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import path from 'node:path/posix';
 import { Client, type ConnectConfig, type SFTPWrapper } from 'ssh2';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
-import { RetryLater } from './retry.js';
+import { RetryLater } from '../../core/events/retry-later.js';
 import { getBatch, writeBatchFile } from './batches.js';
 import type { PostalApi, PostalSettings } from './context.js';
 
