@@ -88,8 +88,12 @@ export interface FollowUpService {
   actions: {
     /** An action of the tenant; `lock`: its row is locked for the caller's transaction (the run's cancellation on payment waits). */
     get(trx: Trx, tenantId: string, actionId: string, options?: { lock?: boolean }): Promise<ReminderAction | null>;
+    /** The same for many actions at once (a day's batch of letters), by id; unknown ids are left out. */
+    getMany(trx: Trx, tenantId: string, actionIds: string[], options?: { lock?: boolean }): Promise<Map<string, ReminderAction>>;
     /** Records `outcome` on the action of `channel` (nothing happens for an action of another channel). */
     record(trx: Trx, tenantId: string, actionId: string, channel: Channel, outcome: ActionOutcome): Promise<void>;
+    /** The same for many actions, in one statement. */
+    recordMany(trx: Trx, tenantId: string, channel: Channel, outcomes: Array<{ actionId: string; outcome: ActionOutcome }>): Promise<void>;
   };
   /** A line on the partner's follow-up timeline (e.g. "letter returned: address marked unusable"), by `actor`. */
   timeline: {

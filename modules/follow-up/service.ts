@@ -4,7 +4,8 @@ import { daysBetween } from '../../core/dates.js';
 import type { FollowUpApi } from './context.js';
 import { defaultTemplate } from './templates.js';
 import { reminderOf } from './preview.js';
-import type { FollowUpService, ReminderDocuments } from './public.js';
+import type { ActionOutcome, FollowUpService, ReminderAction, ReminderDocuments } from './public.js';
+import type { Channel } from './tables.js';
 
 import { mailState, queueMail } from './mail.js';
 
@@ -13,26 +14,10 @@ export function createFollowUpService(api: FollowUpApi): FollowUpService {
   let documents: { module: string; provider: ReminderDocuments } | null = null;
   return {
     actions: {
-      get: async (trx, tenantId, actionId, options = {}) => {
-        let q = trx.selectFrom('followup_action as a')
-          .innerJoin('followup_level as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.id', '=', 'a.level_id'))
-          .select(['a.id', 'a.partner_id', 'a.level_id', 'l.name', 'a.channel', sql<string>`a.date::text`.as('date'), 'a.state', 'a.recipient', 'a.invoice_ids', 'l.attach_statement'])
-          .where('a.tenant_id', '=', tenantId).where('a.id', '=', actionId);
-        if (options.lock) q = q.forNoKeyUpdate('a');
-        const r = await q.executeTakeFirst();
-        return r ? {
-          id: r.id, partnerId: r.partner_id, levelId: r.level_id, levelName: r.name, channel: r.channel, date: r.date, state: r.state,
-          recipient: r.recipient, invoiceIds: r.invoice_ids, attachStatement: r.attach_statement,
-        } : null;
-      },
-      record: async (trx, tenantId, actionId, channel, outcome) => {
-        await trx.updateTable('followup_action').set({
-          state: outcome.state,
-          result: JSON.stringify({ ...outcome.details, code: outcome.code, message: outcome.message, reason: outcome.message }),
-          done_at: outcome.state === 'pending' ? null : new Date(),
-          ...(outcome.recipient !== undefined ? { recipient: outcome.recipient } : {}),
-        }).where('tenant_id', '=', tenantId).where('id', '=', actionId).where('channel', '=', channel).execute();
-      },
+      get: async (trx, tenantId, actionId, options) => (await actionsById(trx, tenantId, [actionId], options?.lock ?? false)).get(actionId) ?? null,
+      getMany: (trx, tenantId, actionIds, options) => actionsById(trx, tenantId, actionIds, options?.lock ?? false),
+      record: (trx, tenantId, actionId, channel, outcome) => recordOutcomes(trx, tenantId, channel, [{ actionId, outcome }]),
+      recordMany: recordOutcomes,
     },
     timeline: {
       note: async (trx, tenantId, partnerId, text, userId) => {
@@ -76,4 +61,34 @@ export async function responsibleOf(trx: Trx, tenantId: string, partnerId: strin
     join core_user u on u.tenant_id = p.tenant_id and u.id = coalesce(f.responsible_user_id, p.salesperson_id)
     where p.tenant_id = ${tenantId} and p.id = ${partnerId}`.execute(trx);
   return rows[0] ?? null;
+}
+
+/** Actions by id, with their level's name and whether it attaches the statement; `lock`: rows locked for the caller's transaction. */
+async function actionsById(trx: Trx, tenantId: string, ids: string[], lock: boolean): Promise<Map<string, ReminderAction>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await sql<{ id: string; partner_id: string; level_id: string; name: string; channel: Channel; date: string; state: ReminderAction['state']; recipient: string | null; invoice_ids: string[]; attach_statement: boolean }>`
+    select a.id, a.partner_id, a.level_id, l.name, a.channel, a.date::text as date, a.state, a.recipient, a.invoice_ids, l.attach_statement
+    from followup_action a join followup_level l on l.tenant_id = a.tenant_id and l.id = a.level_id
+    where a.tenant_id = ${tenantId} and a.id = any(${ids}::uuid[])
+    order by a.id
+    ${lock ? sql`for no key update of a` : sql``}`.execute(trx);
+  return new Map(rows.map((r) => [r.id, {
+    id: r.id, partnerId: r.partner_id, levelId: r.level_id, levelName: r.name, channel: r.channel, date: r.date, state: r.state,
+    recipient: r.recipient, invoiceIds: r.invoice_ids, attachStatement: r.attach_statement,
+  }]));
+}
+
+/** What became of actions of `channel`, in one statement (`recipient` kept when an outcome gives none). */
+async function recordOutcomes(trx: Trx, tenantId: string, channel: Channel, outcomes: Array<{ actionId: string; outcome: ActionOutcome }>): Promise<void> {
+  if (outcomes.length === 0) return;
+  const rows = outcomes.map(({ actionId, outcome: o }) => ({
+    id: actionId, state: o.state, result: { ...o.details, code: o.code, message: o.message, reason: o.message },
+    recipient: o.recipient ?? null, keepRecipient: o.recipient === undefined,
+  }));
+  await sql`
+    update followup_action a
+    set state = o.state, result = o.result, done_at = case when o.state = 'pending' then null else now() end,
+        recipient = case when o."keepRecipient" then a.recipient else o.recipient end
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as o(id uuid, state text, result jsonb, recipient text, "keepRecipient" boolean)
+    where a.tenant_id = ${tenantId} and a.id = o.id and a.channel = ${channel}`.execute(trx);
 }

@@ -23,6 +23,7 @@ import type { Trx } from '../../core/db/kysely.js';
 import { conflict, notFound } from '../../core/errors.js';
 import { uuidv7 } from '../../core/ids.js';
 import type { Actor } from '../../core/events/types.js';
+import type { ActionOutcome } from '../follow-up/public.js';
 import type { PostalApi } from './context.js';
 import { languageOf, msg } from './i18n/index.js';
 import type { Envelope, LetterAddress, PostalBatchTable } from './tables.js';
@@ -34,12 +35,7 @@ export interface Batch {
   createdAt: string; printedAt: string | null; postedAt: string | null;
 }
 
-type BatchRow = Awaited<ReturnType<typeof batchRows>>[number];
-
-function batchRows(trx: Trx, tenantId: string) {
-  return trx.selectFrom('postal_batch').select(['id', 'provider', sql<string>`date::text`.as('date'), 'state', 'letters', 'pages', 'sheets', 'file_name', 'sha256', 'bytes',
-    'upload_state', 'upload_result', 'uploaded_at', 'created_at', 'printed_at', 'posted_at']).where('tenant_id', '=', tenantId).execute();
-}
+type BatchRow = Awaited<ReturnType<ReturnType<typeof selectBatch>['executeTakeFirstOrThrow']>>;
 
 export function toBatch(r: BatchRow): Batch {
   const message = typeof r.upload_result?.message === 'string' ? r.upload_result.message : null;
@@ -95,20 +91,28 @@ export async function cutBatch(api: PostalApi, trx: Trx, tenantId: string, date:
   // Money that arrived since the letter was queued stops it: a partner who owes nothing more gets none.
   const balances = await ledger.partners.balances(await ledger.books.open(trx, tenantId, actor), [...new Set(queued.map((l) => l.partner_id))]);
   const going: typeof queued = [];
-  const cancel = (letterId: string, code: string, message: string) => trx.updateTable('postal_letter')
-    .set({ state: 'cancelled', cancelled_at: new Date(), result: JSON.stringify({ code, message }) }).where('tenant_id', '=', tenantId).where('id', '=', letterId).execute();
+  const actions = await followUp.actions.getMany(trx, tenantId, queued.map((l) => l.action_id), { lock: true });
+  const cancelled: Array<{ id: string; result: Record<string, string> }> = [];
+  const paid: Array<{ actionId: string; outcome: ActionOutcome }> = [];
   for (const letter of queued) {
-    const action = await followUp.actions.get(trx, tenantId, letter.action_id, { lock: true });
+    const action = actions.get(letter.action_id);
     if (!action || action.state !== 'pending') {
-      await cancel(letter.id, 'reminder_cancelled', `not sent: the reminder was ${action?.state ?? 'removed'} before the batch (paid meanwhile?)`);
+      cancelled.push({ id: letter.id, result: { code: 'reminder_cancelled', message: `not sent: the reminder was ${action?.state ?? 'removed'} before the batch (paid meanwhile?)` } });
     } else if ((balances.get(letter.partner_id)?.balance ?? 0n) <= 0n) {
       const message = `not sent: nothing is owed any more on ${date} (paid since the letter was queued)`;
-      await cancel(letter.id, 'nothing_left', message);
-      await followUp.actions.record(trx, tenantId, letter.action_id, 'letter', { state: 'cancelled', code: 'nothing_left', message: `letter ${message}`, details: { letter: letter.id } });
+      cancelled.push({ id: letter.id, result: { code: 'nothing_left', message } });
+      paid.push({ actionId: letter.action_id, outcome: { state: 'cancelled', code: 'nothing_left', message: `letter ${message}`, details: { letter: letter.id } } });
     } else {
       going.push(letter);
     }
   }
+  if (cancelled.length > 0) {
+    await sql`
+      update postal_letter l set state = 'cancelled', cancelled_at = now(), result = c.result
+      from jsonb_to_recordset(${JSON.stringify(cancelled)}::jsonb) as c(id uuid, result jsonb)
+      where l.tenant_id = ${tenantId} and l.id = c.id`.execute(trx);
+  }
+  await followUp.actions.recordMany(trx, tenantId, 'letter', paid);
   if (going.length === 0) return null;
   const id = uuidv7();
   const fileName = `letters-${date}.${provider === 'print' ? 'pdf' : 'zip'}`;
@@ -120,13 +124,8 @@ export async function cutBatch(api: PostalApi, trx: Trx, tenantId: string, date:
   const ids = going.map((l) => l.id);
   await trx.updateTable('postal_letter').set({ state: 'batched', batch_id: id, provider, submitted_at: new Date() })
     .where('tenant_id', '=', tenantId).where('id', 'in', ids).execute();
-  for (const letter of going) {
-    await followUp.actions.record(trx, tenantId, letter.action_id, 'letter', {
-      state: 'sent', code: 'batched',
-      message: provider === 'print' ? `letter in the print batch of ${date} (${fileName}), to print and post in the office` : `letter in the batch of ${date} (${fileName}) for the mail house`,
-      details: { letter: letter.id, batch: id },
-    });
-  }
+  const message = provider === 'print' ? `letter in the print batch of ${date} (${fileName}), to print and post in the office` : `letter in the batch of ${date} (${fileName}) for the mail house`;
+  await followUp.actions.recordMany(trx, tenantId, 'letter', going.map((l) => ({ actionId: l.action_id, outcome: { state: 'sent', code: 'batched', message, details: { letter: l.id, batch: id } } })));
   await api.emitMany(trx, tenantId, 'letter.submitted', going.map((l) => ({ letterId: l.id, actionId: l.action_id, partnerId: l.partner_id, provider, batchId: id, reference: null, price: null, currency: null })), { actor });
   await api.emit(trx, tenantId, 'postal.batch_created', { batchId: id });
   await api.audit(trx, tenantId, { actor, action: 'postal.batch_created', entity: 'postal_batch', entityId: id, after: { date, provider, letters: ids } });
@@ -169,7 +168,8 @@ export function manifestCsv(letters: ManifestLetter[]): string {
   return `\uFEFF${[CSV_HEAD, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`;
 }
 
-async function letterPdf(trx: Trx, tenantId: string, letterId: string): Promise<Buffer> {
+/** A letter's PDF as it was rendered when it was queued. */
+export async function storedPdf(trx: Trx, tenantId: string, letterId: string): Promise<Buffer> {
   const row = await trx.selectFrom('postal_letter').select('pdf').where('tenant_id', '=', tenantId).where('id', '=', letterId).executeTakeFirstOrThrow();
   return row.pdf;
 }
@@ -191,7 +191,7 @@ export async function writeBatchFile(trx: Trx, tenantId: string, batch: Batch, o
   zip.addBuffer(Buffer.from(manifestCsv(letters)), 'manifest.csv', entry);
   for (const l of letters) {
     zip.addReadStreamLazy(l.file, { ...entry, size: l.bytes }, (done) => {
-      letterPdf(trx, tenantId, l.letter).then((pdf) => done(null, Readable.from([pdf])), (err: Error) => done(err, undefined as never));
+      storedPdf(trx, tenantId, l.letter).then((pdf) => done(null, Readable.from([pdf])), (err: Error) => done(err, undefined as never));
     });
   }
   zip.end();
@@ -217,7 +217,7 @@ async function printFile(trx: Trx, tenantId: string, batch: Batch, letters: Mani
   const cover = await PdfLib.load(await coverSheet(batch, letters, lang, at));
   for (const page of await merged.copyPages(cover, cover.getPageIndices())) merged.addPage(page);
   for (const l of letters) {
-    const letter = await PdfLib.load(await letterPdf(trx, tenantId, l.letter), { updateMetadata: false });
+    const letter = await PdfLib.load(await storedPdf(trx, tenantId, l.letter), { updateMetadata: false });
     for (const page of await merged.copyPages(letter, letter.getPageIndices())) merged.addPage(page);
   }
   return Buffer.from(await merged.save({ useObjectStreams: false }));

@@ -10,7 +10,7 @@ import { UUID } from '../../core/ids.js';
 import { formatAmount } from '../../core/money.js';
 import type { Actor } from '../../core/events/types.js';
 import type { PostalApi } from './context.js';
-import { getBatch, type Batch } from './batches.js';
+import { getBatch, storedPdf, type Batch } from './batches.js';
 import type { LetterAddress, LetterState, Provider } from './tables.js';
 
 export interface Letter {
@@ -78,7 +78,7 @@ export async function getLetter(trx: Trx, tenantId: string, id: string, lock = f
 
 export async function letterPdf(trx: Trx, tenantId: string, id: string): Promise<Buffer> {
   await getLetter(trx, tenantId, id);
-  return (await trx.selectFrom('postal_letter').select('pdf').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirstOrThrow()).pdf;
+  return storedPdf(trx, tenantId, id);
 }
 
 /** A letter not yet handed over: cancelled, and its reminder with it (shown on the follow-up's views). */
@@ -160,8 +160,8 @@ export async function letterDelivered(trx: Trx, tenantId: string, api: PostalApi
 /** A clerk marks a batch printed, then posted (its letters follow); posting emits `letter.posted` per letter. */
 export async function markBatch(api: PostalApi, trx: Trx, tenantId: string, actor: Actor, id: string, step: 'printed' | 'posted'): Promise<Batch> {
   if (!UUID.test(id)) throw notFound(`No batch ${id}.`);
-  const batch = await getBatch(trx, tenantId, id);
   await trx.selectFrom('postal_batch').select('id').where('tenant_id', '=', tenantId).where('id', '=', id).forUpdate().execute();
+  const batch = await getBatch(trx, tenantId, id);
   if (batch.state === step || (step === 'printed' && batch.state === 'posted')) return batch;
   const now = new Date();
   if (step === 'printed') {

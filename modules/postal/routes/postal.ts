@@ -1,20 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply } from 'fastify';
 import { PassThrough } from 'node:stream';
-import { badRequest, notFound } from '../../../core/errors.js';
+import { badRequest, conflict, notFound } from '../../../core/errors.js';
 import { isIsoDate, todayIn } from '../../../core/dates.js';
 import { UUID } from '../../../core/ids.js';
 import { tenantOf } from '../../../core/plugins/auth.js';
 import type { PostalApi } from '../context.js';
 import { cutBatch, getBatch, listBatches, writeBatchFile } from '../batches.js';
 import { accountBalance } from '../docsaway.js';
-import { cancelLetter, costs, letterDelivered, resendLetter, getLetter, letterPdf, letterReturned, listLetters, markBatch, type Letter } from '../service.js';
+import { cancelLetter, costs, letterDelivered, resendLetter, getLetter, letterPdf, letterReturned, listLetters, markBatch } from '../service.js';
 import type { Batch } from '../batches.js';
 import { AccountOut, BatchList, BatchOut, BatchQuery, Cancel, CostOut, CostQuery, Delivered, IdParams, LetterList, LetterOut, LetterQuery, NewBatch, Pdf, BatchFile, Problem, Returned } from '../http-schemas.js';
 
 const WRITERS: ('accountant' | 'clerk')[] = ['accountant', 'clerk'];
 const showBatch = (b: Batch) => ({ ...b, bytes: b.bytes === null ? null : String(b.bytes) });
-const showLetter = (l: Letter) => l;
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as PostalApi;
@@ -25,7 +24,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { limit, cursor, ...filter } = request.query;
     const page = await request.tx((trx) => listLetters(trx, tenantOf(request).id, filter, limit, cursor));
-    return { items: page.items.map(showLetter), next: page.next };
+    return page;
   });
 
   app.get('/letters/:id', {
@@ -86,7 +85,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     const date = request.body.date ?? todayIn(tenant.timezone);
     if (!isIsoDate(date)) throw badRequest(`date '${date}' is not a date (YYYY-MM-DD)`, 'date');
     const made = await request.tx((trx) => cutBatch(api, trx, tenant.id, date, request.actor));
-    if (!made) return reply.status(409).type('application/problem+json').send({ type: 'urn:congno:problem:nothing-queued', title: 'Conflict', status: 409, detail: `no letter is queued for a batch on ${date}` });
+    if (!made) throw conflict(`no letter is queued for a batch on ${date}`, 'nothing-queued');
     return reply.status(made.created ? 201 : 200).send(showBatch(made.batch));
   });
 
