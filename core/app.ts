@@ -78,7 +78,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   const bus = new EventBus(app.log);
   const jobs: JobDefinition[] = [];
   let enablement: Enablement | undefined;
-  const runtimes = await setupModules(modules, { bus, jobs, enablement: () => enablement!, log: app.log });
+  const runtimes = await setupModules(modules, { db, publicUrl: config.publicUrl, bus, jobs, enablement: () => enablement!, log: app.log });
   enablement = new Enablement(db, modules, runtimes, bus);
   const relay = new OutboxRelay(db, bus, options.databaseUrl, app.log.child({ component: 'relay' }), config.relay);
   const scheduler = new Scheduler(db, bus, app.log.child({ component: 'scheduler' }), jobs);
@@ -116,6 +116,7 @@ export async function buildApp(options: BuildOptions): Promise<FastifyInstance> 
   app.addHook('onClose', async () => {
     await scheduler.stop();
     await relay.stop();
+    for (const runtime of runtimes.values()) for (const close of runtime.onClose) await close();
     await closeSpreadsheetWorkers();
   });
   return app;

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Static, TObject } from 'typebox';
-import type { Trx } from '../db/kysely.js';
+import { withTenant, type Db, type Trx } from '../db/kysely.js';
 import { emitMany, enabledModules, type EventBus } from '../events/bus.js';
 import type { JobDefinition } from '../events/scheduler.js';
 import type { BatchHookHandler, EmitOptions, EventMap, EventName, HookHandler, ScheduledPeriod, SubscriberHandler } from '../events/types.js';
@@ -75,6 +75,19 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
    * code the chart does not have).
    */
   onSettingsChange(handler: SettingsCheck<M extends ModuleManifest<infer S> ? Static<S> : never>): void;
+  /**
+   * Work that starts outside a request or an event delivery — an answer arriving on a connection
+   * the module keeps open (an SMSC's delivery receipt): `fn` in one transaction of the tenant;
+   * null when the tenant does not have this module enabled.
+   */
+  tenantTx<T>(tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T | null>;
+  /**
+   * The absolute address of `path` under the server's public URL (CONGNO_PUBLIC_URL), for an
+   * outside system to call back (a gateway's delivery reports); null when none is configured.
+   */
+  publicUrl(path: string): string | null;
+  /** Called once when the server stops: close what the module keeps open (connections, timers). */
+  onClose(handler: () => Promise<void> | void): void;
 }
 
 export interface ModuleRuntime {
@@ -83,6 +96,7 @@ export interface ModuleRuntime {
   onDisable: LifecycleHandler[];
   onUpgrade: UpgradeHandler[];
   onSettingsChange: SettingsCheck[];
+  onClose: Array<() => Promise<void> | void>;
   /** What `provide` offered; undefined when the module offers none. */
   service: unknown;
   api: ModuleApi;
@@ -90,9 +104,9 @@ export interface ModuleRuntime {
 
 export function createModuleApi(
   manifest: ModuleManifest,
-  deps: { bus: EventBus; jobs: JobDefinition[]; runtimes: Map<string, ModuleRuntime>; enablement: () => Enablement; log: FastifyBaseLogger },
+  deps: { db: Db; publicUrl?: string | null; bus: EventBus; jobs: JobDefinition[]; runtimes: Map<string, ModuleRuntime>; enablement: () => Enablement; log: FastifyBaseLogger },
 ): ModuleRuntime {
-  const runtime: ModuleRuntime = { manifest, onEnable: [], onDisable: [], onUpgrade: [], onSettingsChange: [], service: undefined, api: undefined as never };
+  const runtime: ModuleRuntime = { manifest, onEnable: [], onDisable: [], onUpgrade: [], onSettingsChange: [], onClose: [], service: undefined, api: undefined as never };
   const name = manifest.name;
   const log = deps.log.child({ module: name });
   const emits = new Set(manifest.emits ?? []);
@@ -142,6 +156,9 @@ export function createModuleApi(
     onDisable: (handler) => { runtime.onDisable.push(handler); },
     onUpgrade: (handler) => { runtime.onUpgrade.push(handler); },
     onSettingsChange: (handler) => { runtime.onSettingsChange.push(handler as SettingsCheck); },
+    tenantTx: async (tenantId, fn) => ((await deps.enablement().isEnabled(tenantId, name)) ? withTenant(deps.db, tenantId, fn) : null),
+    onClose: (handler) => { runtime.onClose.push(handler); },
+    publicUrl: (path) => (deps.publicUrl ? `${deps.publicUrl.replace(/\/+$/, '')}${path}` : null),
   };
   runtime.api = api;
   return runtime;

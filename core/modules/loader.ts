@@ -23,7 +23,7 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     /**
-     * Inside a module's `pages/` (public pages a customer opens from a link, no account): runs
+     * Inside a module's `pages/`, or a public route of its `routes/` (no account): runs
      * `fn` in one transaction scoped to the tenant the link names (core/links.ts); null when that
      * tenant does not have the module enabled (or does not exist), so the page says "unknown link".
      */
@@ -36,7 +36,7 @@ declare module 'fastify' {
 export type ModuleSetup = (api: ModuleApi<any>) => void | Promise<void>;
 
 /** Runs every module's `setup(api)` in dependency order. */
-export async function setupModules(modules: InstalledModule[], deps: { bus: EventBus; jobs: JobDefinition[]; enablement: () => Enablement; log: FastifyBaseLogger }): Promise<Map<string, ModuleRuntime>> {
+export async function setupModules(modules: InstalledModule[], deps: { db: Db; publicUrl?: string | null; bus: EventBus; jobs: JobDefinition[]; enablement: () => Enablement; log: FastifyBaseLogger }): Promise<Map<string, ModuleRuntime>> {
   const runtimes = new Map<string, ModuleRuntime>();
   for (const m of modules) {
     const runtime = createModuleApi(m.manifest, { ...deps, runtimes });
@@ -70,7 +70,10 @@ export async function registerModuleRoutes(app: FastifyInstance, db: Db, modules
     const name = m.manifest.name;
     await app.register(async (scope) => {
       scope.decorate('module', runtimes.get(name)!.api);
+      // A public route (`config.public`: a provider's callback) finds its tenant in a link token it carries (core/links.ts).
+      scope.decorateRequest('linkTx', linkTx(db, name, enablement));
       scope.addHook('onRequest', async (request) => {
+        if (request.routeOptions.config?.public) return;
         if (request.auth && !request.auth.tenant) return; // the platform admin: the role check answers 403
         const tenant = request.auth?.tenant;
         if (!tenant || !(await enablement.isEnabled(tenant.id, name))) {
@@ -93,6 +96,13 @@ const PAGE_HEADERS = {
   'cache-control': 'no-store',
 };
 
+function linkTx(db: Db, module: string, enablement: Enablement) {
+  return async function inLinkedTenant<T>(tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T | null> {
+    if (!(await enablement.isEnabled(tenantId, module))) return null;
+    return withTenant(db, tenantId, fn);
+  };
+}
+
 /**
  * A module's `pages/**`: server-rendered pages a customer opens from a link (core/links.ts),
  * under `/<module>/…`, without authentication and outside the API's description. A page finds
@@ -102,10 +112,7 @@ const PAGE_HEADERS = {
 async function registerPages(app: FastifyInstance, db: Db, name: string, dir: string, api: ModuleApi, enablement: Enablement): Promise<void> {
   await app.register(async (scope) => {
     scope.decorate('module', api);
-    scope.decorateRequest('linkTx', async function linkTx<T>(tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T | null> {
-      if (!(await enablement.isEnabled(tenantId, name))) return null;
-      return withTenant(db, tenantId, fn);
-    });
+    scope.decorateRequest('linkTx', linkTx(db, name, enablement));
     scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });

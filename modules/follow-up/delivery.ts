@@ -45,6 +45,7 @@ export interface ChannelProblem { channel: Channel; code: 'not_configured' | 'no
 const SENDER_MODULE: Record<Exclude<Channel, 'email'>, { module: string; what: string }> = {
   sms: { module: 'sms', what: 'text messages' },
   letter: { module: 'postal', what: 'letters' },
+  zalo: { module: 'sms', what: 'Zalo messages' },
 };
 
 /**

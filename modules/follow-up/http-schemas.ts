@@ -9,7 +9,10 @@ export const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 export const PartnerParams = Type.Object({ id: Type.String({ minLength: 1, description: 'Partner id or ref' }) });
 export const ItemParams = Type.Object({ id: Type.String({ minLength: 1, description: 'Open item (instalment) id, or an invoice id when the invoice has one open instalment' }) });
 
-const ChannelT = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('letter')]);
+const ChannelT = Type.Union([Type.Literal('email'), Type.Literal('sms'), Type.Literal('letter'), Type.Literal('zalo')]);
+const Fallback = Type.Object({
+  zalo: Type.Optional(Type.Literal('sms', { description: 'When the Zalo message cannot be delivered (no Zalo account, quota, not received in time), the same reminder goes once by SMS' })),
+}, { additionalProperties: false, description: "Channels that take over a channel of this level that cannot deliver: {\"zalo\": \"sms\"} (default when the level has zalo and not sms)" });
 export const Activity = Type.Object({
   type: Type.Union([Type.Literal('call'), Type.Literal('task')]),
   responsible: Type.Optional(Type.String({ description: "'followup_responsible' (default), 'salesperson' or a user id" })),
@@ -21,16 +24,18 @@ export const LevelBody = Type.Object({
   plan: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: "The plan this level belongs to (default 'default')" })),
   name: Type.String({ minLength: 1 }),
   delay: Type.Integer({ minimum: -365, maximum: 3650, description: 'Days from the due date of the oldest open item (negative: before it)' }),
-  channels: Type.Array(ChannelT, { maxItems: 3 }),
+  channels: Type.Array(ChannelT, { maxItems: 4 }),
   auto: Type.Boolean({ description: 'true: the daily run executes it; false: a clerk does' }),
   template: Type.Optional(Nullable(Type.String({ description: 'Template name (before_due, due, overdue, final, or a tenant template); default by delay' }))),
   attachStatement: Type.Optional(Type.Boolean()),
   activity: Type.Optional(Nullable(Activity)),
+  fallback: Type.Optional(Fallback),
 }, { additionalProperties: false });
 
 export const LevelOut = Type.Object({
   id: Type.String(), plan: Type.String(), name: Type.String(), delay: Type.Integer(), channels: Type.Array(Type.String()), auto: Type.Boolean(),
   template: Nullable(Type.String()), attachStatement: Type.Boolean(), activity: Nullable(Type.Object({}, { additionalProperties: true })),
+  fallback: Type.Record(Type.String(), Type.String()),
   createdAt: Type.String(), updatedAt: Type.String(),
 });
 export const LevelQuery = Type.Object({ plan: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false });

@@ -6,7 +6,7 @@ import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
 import { tenantLanguage, translator, type Lang } from './i18n/index.js';
 import type { PlanLevel } from './policy.js';
-import type { Channel, LevelActivity } from './tables.js';
+import type { Channel, ChannelFallback, LevelActivity } from './tables.js';
 
 export interface LevelInput {
   plan?: string;
@@ -17,11 +17,12 @@ export interface LevelInput {
   template?: string | null;
   attachStatement?: boolean;
   activity?: LevelActivity | null;
+  fallback?: ChannelFallback;
 }
 
 export interface LevelView {
   id: string; plan: string; name: string; delay: number; channels: Channel[]; auto: boolean;
-  template: string | null; attachStatement: boolean; activity: LevelActivity | null;
+  template: string | null; attachStatement: boolean; activity: LevelActivity | null; fallback: ChannelFallback;
   createdAt: string; updatedAt: string;
 }
 
@@ -41,7 +42,7 @@ export function defaultPlan(lang: Lang): LevelInput[] {
 
 type LevelRow = {
   id: string; plan: string; name: string; delay: number; channels: Channel[]; auto: boolean; template: string | null;
-  attach_statement: boolean; activity: LevelActivity | null; created_at: Date; updated_at: Date;
+  attach_statement: boolean; activity: LevelActivity | null; fallback: ChannelFallback; created_at: Date; updated_at: Date;
 };
 
 export function toPlanLevel(row: LevelRow): PlanLevel {
@@ -51,11 +52,11 @@ export function toPlanLevel(row: LevelRow): PlanLevel {
 function view(row: LevelRow): LevelView {
   return {
     id: row.id, plan: row.plan, name: row.name, delay: row.delay, channels: row.channels, auto: row.auto, template: row.template,
-    attachStatement: row.attach_statement, activity: row.activity, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
+    attachStatement: row.attach_statement, activity: row.activity, fallback: row.fallback, createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString(),
   };
 }
 
-const COLUMNS = ['id', 'plan', 'name', 'delay', 'channels', 'auto', 'template', 'attach_statement', 'activity', 'created_at', 'updated_at'] as const;
+const COLUMNS = ['id', 'plan', 'name', 'delay', 'channels', 'auto', 'template', 'attach_statement', 'activity', 'fallback', 'created_at', 'updated_at'] as const;
 
 export async function activeLevels(trx: Trx, tenantId: string, plan?: string): Promise<LevelRow[]> {
   let q = trx.selectFrom('followup_level').select(COLUMNS).where('tenant_id', '=', tenantId).where('archived_at', 'is', null);
@@ -112,7 +113,20 @@ async function checkInput(trx: Trx, tenantId: string, input: LevelInput) {
     const user = await trx.selectFrom('core_user').select('id').where('tenant_id', '=', tenantId).where('id', '=', activity.responsible).executeTakeFirst();
     if (!user) throw badRequest(`no user ${activity.responsible} in this company`, 'activity.responsible');
   }
-  return { plan, name, template, activity };
+  return { plan, name, template, activity, fallback: checkFallback(input.channels, input.fallback) };
+}
+
+/**
+ * A level's fallbacks: only `zalo` → `sms` is known (the sms module sends both). Given none, a level
+ * with `zalo` and without `sms` falls back to SMS; `{}` says it must not.
+ */
+function checkFallback(channels: Channel[], fallback: ChannelFallback | undefined): ChannelFallback {
+  if (fallback === undefined) return channels.includes('zalo') && !channels.includes('sms') ? { zalo: 'sms' } : {};
+  for (const [from, to] of Object.entries(fallback) as Array<[Channel, Channel]>) {
+    if (!channels.includes(from)) throw badRequest(`fallback.${from}: the level does not send by ${from}`, `fallback.${from}`);
+    if (channels.includes(to)) throw badRequest(`fallback.${from}: the level sends by ${to} anyway; a fallback is a channel it does not use`, `fallback.${from}`);
+  }
+  return fallback;
 }
 
 async function assertFree(trx: Trx, tenantId: string, plan: string, name: string, delay: number, exceptId: string | null): Promise<void> {
@@ -130,11 +144,11 @@ async function assertFree(trx: Trx, tenantId: string, plan: string, name: string
 }
 
 export async function createLevel(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, input: LevelInput): Promise<LevelView> {
-  const { plan, name, template, activity } = await checkInput(trx, tenantId, input);
+  const { plan, name, template, activity, fallback } = await checkInput(trx, tenantId, input);
   await assertFree(trx, tenantId, plan, name, input.delay, null);
   const row = await trx.insertInto('followup_level').values({
     tenant_id: tenantId, plan, name, delay: input.delay, channels: input.channels, auto: input.auto, template,
-    attach_statement: input.attachStatement ?? false, activity: JSON.stringify(activity), archived_at: null,
+    attach_statement: input.attachStatement ?? false, activity: JSON.stringify(activity), fallback: JSON.stringify(fallback), archived_at: null,
   }).returning(COLUMNS).executeTakeFirstOrThrow();
   const created = view(row as LevelRow);
   await api.audit(trx, tenantId, { actor, action: 'followup.level_created', entity: 'followup_level', entityId: created.id, after: created });
@@ -144,11 +158,11 @@ export async function createLevel(api: FollowUpApi, trx: Trx, tenantId: string, 
 export async function updateLevel(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, id: string, input: LevelInput): Promise<LevelView> {
   const before = await levelOr404(trx, tenantId, id, true);
   if (before.archived_at) throw new ProblemError(409, 'level-archived', 'Conflict', `Follow-up level '${before.name}' was deleted; create a new one.`);
-  const { plan, name, template, activity } = await checkInput(trx, tenantId, { ...input, plan: input.plan ?? before.plan });
+  const { plan, name, template, activity, fallback } = await checkInput(trx, tenantId, { ...input, plan: input.plan ?? before.plan });
   await assertFree(trx, tenantId, plan, name, input.delay, id);
   const row = await trx.updateTable('followup_level').set({
     plan, name, delay: input.delay, channels: input.channels, auto: input.auto, template,
-    attach_statement: input.attachStatement ?? false, activity: JSON.stringify(activity), updated_at: new Date(),
+    attach_statement: input.attachStatement ?? false, activity: JSON.stringify(activity), fallback: JSON.stringify(fallback), updated_at: new Date(),
   }).where('tenant_id', '=', tenantId).where('id', '=', id).returning(COLUMNS).executeTakeFirstOrThrow();
   const after = view(row as LevelRow);
   await api.audit(trx, tenantId, { actor, action: 'followup.level_changed', entity: 'followup_level', entityId: id, before: view(before), after });

@@ -66,6 +66,8 @@ export interface ReminderAction {
   recipient: string | null; invoiceIds: string[];
   /** Whether the level sends the statement of open items with the reminder. */
   attachStatement: boolean;
+  /** The channel the level names to take over when this one cannot deliver (`sms` for `zalo`), else null. */
+  fallback: Channel | null;
 }
 
 /**
@@ -106,6 +108,11 @@ export interface FollowUpService {
      * level applies or nothing would be reminded.
      */
     content(trx: Trx, tenantId: string, partnerId: string, options: { level?: string; date: string }): Promise<ReminderContent>;
+    /**
+     * Whether a reminder to the partner on `date` would come sooner than the minimum interval
+     * after its last one (the settings' minIntervalDays): a clerk's own message warns then.
+     */
+    interval(trx: Trx, tenantId: string, partnerId: string, date: string): Promise<{ lastReminderOn: string | null; minIntervalDays: number; tooSoon: boolean }>;
   };
   documents: {
     /** Offers statements and payment codes to reminder emails of the tenants that enable `module`; one provider per server. */

@@ -56,6 +56,7 @@ const MISSING: Record<Channel, string> = {
   email: 'missing contact data: no email address (neither a follow-up contact nor the partner has one)',
   sms: 'missing contact data: no phone number (neither a follow-up contact nor the partner has one)',
   letter: 'missing contact data: no postal address',
+  zalo: 'missing contact data: no phone number for Zalo (neither a follow-up contact nor the partner has one)',
 };
 
 /** A street and a place (province, district or ward): whether the address carries a letter in its country is the postal module's check. */
@@ -265,7 +266,7 @@ export async function prepare(trx: Trx, tenantId: string, planned: Planned[]): P
     const who = partners.get(p.partnerId)!;
     const missing: RunAction['missingContactData'] = [];
     for (const channel of p.level.channels) {
-      const recipient = channel === 'email' ? c?.email ?? null : channel === 'sms' ? c?.phone ?? null : addressText(c?.address);
+      const recipient = channel === 'email' ? c?.email ?? null : channel === 'sms' || channel === 'zalo' ? c?.phone ?? null : addressText(c?.address);
       const lack = recipient ? null : MISSING[channel];
       if (lack) {
         missing.push({ channel, missing: lack });

@@ -37,6 +37,12 @@ export function createFollowUpService(api: FollowUpApi): FollowUpService {
           responsible: await responsibleOf(trx, tenantId, partnerId),
         };
       },
+      interval: async (trx, tenantId, partnerId, date) => {
+        const { minIntervalDays } = await api.settings(trx, tenantId);
+        const state = await trx.selectFrom('followup_partner').select(sql<string | null>`last_reminder_on::text`.as('last')).where('tenant_id', '=', tenantId).where('partner_id', '=', partnerId).executeTakeFirst();
+        const lastReminderOn = state?.last ?? null;
+        return { lastReminderOn, minIntervalDays, tooSoon: lastReminderOn !== null && daysBetween(lastReminderOn, date) < minIntervalDays };
+      },
     },
     documents: {
       register: (module, provider) => {
@@ -66,15 +72,15 @@ export async function responsibleOf(trx: Trx, tenantId: string, partnerId: strin
 /** Actions by id, with their level's name and whether it attaches the statement; `lock`: rows locked for the caller's transaction. */
 async function actionsById(trx: Trx, tenantId: string, ids: string[], lock: boolean): Promise<Map<string, ReminderAction>> {
   if (ids.length === 0) return new Map();
-  const { rows } = await sql<{ id: string; partner_id: string; level_id: string; name: string; channel: Channel; date: string; state: ReminderAction['state']; recipient: string | null; invoice_ids: string[]; attach_statement: boolean }>`
-    select a.id, a.partner_id, a.level_id, l.name, a.channel, a.date::text as date, a.state, a.recipient, a.invoice_ids, l.attach_statement
+  const { rows } = await sql<{ id: string; partner_id: string; level_id: string; name: string; channel: Channel; date: string; state: ReminderAction['state']; recipient: string | null; invoice_ids: string[]; attach_statement: boolean; fallback: Channel | null }>`
+    select a.id, a.partner_id, a.level_id, l.name, a.channel, a.date::text as date, a.state, a.recipient, a.invoice_ids, l.attach_statement, l.fallback->>a.channel as fallback
     from followup_action a join followup_level l on l.tenant_id = a.tenant_id and l.id = a.level_id
     where a.tenant_id = ${tenantId} and a.id = any(${ids}::uuid[])
     order by a.id
     ${lock ? sql`for no key update of a` : sql``}`.execute(trx);
   return new Map(rows.map((r) => [r.id, {
     id: r.id, partnerId: r.partner_id, levelId: r.level_id, levelName: r.name, channel: r.channel, date: r.date, state: r.state,
-    recipient: r.recipient, invoiceIds: r.invoice_ids, attachStatement: r.attach_statement,
+    recipient: r.recipient, invoiceIds: r.invoice_ids, attachStatement: r.attach_statement, fallback: r.fallback,
   }]));
 }
 

@@ -3,7 +3,10 @@ import type { ColumnType, Generated } from 'kysely';
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
-export type Channel = 'email' | 'sms' | 'letter';
+/** `zalo`: a Zalo ZNS message (the sms module sends it; a level may name `sms` as its fallback). */
+export type Channel = 'email' | 'sms' | 'letter' | 'zalo';
+/** A level's fallback channels: when the reminder cannot go on the key channel, it goes once on the value's (`{zalo: 'sms'}`). */
+export type ChannelFallback = Partial<Record<Channel, Channel>>;
 export type ExclusionReason = 'dispute' | 'litigation' | 'agreed_delay';
 export type PromiseChannel = 'phone' | 'email' | 'sms' | 'letter' | 'meeting' | 'portal' | 'other';
 /**
@@ -38,6 +41,7 @@ export interface FollowupLevelTable {
   template: string | null;
   attach_statement: boolean;
   activity: Json<LevelActivity | null>;
+  fallback: ColumnType<ChannelFallback, string | undefined, string>;
   archived_at: Date | null;
   created_at: Timestamp;
   updated_at: Timestamp;

@@ -9,6 +9,7 @@ import { checkEventWiring, createModuleApi, type ModuleRuntime } from '../../cor
 import { sortByDependencies } from '../../core/modules/registry.js';
 import type { ModuleManifest } from '../../core/modules/manifest.js';
 import type { Enablement } from '../../core/modules/enablement.js';
+import type { Db } from '../../core/db/kysely.js';
 
 const log = Fastify({ logger: false }).log;
 
@@ -20,7 +21,7 @@ function setUp(modules: Array<[ModuleManifest, (api: any) => void]>): Map<string
   const bus = new EventBus(log);
   const runtimes = new Map<string, ModuleRuntime>();
   for (const [m, setup] of modules) {
-    const runtime = createModuleApi(m, { bus, jobs: [], runtimes, enablement: () => undefined as unknown as Enablement, log });
+    const runtime = createModuleApi(m, { db: undefined as unknown as Db, bus, jobs: [], runtimes, enablement: () => undefined as unknown as Enablement, log });
     runtimes.set(m.name, runtime);
     setup(runtime.api);
   }

@@ -38,6 +38,7 @@ export const ar: Catalogue = {
   'channel.email': 'البريد الإلكتروني',
   'channel.sms': 'الرسائل القصيرة',
   'channel.letter': 'الرسالة البريدية',
+  'channel.zalo': 'زالو',
   'channel.meeting': 'لقاء',
   'channel.portal': 'البوابة',
   'channel.other': 'وسيلة أخرى',

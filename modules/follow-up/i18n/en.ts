@@ -37,6 +37,7 @@ export const en = {
   'channel.email': 'email',
   'channel.sms': 'sms',
   'channel.letter': 'letter',
+  'channel.zalo': 'Zalo',
   'channel.meeting': 'meeting',
   'channel.portal': 'portal',
   'channel.other': 'other',

@@ -32,6 +32,7 @@ export const vi: Catalogue = {
   'channel.email': 'email',
   'channel.sms': 'tin nhắn SMS',
   'channel.letter': 'thư',
+  'channel.zalo': 'Zalo',
   'channel.meeting': 'gặp mặt',
   'channel.portal': 'cổng thông tin',
   'channel.other': 'kênh khác',

@@ -32,6 +32,7 @@ export const zh: Catalogue = {
   'channel.email': '电子邮件',
   'channel.sms': '短信',
   'channel.letter': '信函',
+  'channel.zalo': 'Zalo',
   'channel.meeting': '会面',
   'channel.portal': '门户网站',
   'channel.other': '其他方式',

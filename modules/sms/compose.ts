@@ -1,0 +1,104 @@
+/**
+ * The reminder's text: the follow-up's facts of the level on the run's date (what is owed, the
+ * oldest due date), the ledger's payment reference, written with the tenant's or the shipped
+ * Handlebars template `templates/<template>/sms.<lang>.hbs` in the partner's language. Amounts
+ * carry the currency's code ("12.500.000 VND"): ₫ is not in GSM-7 and a phone may not show it.
+ */
+import Handlebars from 'handlebars';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Trx } from '../../core/db/kysely.js';
+import { SYSTEM_ACTOR } from '../../core/events/types.js';
+import { currencyExponent, formatAmount } from '../../core/money.js';
+import { getTenant } from '../../core/tenants.js';
+import type { SmsApi, SmsSettings } from './context.js';
+import { plan, unaccent, type SmsPlan } from './text.js';
+
+const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates');
+export const LANGUAGES = ['vi', 'en', 'zh', 'ar'] as const;
+export type Lang = (typeof LANGUAGES)[number];
+const LOCALE: Record<Lang, string> = { vi: 'vi-VN', en: 'en-GB', zh: 'zh-CN', ar: 'ar' };
+
+/** The reminder's facts a ZNS template's data are made of, as text. */
+export interface ReminderData { customer: string; amount: string; oldestDue: string; reference: string; company: string; hotline: string }
+
+export interface Composed {
+  text: string; lang: Lang; plan: SmsPlan; template: string;
+  data: ReminderData;
+}
+
+export function languageOf(tag: string | null | undefined, fallback: Lang): Lang {
+  const base = (tag ?? '').toLowerCase().split(/[-_]/)[0];
+  return (LANGUAGES as readonly string[]).includes(base) ? base as Lang : fallback;
+}
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+function compile(source: string): HandlebarsTemplateDelegate {
+  let t = compiled.get(source);
+  if (!t) {
+    t = Handlebars.compile(source, { noEscape: true, strict: false });
+    if (compiled.size > 500) compiled.clear();
+    compiled.set(source, t);
+  }
+  return t;
+}
+
+function source(name: string, lang: Lang, overrides: Record<string, string>): string | null {
+  const own = overrides[`${name}/sms.${lang}`];
+  if (own) return own;
+  const file = path.join(DIR, name, `sms.${lang}.hbs`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : null;
+}
+
+export function formatMoney(minor: bigint, currency: string, lang: Lang): string {
+  const exponent = currencyExponent(currency);
+  const number = new Intl.NumberFormat(LOCALE[lang], { minimumFractionDigits: exponent, maximumFractionDigits: exponent })
+    .format(formatAmount(minor, currency) as unknown as number); // a decimal string is formatted exactly
+  return `${number} ${currency}`;
+}
+
+export function formatDate(date: string, lang: Lang): string {
+  return new Intl.DateTimeFormat(LOCALE[lang], { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC', numberingSystem: 'latn' }).format(new Date(`${date}T00:00:00Z`));
+}
+
+/** A text as it goes out: without diacritics when the tenant writes unaccented (Vietnamese only). */
+export function finalText(text: string, lang: Lang, settings: SmsSettings): string {
+  const trimmed = text.replace(/\s+/g, ' ').trim();
+  return settings.unaccented && lang === 'vi' ? unaccent(trimmed) : trimmed;
+}
+
+/**
+ * The text of the reminder of `levelId` to a partner on `date`. Throws the follow-up's 409 when
+ * nothing is left to remind (paid since the run).
+ */
+export async function composeReminder(api: SmsApi, trx: Trx, tenantId: string, partnerId: string, levelId: string, date: string, settings: SmsSettings): Promise<Composed> {
+  const content = await api.service('follow-up').reminders.content(trx, tenantId, partnerId, { level: levelId, date });
+  const tenant = await getTenant(trx, tenantId);
+  const lang = languageOf(content.lang, languageOf(tenant.locale, 'vi'));
+  const ledger = api.service('ledger');
+  const books = await ledger.books.open(trx, tenantId, SYSTEM_ACTOR);
+  const partner = await ledger.partners.resolve(books, partnerId);
+  const invoices = [...new Set(content.items.map((i) => i.invoiceId))];
+  let reference: string | null = null;
+  if (invoices.length === 1 && invoices[0]) {
+    const row = await trx.selectFrom('ledger_invoice').select('payment_reference').where('tenant_id', '=', tenantId).where('id', '=', invoices[0]).executeTakeFirst();
+    reference = row?.payment_reference ?? null;
+  }
+  reference ??= await ledger.partners.paymentReference(books, partnerId);
+  const total = content.items.reduce((s, i) => s + i.residual, 0n);
+  const oldest = content.items.reduce<string | null>((d, i) => (d === null || i.dueDate < d ? i.dueDate : d), null) ?? date;
+  const data: ReminderData = {
+    customer: content.contactName ?? partner.name, amount: formatMoney(total, tenant.currency, lang), oldestDue: formatDate(oldest, lang),
+    reference, company: tenant.name, hotline: settings.hotline || content.responsible?.phone || '',
+  };
+  const template = content.level.template;
+  const src = source(template, lang, settings.templates) ?? source(defaultTemplate(content.level.delay), lang, settings.templates) ?? source(defaultTemplate(content.level.delay), 'vi', {})!;
+  const text = finalText(compile(src)({ ...data, partner: data.customer }), lang, settings);
+  return { text, lang, plan: plan(text), template, data };
+}
+
+/** The shipped template a level without one of its own uses, by its delay (as the follow-up's email). */
+export function defaultTemplate(delay: number): string {
+  return delay < 0 ? 'before_due' : delay === 0 ? 'due' : delay >= 60 ? 'final' : 'overdue';
+}

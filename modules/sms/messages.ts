@@ -1,0 +1,376 @@
+/**
+ * A message's life: queued (one per follow-up sms or zalo action, or a clerk's own) → handed to
+ * the provider once → what the network says.
+ *
+ * Exactly once. A message is claimed for sending in a transaction of its own that commits
+ * `submit_state = 'sending'` before any provider sees it; only messages without a hand-over are
+ * ever claimed. A hand-over whose answer never came (a timeout, a dropped connection, a server
+ * that stopped between the claim and the record) stays `sending`; the clock turns it `unknown`
+ * after a grace time, and a clerk decides (send again, or leave it).
+ */
+import { sql } from 'kysely';
+import type { Trx } from '../../core/db/kysely.js';
+import { parseAmount } from '../../core/money.js';
+import { uuidv7 } from '../../core/ids.js';
+import { getTenant } from '../../core/tenants.js';
+import { ProblemError } from '../../core/errors.js';
+import { RetryLater } from '../../core/events/retry-later.js';
+import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
+import type { ActionOutcome, Channel, ReminderAction } from '../follow-up/public.js';
+import { composeReminder, type Composed } from './compose.js';
+import type { SmsApi, SmsSettings } from './context.js';
+import { normalisePhone } from './phone.js';
+import { nextOpening } from './quiet.js';
+import type { Outcome, Outgoing, Report, Sender } from './providers/types.js';
+import type { MessageState, Provider, SmsMessageTable } from './tables.js';
+import { plan, type SmsPlan } from './text.js';
+
+/** Messages claimed at once by one sender (the provider's window sends them). */
+const CLAIM = 200;
+/** A hand-over still `sending` after this long lost its answer: `unknown`. */
+export const SENDING_GRACE_MS = 10 * 60_000;
+
+export type MessageRow = { [K in keyof SmsMessageTable]: SmsMessageTable[K] extends import('kysely').ColumnType<infer S, any, any> ? S : SmsMessageTable[K] };
+
+export interface QueueInput {
+  actionId: string | null; channel: 'sms' | 'zalo'; partnerId: string; phone: string; text: string; lang: string; plan: SmsPlan;
+  template: { id: string; data: Record<string, string> } | null; fallbackOf: string | null; createdBy: string | null;
+}
+
+/** Why a message cannot go, before it is queued: a number that opted out, a text over the cap of parts. */
+export async function refusal(trx: Trx, tenantId: string, settings: SmsSettings, phone: string, channel: 'sms' | 'zalo', plan: SmsPlan): Promise<{ state: 'cancelled' | 'failed'; code: string; message: string } | null> {
+  const out = await trx.selectFrom('sms_opt_out').select(['source', 'created_at']).where('tenant_id', '=', tenantId).where('phone', '=', phone).executeTakeFirst();
+  if (out) {
+    const how = out.source === 'stop' ? 'replied STOP' : 'was opted out by a clerk';
+    return { state: 'cancelled', code: 'opted_out', message: `not sent: ${phone} ${how} on ${out.created_at.toISOString().slice(0, 10)}` };
+  }
+  if (channel === 'sms' && plan.parts > settings.maxParts) {
+    return {
+      state: 'failed', code: 'too_long',
+      message: `not sent: the text needs ${plan.parts} parts (${plan.length} ${plan.encoding === 'gsm7' ? 'GSM-7 characters' : 'UCS-2 characters'}), more than the company's cap of ${settings.maxParts}${plan.encoding === 'ucs2' ? '; writing it without diacritics (setting unaccented) fits 160 characters a part' : ''}`,
+    };
+  }
+  return null;
+}
+
+export function providerOf(settings: SmsSettings, channel: 'sms' | 'zalo'): Provider {
+  return channel === 'zalo' ? 'zalo' : settings.provider;
+}
+
+/** Inserts a queued message (its window from the quiet hours) and asks for it to be sent. */
+export async function queue(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, input: QueueInput): Promise<MessageRow> {
+  const tenant = await getTenant(trx, tenantId);
+  const notBefore = nextOpening(new Date(), tenant.timezone, settings.quietHours);
+  const cost = input.channel === 'sms' ? parseAmount(settings.pricePerPart, tenant.currency, { allowZero: true, field: 'pricePerPart' }) * BigInt(input.plan.parts) : 0n;
+  const row = await trx.insertInto('sms_message').values({
+    tenant_id: tenantId, id: uuidv7(), action_id: input.actionId, channel: input.channel, partner_id: input.partnerId, phone: input.phone,
+    text: input.text, encoding: input.plan.encoding, parts: input.plan.parts, lang: input.lang, provider: providerOf(settings, input.channel),
+    state: 'queued', not_before: notBefore, submit_state: null, cost, template: JSON.stringify(input.template), fallback_of: input.fallbackOf,
+    result: null, created_by: input.createdBy,
+  }).returningAll().executeTakeFirstOrThrow();
+  await api.emit(trx, tenantId, 'sms.message_queued', { messageId: row.id });
+  return row as MessageRow;
+}
+
+/** What a message's state means for the follow-up action it delivers. */
+export function actionOutcome(m: Pick<MessageRow, 'id' | 'channel' | 'state' | 'phone' | 'parts' | 'provider' | 'provider_id' | 'not_before' | 'result' | 'fallback_of'>, now = new Date()): ActionOutcome {
+  const how = m.channel === 'zalo' ? 'Zalo message' : `SMS (${m.parts} part${m.parts === 1 ? '' : 's'})`;
+  const via = m.fallback_of ? ' instead of the Zalo message' : '';
+  const said = (m.result?.message as string | undefined) ?? '';
+  const details = { message: m.id, provider: m.provider, providerId: m.provider_id, ...(m.fallback_of ? { fallbackOf: m.fallback_of } : {}) };
+  const base = { recipient: m.phone, details };
+  switch (m.state) {
+    case 'queued': return m.not_before.getTime() > now.getTime()
+      ? { ...base, state: 'pending', code: 'deferred', message: `${how}${via} waits for the sending window: goes at ${m.not_before.toISOString()}` }
+      : { ...base, state: 'pending', code: 'queued', message: `${how}${via} queued` };
+    case 'submitted': return { ...base, state: 'sent', code: 'submitted', message: `${how}${via} handed to ${m.provider} (${m.provider_id}); waiting for the delivery report` };
+    case 'delivered': return { ...base, state: 'sent', code: 'delivered', message: `${how}${via} delivered to ${m.phone}` };
+    case 'failed': return { ...base, state: 'failed', code: String(m.result?.code ?? 'failed'), message: said || `${how} failed` };
+    case 'expired': return { ...base, state: 'failed', code: 'expired', message: said || `${how} expired before reaching the phone` };
+    case 'cancelled': return { ...base, state: 'cancelled', code: String(m.result?.code ?? 'cancelled'), message: said || `${how} cancelled` };
+    case 'unknown': return { ...base, state: 'uncertain', code: 'unknown', message: `${how}${via}: ${said || 'the provider\'s answer was lost'}; not sent again by itself: check with the provider, then send it again or leave it (POST /api/sms/messages/${m.id}/resend)` };
+  }
+}
+
+/** The channel of the action a message delivers: an SMS that takes over a Zalo message reports on the Zalo action. */
+const actionChannel = (m: Pick<MessageRow, 'channel' | 'fallback_of'>): Channel => (m.fallback_of ? 'zalo' : m.channel);
+
+/** Records what became of messages on their follow-up actions. */
+export async function recordOnActions(api: SmsApi, trx: Trx, tenantId: string, messages: MessageRow[]): Promise<void> {
+  const followUp = api.service('follow-up');
+  for (const channel of ['sms', 'zalo'] as const) {
+    const outcomes = messages.filter((m) => m.action_id && actionChannel(m) === channel).map((m) => ({ actionId: m.action_id!, outcome: actionOutcome(m) }));
+    await followUp.actions.recordMany(trx, tenantId, channel, outcomes);
+  }
+}
+
+/** The ZNS template data of a reminder: the names a tenant's approved template must use. */
+export function znsData(composed: Composed): Record<string, string> {
+  return { customer_name: composed.data.customer, amount: composed.data.amount, due_date: composed.data.oldestDue, payment_reference: composed.data.reference };
+}
+
+/**
+ * `followup.action_created` for sms and zalo: the number checked, the reminder written and
+ * counted, refused with its reason (opted out, too long, a Zalo level without template) or
+ * queued for its window; once per action and channel.
+ */
+export function reminderQueuer(api: SmsApi) {
+  return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.action_created'>): Promise<void> => {
+    const { actionId, partnerId, channel } = event.payload;
+    if (channel !== 'sms' && channel !== 'zalo') return;
+    const { trx, tenantId } = ctx;
+    const followUp = api.service('follow-up');
+    const action = await followUp.actions.get(trx, tenantId, actionId, { lock: true });
+    if (!action || action.state !== 'pending') return;
+    const existing = await trx.selectFrom('sms_message').select('id').where('tenant_id', '=', tenantId).where('action_id', '=', actionId).where('channel', '=', channel).executeTakeFirst();
+    if (existing) return;
+    const settings = await api.settings(trx, tenantId);
+    const phone = normalisePhone(action.recipient);
+    if (!phone.ok) {
+      await followUp.actions.record(trx, tenantId, actionId, channel, { state: 'missing_contact', code: 'missing_contact', message: `missing contact data: ${phone.reason}`, recipient: action.recipient });
+      return;
+    }
+    let composed: Composed;
+    try {
+      composed = await composeReminder(api, trx, tenantId, partnerId, action.levelId, event.payload.date ?? action.date, settings);
+    } catch (err) {
+      if (!(err instanceof ProblemError && err.status === 409)) throw err;
+      await followUp.actions.record(trx, tenantId, actionId, channel, { state: 'cancelled', code: 'nothing_left', message: `not sent: ${err.detail ?? 'nothing to remind'}` });
+      return;
+    }
+    await queueReminder(api, trx, tenantId, settings, action, channel, phone.e164, composed);
+  };
+}
+
+async function queueReminder(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, action: ReminderAction, channel: 'sms' | 'zalo', phone: string, composed: Composed): Promise<void> {
+  const followUp = api.service('follow-up');
+  let template: { id: string; data: Record<string, string> } | null = null;
+  if (channel === 'zalo') {
+    const id = settings.zalo.templates[composed.template];
+    if (!id || !settings.zalo.accessToken) {
+      // On record as a Zalo message that could not go, so that its SMS fallback (if the level has one) follows it.
+      const why = !id ? `no ZNS template is set for the reminder template '${composed.template}' (sms settings zalo.templates)` : 'Zalo is not configured (sms settings zalo.accessToken)';
+      const row = await trx.insertInto('sms_message').values({
+        tenant_id: tenantId, id: uuidv7(), action_id: action.id, channel: 'zalo', partner_id: action.partnerId, phone, text: composed.text, encoding: composed.plan.encoding,
+        parts: composed.plan.parts, lang: composed.lang, provider: 'zalo', state: 'failed', submit_state: null, cost: 0n, template: null, fallback_of: null,
+        result: JSON.stringify({ code: 'not_configured', message: `not sent: ${why}` }), created_by: null, done_at: new Date(),
+      }).returningAll().executeTakeFirstOrThrow() as MessageRow;
+      await recordOnActions(api, trx, tenantId, [row]);
+      await failedOnes(api, trx, tenantId, settings, [row]);
+      return;
+    }
+    template = { id, data: znsData(composed) };
+  }
+  const refused = await refusal(trx, tenantId, settings, phone, channel, composed.plan);
+  if (refused) {
+    await followUp.actions.record(trx, tenantId, action.id, action.channel, { ...refused, recipient: phone });
+    return;
+  }
+  const row = await queue(api, trx, tenantId, settings, {
+    actionId: action.id, channel, partnerId: action.partnerId, phone, text: composed.text, lang: composed.lang, plan: composed.plan,
+    template, fallbackOf: null, createdBy: null,
+  });
+  await recordOnActions(api, trx, tenantId, [row]);
+}
+
+/**
+ * Sends the tenant's due messages: claims up to CLAIM of them (committed as `sending`), hands them
+ * to the provider through its window, records every outcome at once. Rounds until none is due.
+ */
+export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (provider: Provider, settings: SmsSettings) => Sender): Promise<number> {
+  const { tenantId } = ctx;
+  const settings = await api.settings(ctx.trx, tenantId);
+  const tenant = await getTenant(ctx.trx, tenantId);
+  let sent = 0;
+  for (let round = 0; round < 50; round++) {
+    const now = new Date();
+    const opening = nextOpening(now, tenant.timezone, settings.quietHours);
+    const claimed = await ctx.db.transaction(async (t) => {
+      if (opening.getTime() > now.getTime()) {
+        // Quiet hours began since they were queued: they wait for the next window.
+        await t.updateTable('sms_message').set({ not_before: opening }).where('tenant_id', '=', tenantId).where('state', '=', 'queued').where('submit_state', 'is', null).where('not_before', '<=', now).execute();
+        return [] as MessageRow[];
+      }
+      const { rows } = await sql<MessageRow>`
+        update sms_message m set submit_state = 'sending', submit_started_at = now()
+        where m.tenant_id = ${tenantId} and m.id in (
+          select id from sms_message
+          where tenant_id = ${tenantId} and state = 'queued' and submit_state is null and not_before <= now()
+          order by not_before, id limit ${CLAIM}
+          for update skip locked)
+        returning m.*`.execute(t);
+      if (rows.length === 0) return rows;
+      // A reminder whose action is no longer pending (paid meanwhile, cancelled by a clerk) does not go.
+      const actions = await api.service('follow-up').actions.getMany(t, tenantId, rows.filter((r) => r.action_id).map((r) => r.action_id!));
+      const stale = rows.filter((r) => r.action_id && actions.get(r.action_id)?.state !== 'pending');
+      if (stale.length > 0) {
+        await t.updateTable('sms_message').set({ state: 'cancelled', submit_state: null, done_at: new Date(), result: JSON.stringify({ code: 'action_closed', message: 'not sent: the reminder was closed before its turn (paid, or cancelled)' }) })
+          .where('tenant_id', '=', tenantId).where('id', 'in', stale.map((r) => r.id)).execute();
+      }
+      return rows.filter((r) => !stale.includes(r));
+    });
+    if (claimed.length === 0) break;
+    const byProvider = new Map<Provider, MessageRow[]>();
+    for (const m of claimed) byProvider.set(m.provider, [...(byProvider.get(m.provider) ?? []), m]);
+    const outcomes = new Map<string, Outcome>();
+    for (const [provider, messages] of byProvider) {
+      let results: Outcome[];
+      try {
+        results = await senderFor(provider, settings).send(messages.map(outgoing));
+      } catch (err) {
+        results = messages.map(() => ({ kind: 'retry' as const, message: (err as Error).message }));
+      }
+      messages.forEach((m, i) => outcomes.set(m.id, results[i]));
+    }
+    const retry = await ctx.db.transaction((t) => settle(api, t, tenantId, settings, claimed, outcomes));
+    sent += claimed.length - retry.length;
+    if (retry.length > 0) throw new RetryLater(`${retry.length} message(s) wait: ${retry[0]}`);
+  }
+  return sent;
+}
+
+function outgoing(m: MessageRow): Outgoing {
+  return { id: m.id, phone: m.phone, text: m.text, encoding: m.encoding, parts: m.parts, template: m.template };
+}
+
+/** Records the outcomes of a round; returns the reasons of those that wait for a later try. */
+async function settle(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, claimed: MessageRow[], outcomes: Map<string, Outcome>): Promise<string[]> {
+  const retry: string[] = [];
+  const now = new Date();
+  const changed: MessageRow[] = [];
+  const updates = claimed.map((m) => {
+    const o = outcomes.get(m.id)!;
+    let next: Partial<MessageRow>;
+    if (o.kind === 'submitted') next = { state: 'submitted', submit_state: 'done', provider_id: o.providerId, submitted_at: now, result: { code: 'submitted', message: `taken by ${m.provider}` } };
+    else if (o.kind === 'refused') next = { state: 'failed', submit_state: 'done', done_at: now, result: { code: o.code, message: `not sent: ${o.message}` } };
+    else if (o.kind === 'unknown') next = { state: 'unknown', submit_state: 'sending', result: { code: 'unknown', message: o.message } };
+    else {
+      retry.push(o.message);
+      next = { state: 'queued', submit_state: null, result: { code: 'waiting', message: o.message } };
+    }
+    const row = { ...m, ...next } as MessageRow;
+    if (next.state !== 'queued') changed.push(row);
+    return row;
+  });
+  await sql`
+    update sms_message m
+    set state = u.state, submit_state = u.submit_state, provider_id = u.provider_id, result = u.result,
+        submitted_at = u.submitted_at, done_at = u.done_at
+    from jsonb_to_recordset(${JSON.stringify(updates.map((u) => ({
+      id: u.id, state: u.state, submit_state: u.submit_state, provider_id: u.provider_id, result: u.result, submitted_at: u.submitted_at, done_at: u.done_at,
+    })))}::jsonb) as u(id uuid, state text, submit_state text, provider_id text, result jsonb, submitted_at timestamptz, done_at timestamptz)
+    where m.tenant_id = ${tenantId} and m.id = u.id`.execute(trx);
+  await recordOnActions(api, trx, tenantId, changed);
+  const submitted = changed.filter((m) => m.state === 'submitted');
+  if (submitted.length > 0) {
+    await api.emitMany(trx, tenantId, 'sms.submitted', submitted.map((m) => ({
+      messageId: m.id, actionId: m.action_id, partnerId: m.partner_id, channel: m.channel, phone: m.phone, provider: m.provider, providerId: m.provider_id!, parts: m.parts,
+    })));
+  }
+  const failed = changed.filter((m) => m.state === 'failed');
+  await failedOnes(api, trx, tenantId, settings, failed);
+  return retry;
+}
+
+/** `sms.failed` for each, and a Zalo message that did not go by Zalo hands over to SMS when its level says so. */
+async function failedOnes(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, failed: MessageRow[]): Promise<void> {
+  if (failed.length === 0) return;
+  await api.emitMany(trx, tenantId, 'sms.failed', failed.map((m) => ({
+    messageId: m.id, actionId: m.action_id, partnerId: m.partner_id, channel: m.channel, phone: m.phone,
+    state: m.state as 'failed' | 'expired', code: String(m.result?.code ?? m.state), reason: String(m.result?.message ?? m.state),
+  })));
+  const zalo = failed.filter((m) => m.channel === 'zalo' && m.action_id);
+  if (zalo.length === 0) return;
+  const actions = await api.service('follow-up').actions.getMany(trx, tenantId, zalo.map((m) => m.action_id!));
+  for (const m of zalo) {
+    const action = actions.get(m.action_id!);
+    if (!action || action.fallback !== 'sms') continue;
+    const text = m.text;
+    const refused = await refusal(trx, tenantId, settings, m.phone, 'sms', plan(text));
+    if (refused) {
+      await api.service('follow-up').actions.record(trx, tenantId, m.action_id!, 'zalo', { ...refused, message: `${refused.message} (the SMS that was to replace the Zalo message)`, recipient: m.phone });
+      continue;
+    }
+    const sms = await queue(api, trx, tenantId, settings, {
+      actionId: m.action_id, channel: 'sms', partnerId: m.partner_id, phone: m.phone, text, lang: m.lang, plan: plan(text),
+      template: null, fallbackOf: m.id, createdBy: null,
+    }).catch((err: unknown) => {
+      if ((err as { code?: string }).code === '23505') return null; // the SMS of this action exists already
+      throw err;
+    });
+    if (sms) {
+      await recordOnActions(api, trx, tenantId, [sms]);
+      await api.service('follow-up').timeline.note(trx, tenantId, m.partner_id, `Zalo reminder not delivered (${String(m.result?.message ?? m.state)}): sent by SMS instead`, null);
+    }
+  }
+}
+
+/**
+ * What the network said about a submitted message (an SMPP receipt, a gateway's callback, Zalo's
+ * "received" event), idempotent: a report for a message already at that end changes nothing.
+ * A message in parts is delivered when every part is, failed when any part failed.
+ */
+export async function applyReport(api: SmsApi, trx: Trx, tenantId: string, provider: Provider, report: Report): Promise<'applied' | 'duplicate' | 'unknown_message'> {
+  const { rows: [m] } = await sql<MessageRow>`
+    select * from sms_message
+    where tenant_id = ${tenantId} and provider = ${provider} and string_to_array(provider_id, ' ') @> array[${report.providerId}]::text[]
+    for update`.execute(trx);
+  if (!m) return 'unknown_message';
+  const ids = m.provider_id!.split(' ');
+  const parts = { ...((m.result?.parts as Record<string, string> | undefined) ?? {}) };
+  if (parts[report.providerId] === report.state && m.state !== 'submitted' && m.state !== 'unknown') return 'duplicate';
+  parts[report.providerId] = report.state;
+  const states = ids.map((id) => parts[id]);
+  let state: MessageState = m.state;
+  if (states.some((s) => s === 'failed')) state = 'failed';
+  else if (states.some((s) => s === 'expired')) state = 'expired';
+  else if (states.every((s) => s === 'delivered')) state = 'delivered';
+  if (['delivered', 'failed', 'expired'].includes(m.state) && state === m.state) {
+    await trx.updateTable('sms_message').set({ result: JSON.stringify({ ...m.result, parts }) }).where('tenant_id', '=', tenantId).where('id', '=', m.id).execute();
+    return 'duplicate';
+  }
+  const ended = state !== m.state && state !== 'submitted';
+  const result = { code: ended ? report.code : m.result?.code ?? 'submitted', message: ended ? (state === 'delivered' ? report.message : `not delivered: ${report.message}`) : String(m.result?.message ?? ''), parts };
+  const row = { ...m, state, result, done_at: ended ? report.at : m.done_at, submit_state: 'done' as const };
+  await trx.updateTable('sms_message').set({ state, result: JSON.stringify(result), done_at: row.done_at, submit_state: 'done' }).where('tenant_id', '=', tenantId).where('id', '=', m.id).execute();
+  if (!ended) return 'applied';
+  await recordOnActions(api, trx, tenantId, [row]);
+  if (state === 'delivered') {
+    await api.emit(trx, tenantId, 'sms.delivered', { messageId: m.id, actionId: m.action_id, partnerId: m.partner_id, channel: m.channel, phone: m.phone, deliveredAt: report.at.toISOString() });
+  } else {
+    await failedOnes(api, trx, tenantId, await api.settings(trx, tenantId), [row]);
+  }
+  return 'applied';
+}
+
+/** A STOP from a phone: the number is opted out (its partner's, when one has it). */
+export async function optOutByReply(api: SmsApi, trx: Trx, tenantId: string, from: string, text: string): Promise<boolean> {
+  const word = text.trim().toUpperCase().replace(/\s+/g, ' ');
+  if (!['STOP', 'HUY', 'HỦY', 'TU CHOI', 'TỪ CHỐI', 'UNSUBSCRIBE', '退订', 'إلغاء'].includes(word)) return false;
+  const phone = normalisePhone(from.startsWith('+') || from.startsWith('0') ? from : `+${from}`);
+  if (!phone.ok) return false;
+  const partner = await trx.selectFrom('sms_message').select('partner_id').where('tenant_id', '=', tenantId).where('phone', '=', phone.e164).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  const inserted = await trx.insertInto('sms_opt_out').values({ tenant_id: tenantId, phone: phone.e164, partner_id: partner?.partner_id ?? null, source: 'stop', note: `replied "${text.trim().slice(0, 40)}"`, created_by: null })
+    .onConflict((oc) => oc.columns(['tenant_id', 'phone']).doNothing()).returning('phone').executeTakeFirst();
+  if (inserted && partner) await api.service('follow-up').timeline.note(trx, tenantId, partner.partner_id, `${phone.e164} replied "${text.trim().slice(0, 40)}": no more SMS to this number`, null);
+  await api.audit(trx, tenantId, { actor: { userId: null, tokenId: null, requestId: null }, action: 'sms.opted_out', entity: 'sms_opt_out', entityId: phone.e164, after: { phone: phone.e164, source: 'stop' } });
+  return true;
+}
+
+/**
+ * The clock's care: hand-overs left `sending` past the grace time are `unknown`; Zalo messages
+ * not received within the setting's minutes are `expired` (and fall back to SMS); queued messages
+ * whose window came are sent (the caller dispatches after).
+ */
+export async function sweep(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings): Promise<void> {
+  const lost = await trx.updateTable('sms_message').set({ state: 'unknown', result: sql`jsonb_build_object('code', 'unknown', 'message', 'the server stopped while handing it over: the provider may have it')` })
+    .where('tenant_id', '=', tenantId).where('state', '=', 'queued').where('submit_state', '=', 'sending').where('submit_started_at', '<', new Date(Date.now() - SENDING_GRACE_MS))
+    .returningAll().execute();
+  await recordOnActions(api, trx, tenantId, lost as MessageRow[]);
+  const late = await trx.updateTable('sms_message')
+    .set({ state: 'expired', done_at: new Date(), result: sql`jsonb_build_object('code', 'zalo_not_received', 'message', ${`not received on Zalo within ${settings.zalo.deliveryMinutes} minutes`}::text)` })
+    .where('tenant_id', '=', tenantId).where('channel', '=', 'zalo').where('state', '=', 'submitted').where('submitted_at', '<', new Date(Date.now() - settings.zalo.deliveryMinutes * 60_000))
+    .returningAll().execute();
+  await recordOnActions(api, trx, tenantId, late as MessageRow[]);
+  await failedOnes(api, trx, tenantId, settings, late as MessageRow[]);
+}
