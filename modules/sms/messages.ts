@@ -14,7 +14,6 @@ import { parseAmount } from '../../core/money.js';
 import { uuidv7 } from '../../core/ids.js';
 import { getTenant } from '../../core/tenants.js';
 import { ProblemError } from '../../core/errors.js';
-import { RetryLater } from '../../core/events/retry-later.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
 import type { ActionOutcome, Channel, ReminderAction } from '../follow-up/public.js';
 import { composeReminder, type Composed } from './compose.js';
@@ -27,6 +26,8 @@ import { plan, type SmsPlan } from './text.js';
 
 /** Messages claimed at once by one sender (the provider's window sends them). */
 const CLAIM = 200;
+/** A message the provider could not take now (unreachable, throttled too long, a login or balance to fix) is offered again after this, by the clock. */
+const RETRY_AFTER_MS = 60_000;
 /** A hand-over still `sending` after this long lost its answer: `unknown`. */
 export const SENDING_GRACE_MS = 10 * 60_000;
 
@@ -224,7 +225,11 @@ export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (
     }
     const retry = await ctx.db.transaction((t) => settle(api, t, tenantId, settings, claimed, outcomes));
     sent += claimed.length - retry.length;
-    if (retry.length > 0) throw new RetryLater(`${retry.length} message(s) wait: ${retry[0]}`);
+    // The provider cannot take them now: they wait (the clock offers them again), this delivery is done.
+    if (retry.length > 0) {
+      ctx.log.warn({ waiting: retry.length, reason: retry[0] }, 'SMS provider cannot take messages now; they wait');
+      break;
+    }
   }
   return sent;
 }
@@ -246,7 +251,7 @@ async function settle(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSett
     else if (o.kind === 'unknown') next = { state: 'unknown', submit_state: 'sending', result: { code: 'unknown', message: o.message } };
     else {
       retry.push(o.message);
-      next = { state: 'queued', submit_state: null, result: { code: 'waiting', message: o.message } };
+      next = { state: 'queued', submit_state: null, not_before: new Date(now.getTime() + RETRY_AFTER_MS), result: { code: 'waiting', message: o.message } };
     }
     const row = { ...m, ...next } as MessageRow;
     if (next.state !== 'queued') changed.push(row);
@@ -255,10 +260,10 @@ async function settle(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSett
   await sql`
     update sms_message m
     set state = u.state, submit_state = u.submit_state, provider_id = u.provider_id, result = u.result,
-        submitted_at = u.submitted_at, done_at = u.done_at
+        submitted_at = u.submitted_at, done_at = u.done_at, not_before = u.not_before
     from jsonb_to_recordset(${JSON.stringify(updates.map((u) => ({
-      id: u.id, state: u.state, submit_state: u.submit_state, provider_id: u.provider_id, result: u.result, submitted_at: u.submitted_at, done_at: u.done_at,
-    })))}::jsonb) as u(id uuid, state text, submit_state text, provider_id text, result jsonb, submitted_at timestamptz, done_at timestamptz)
+      id: u.id, state: u.state, submit_state: u.submit_state, provider_id: u.provider_id, result: u.result, submitted_at: u.submitted_at, done_at: u.done_at, not_before: u.not_before,
+    })))}::jsonb) as u(id uuid, state text, submit_state text, provider_id text, result jsonb, submitted_at timestamptz, done_at timestamptz, not_before timestamptz)
     where m.tenant_id = ${tenantId} and m.id = u.id`.execute(trx);
   await recordOnActions(api, trx, tenantId, changed);
   const submitted = changed.filter((m) => m.state === 'submitted');

@@ -14,7 +14,11 @@ export function normalisePhone(written: string | null | undefined, defaultCountr
   const text = (written ?? '').trim();
   if (!text) return { ok: false, reason: 'no phone number' };
   if (text.length > 40) return { ok: false, reason: 'the phone number is longer than any number' };
-  const parsed = parsePhoneNumberFromString(text, { defaultCountry, extract: false });
+  // "+84 0912 345 678": the national 0 kept after the country code, as clerks often write it.
+  let digits = '';
+  for (const ch of text) if (ch >= '0' && ch <= '9') digits += ch;
+  const clean = text.trimStart().replace(/^\(/, '').startsWith('+84') && digits.startsWith('840') ? `+84${digits.slice(3)}` : text;
+  const parsed = parsePhoneNumberFromString(clean, { defaultCountry, extract: false });
   if (!parsed || !parsed.isValid()) return { ok: false, reason: `'${text}' is not a valid phone number` };
   const type = parsed.getType();
   if (!SMS_TYPES.has(type)) return { ok: false, reason: `'${text}' is a ${type === 'FIXED_LINE' ? 'landline' : type!.toLowerCase().replace(/_/g, ' ')} number: it cannot receive an SMS` };

@@ -36,9 +36,10 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     return { esms: url('esms'), speedsms: url('speedsms'), http: url('http'), zalo: url('zalo'), smpp: 'SMPP receipts arrive on the bound session: nothing to set' };
   });
 
-  const receive = async (request: FastifyRequest<{ Params: { provider: 'esms' | 'speedsms' | 'http' | 'zalo'; secret: string } }>) => {
+  const receive = async (request: FastifyRequest<{ Params: { provider: string; secret: string } }>) => {
     const link = readLink(request.params.secret);
-    if (!link) throw notFound('No such callback.');
+    const provider = request.params.provider;
+    if (!link || !(['esms', 'speedsms', 'http', 'zalo'] as const).includes(provider as never)) throw notFound('No such callback.');
     const raw = typeof request.body === 'string' ? request.body : '';
     const type = String(request.headers['content-type'] ?? '');
     const fields = (): Record<string, unknown> => {
@@ -55,7 +56,6 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       if (!stored || !sameLink(link, stored.token)) return null;
       const reports: Report[] = [];
       const incoming: Array<{ from: string; text: string }> = [];
-      const { provider } = request.params;
       if (provider === 'esms') {
         const r = esmsReport({ ...(request.query as Record<string, unknown>), ...fields() });
         if (r) reports.push(r);
@@ -78,7 +78,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
       }
       let applied = 0;
       for (const report of reports) {
-        if ((await applyReport(api, trx, link.tenantId, provider, report)) === 'applied') applied++;
+        if ((await applyReport(api, trx, link.tenantId, provider as 'esms' | 'speedsms' | 'http' | 'zalo', report)) === 'applied') applied++;
       }
       for (const m of incoming) if (await optOutByReply(api, trx, link.tenantId, m.from, m.text)) applied++;
       return { received: reports.length + incoming.length, applied };

@@ -4,6 +4,7 @@ type Tap = { teardown(fn: () => unknown): void };
 import smpp from 'smpp';
 import { actions, customer, drain, dueLevelBy, messages, ok, owes, run, setSms, smsApp, until } from './helpers.js';
 import { startSmsc } from './smsc.js';
+import { withTenant } from '../../../core/db/kysely.js';
 
 const DUE = '2026-11-20';
 
@@ -112,6 +113,8 @@ t.test('a wrong password keeps the messages queued with the reason; they go once
   t.equal(m.state, 'queued');
   t.match(m.result, /refused the login/);
   await setSms(h, { smpp: { host: '127.0.0.1', port: smsc.port, systemId: 'congno', password: 'secret1', sourceAddr: 'ACME' } });
+  t.ok(Date.parse((await messages(h))[0].notBefore) > Date.now() + 50_000, 'it waits a minute before it is offered again');
+  await withTenant(h.db, h.tenant.id, (trx) => trx.updateTable('sms_message').set({ not_before: new Date(Date.now() - 1000) }).where('tenant_id', '=', h.tenant.id).execute());
   ok(await h.request('POST', '/api/sms/messages', { partner: 'KH1', text: 'Xin chao', force: true }));
   await drain(h);
   t.equal(smsc.received.length, 2, 'the queued reminder and the new message both went');
