@@ -33,7 +33,10 @@ t.test('killed mid-send: no message is submitted twice; the lost hand-overs wait
     method: 'POST', headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ date: '2026-11-02' }),
   });
   t.equal(runRes.status, 200);
-  await waitFor(async () => smsc.received.length === MESSAGES || undefined, 60_000, 25);
+  await waitFor(async () => smsc.received.length === MESSAGES || undefined, 60_000, 25).catch(async (err) => {
+    const rows = await sql`select state, submit_state, result from sms_message`.execute(h.db);
+    throw new Error(`${(err as Error).message}: the SMSC has ${smsc.received.length}; messages ${JSON.stringify(rows.rows)}; server said:\n${first.output.join('').slice(-3000)}`);
+  });
   const sending = await sql<{ n: string }>`select count(*) as n from sms_message where submit_state = 'sending'`.execute(h.db);
   t.equal(Number(sending.rows[0]!.n), MESSAGES, 'every message is being handed over; the SMSC has them all');
 

@@ -19,7 +19,7 @@ export interface Smsc {
   binds: number;
   /** Answer the next n submits with this status (e.g. ESME_RTHROTTLED). */
   refuseNext(n: number, status: number): void;
-  /** Do not answer submits at all (a hung SMSC). */
+  /** Take submits without answering them (an SMSC that hangs after receiving). */
   silent(on: boolean): void;
   /** A delivery receipt for a message id, on the session that submitted it; resolves with the client's answer status. */
   receipt(messageId: string, stat: 'DELIVRD' | 'UNDELIV' | 'EXPIRED' | 'REJECTD', err?: string): Promise<number>;
@@ -48,8 +48,7 @@ export async function startSmsc(options: { systemId?: string; password?: string 
       if (ok) state.binds++;
     });
     session.on('submit_sm', (pdu: PDU) => {
-      if (quiet) return;
-      if (refuse.n > 0) {
+      if (refuse.n > 0 && !quiet) {
         refuse.n--;
         session.send(pdu.response({ command_status: refuse.status }));
         return;
@@ -62,7 +61,7 @@ export async function startSmsc(options: { systemId?: string; password?: string 
         concat: header ? { ref: header[2], total: header[3], index: header[4] } : null, text: String(sm.message),
       });
       bySubmitter.set(messageId, session);
-      session.send(pdu.response({ message_id: messageId }));
+      if (!quiet) session.send(pdu.response({ message_id: messageId }));
     });
     session.on('enquire_link', (pdu: PDU) => session.send(pdu.response()));
     session.on('unbind', (pdu: PDU) => { session.send(pdu.response()); session.close(); });
