@@ -5,6 +5,7 @@
  * carry the currency's code ("12.500.000 VND"): ₫ is not in GSM-7 and a phone may not show it.
  */
 import Handlebars from 'handlebars';
+import { sql } from 'kysely';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +25,7 @@ const LOCALE: Record<Lang, string> = { vi: 'vi-VN', en: 'en-GB', zh: 'zh-CN', ar
 export interface ReminderData { customer: string; amount: string; oldestDue: string; reference: string; company: string; hotline: string }
 
 export interface Composed {
-  text: string; lang: Lang; plan: SmsPlan; template: string;
+  text: string; lang: Lang; plan: SmsPlan; template: string; tenant: { timezone: string; currency: string };
   data: ReminderData;
 }
 
@@ -76,16 +77,17 @@ export async function composeReminder(api: SmsApi, trx: Trx, tenantId: string, p
   const content = await api.service('follow-up').reminders.content(trx, tenantId, partnerId, { level: levelId, date });
   const tenant = await getTenant(trx, tenantId);
   const lang = languageOf(content.lang, languageOf(tenant.locale, 'vi'));
-  const ledger = api.service('ledger');
-  const books = await ledger.books.open(trx, tenantId, SYSTEM_ACTOR);
-  const partner = await ledger.partners.resolve(books, partnerId);
+  // One invoice: its own reference settles it; several: the customer's, which settles the oldest first.
   const invoices = [...new Set(content.items.map((i) => i.invoiceId))];
-  let reference: string | null = null;
-  if (invoices.length === 1 && invoices[0]) {
-    const row = await trx.selectFrom('ledger_invoice').select('payment_reference').where('tenant_id', '=', tenantId).where('id', '=', invoices[0]).executeTakeFirst();
-    reference = row?.payment_reference ?? null;
+  const { rows: [known] } = await sql<{ name: string; reference: string | null }>`
+    select p.name, coalesce(${invoices.length === 1 && invoices[0] ? sql`(select i.payment_reference from ledger_invoice i where i.tenant_id = p.tenant_id and i.id = ${invoices[0]})` : sql`null`}, p.payment_reference) as reference
+    from ledger_partner p where p.tenant_id = ${tenantId} and p.id = ${partnerId}`.execute(trx);
+  let reference = known!.reference;
+  if (reference === null) {
+    const ledger = api.service('ledger');
+    reference = await ledger.partners.paymentReference(await ledger.books.open(trx, tenantId, SYSTEM_ACTOR), partnerId);
   }
-  reference ??= await ledger.partners.paymentReference(books, partnerId);
+  const partner = { name: known!.name };
   const total = content.items.reduce((s, i) => s + i.residual, 0n);
   const oldest = content.items.reduce<string | null>((d, i) => (d === null || i.dueDate < d ? i.dueDate : d), null) ?? date;
   const data: ReminderData = {
@@ -95,7 +97,7 @@ export async function composeReminder(api: SmsApi, trx: Trx, tenantId: string, p
   const template = content.level.template;
   const src = source(template, lang, settings.templates) ?? source(defaultTemplate(content.level.delay), lang, settings.templates) ?? source(defaultTemplate(content.level.delay), 'vi', {})!;
   const text = finalText(compile(src)({ ...data, partner: data.customer }), lang, settings);
-  return { text, lang, plan: plan(text), template, data };
+  return { text, lang, plan: plan(text), template, data, tenant: { timezone: tenant.timezone, currency: tenant.currency } };
 }
 
 /** The shipped template a level without one of its own uses, by its delay (as the follow-up's email). */

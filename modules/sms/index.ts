@@ -35,7 +35,7 @@ export function setup(api: SmsApi): void {
   // One message per follow-up sms or zalo action, written and counted once.
   api.subscribe('followup.action_created', 'queue-reminder', reminderQueuer(api));
   // Sent as they are queued, many at once through the provider's window.
-  api.subscribe('sms.message_queued', 'send', async (ctx) => { await dispatch(api, ctx, await senders(ctx)); }, { maxAttempts: 12 });
+  api.subscribe('sms.message_queued', 'send', async (ctx, event) => { await dispatch(api, ctx, await senders(ctx), event.payload.messageId); }, { maxAttempts: 12 });
   // Every 5 minutes: windows that opened, hand-overs lost in a crash, Zalo messages not received in time; an SMPP session
   // stays bound while receipts are awaited.
   api.job('clock', '*/5 * * * *', 'sms.clock_ticked');

@@ -59,8 +59,8 @@ export function providerOf(settings: SmsSettings, channel: 'sms' | 'zalo'): Prov
 }
 
 /** Inserts a queued message (its window from the quiet hours) and asks for it to be sent. */
-export async function queue(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, input: QueueInput): Promise<MessageRow> {
-  const tenant = await getTenant(trx, tenantId);
+export async function queue(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, input: QueueInput, known?: { timezone: string; currency: string }): Promise<MessageRow> {
+  const tenant = known ?? await getTenant(trx, tenantId);
   const notBefore = nextOpening(new Date(), tenant.timezone, settings.quietHours);
   const cost = input.channel === 'sms' ? parseAmount(settings.pricePerPart, tenant.currency, { allowZero: true, field: 'pricePerPart' }) * BigInt(input.plan.parts) : 0n;
   const row = await trx.insertInto('sms_message').values({
@@ -170,7 +170,7 @@ async function queueReminder(api: SmsApi, trx: Trx, tenantId: string, settings: 
   const row = await queue(api, trx, tenantId, settings, {
     actionId: action.id, channel, partnerId: action.partnerId, phone, text: composed.text, lang: composed.lang, plan: composed.plan,
     template, fallbackOf: null, createdBy: null,
-  });
+  }, composed.tenant);
   await recordOnActions(api, trx, tenantId, [row]);
 }
 
@@ -178,8 +178,14 @@ async function queueReminder(api: SmsApi, trx: Trx, tenantId: string, settings: 
  * Sends the tenant's due messages: claims up to CLAIM of them (committed as `sending`), hands them
  * to the provider through its window, records every outcome at once. Rounds until none is due.
  */
-export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (provider: Provider, settings: SmsSettings) => Sender): Promise<number> {
+export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (provider: Provider, settings: SmsSettings) => Sender, messageId?: string): Promise<number> {
   const { tenantId } = ctx;
+  if (messageId) {
+    // Most deliveries find their message sent already by another's round: one read, nothing else.
+    const own = await ctx.trx.selectFrom('sms_message').select('id').where('tenant_id', '=', tenantId).where('id', '=', messageId)
+      .where('state', '=', 'queued').where('submit_state', 'is', null).where('not_before', '<=', new Date()).executeTakeFirst();
+    if (!own) return 0;
+  }
   const settings = await api.settings(ctx.trx, tenantId);
   const tenant = await getTenant(ctx.trx, tenantId);
   let sent = 0;
