@@ -63,7 +63,7 @@ export const CallbacksOut = Type.Object({
   esms: Nullable(Type.String()), speedsms: Nullable(Type.String()), http: Nullable(Type.String()), zalo: Nullable(Type.String()), smpp: Type.String(),
 }, { description: 'Where each provider sends its reports (and replies): give these to the provider; null when CONGNO_PUBLIC_URL is not set' });
 export const CallbackParams = Type.Object({
-  provider: Type.String({ minLength: 1, maxLength: 20, description: 'esms, speedsms, http or zalo' }),
+  provider: Type.String({ minLength: 1, maxLength: 100, description: 'esms, speedsms, http or zalo' }),
   secret: Type.String({ minLength: 1, maxLength: 200 }),
 });
 export const CallbackOut = Type.Object({ received: Type.Integer(), applied: Type.Integer() }, { additionalProperties: true });
