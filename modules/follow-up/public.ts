@@ -109,6 +109,12 @@ export interface FollowUpService {
      */
     content(trx: Trx, tenantId: string, partnerId: string, options: { level?: string; date: string }): Promise<ReminderContent>;
     /**
+     * The reminders of many actions at once (a channel module writing a batch): per request, the
+     * content of the action's level (by id) for the partner on its date, or why there is none
+     * (`nothing-to-remind`: paid or excluded since; `no-level`: the level is gone). Keyed by `key`.
+     */
+    contentMany(trx: Trx, tenantId: string, requests: Array<{ key: string; partnerId: string; levelId: string; date: string }>): Promise<Map<string, ReminderContent | { problem: string; detail: string }>>;
+    /**
      * Whether a reminder to the partner on `date` would come sooner than the minimum interval
      * after its last one (the settings' minIntervalDays): a clerk's own message warns then.
      */

@@ -119,26 +119,46 @@ export async function noteChanged(trx: Trx, tenantId: string, partnerIds: Iterab
 
 /** A partner's open items (debits and credits) with their follow-up facts, oldest due first. */
 export async function partnerItems(trx: Trx, tenantId: string, partnerId: string): Promise<Item[]> {
+  return (await partnersItems(trx, tenantId, [partnerId])).get(partnerId) ?? [];
+}
+
+/** The open items of several partners at once, each partner's in due-date order. */
+export async function partnersItems(trx: Trx, tenantId: string, partnerIds: string[]): Promise<Map<string, Item[]>> {
+  const out = new Map<string, Item[]>();
+  if (partnerIds.length === 0) return out;
   const { rows } = await sql<{
-    id: string; invoice_id: string | null; number: string | null; ref: string | null; description: string | null; due: string; residual: bigint;
+    partner_id: string; id: string; invoice_id: string | null; number: string | null; ref: string | null; description: string | null; due: string; residual: bigint;
     excluded_reason: ExclusionReason | null; excluded_note: string | null;
     promise_amount: bigint | null; promise_date: string | null; promise_by: string | null; promise_channel: string | null; promise_residual: bigint | null;
   }>`
-    select l.id, l.invoice_id, i.number, m.ref, l.description, l.date_maturity as due, l.amount_residual as residual,
+    select l.partner_id, l.id, l.invoice_id, i.number, m.ref, l.description, l.date_maturity as due, l.amount_residual as residual,
            x.excluded_reason, x.excluded_note, x.promise_amount, x.promise_date, x.promise_by, x.promise_channel, x.promise_residual
     from ledger_move_line l
     join ledger_move m on m.tenant_id = l.tenant_id and m.id = l.move_id
     left join ledger_invoice i on i.tenant_id = l.tenant_id and i.id = l.invoice_id
     left join followup_item x on x.tenant_id = l.tenant_id and x.line_id = l.id
-    where l.tenant_id = ${tenantId} and l.partner_id = ${partnerId} and l.receivable and l.amount_residual <> 0
-    order by l.date_maturity, l.date, l.id`.execute(trx);
-  return rows.map((r) => ({
+    where l.tenant_id = ${tenantId} and l.partner_id = any(${partnerIds}::uuid[]) and l.receivable and l.amount_residual <> 0
+    order by l.partner_id, l.date_maturity, l.date, l.id`.execute(trx);
+  for (const r of rows) {
+    const list = out.get(r.partner_id) ?? [];
+    list.push(toItem(r));
+    out.set(r.partner_id, list);
+  }
+  return out;
+}
+
+function toItem(r: {
+  id: string; invoice_id: string | null; number: string | null; ref: string | null; description: string | null; due: string; residual: bigint;
+  excluded_reason: ExclusionReason | null; excluded_note: string | null;
+  promise_amount: bigint | null; promise_date: string | null; promise_by: string | null; promise_channel: string | null; promise_residual: bigint | null;
+}): Item {
+  return {
     id: r.id, invoiceId: r.invoice_id, label: r.number ?? r.ref ?? r.description ?? 'open item', dueDate: r.due, residual: BigInt(r.residual),
     excluded: r.excluded_reason ? { reason: r.excluded_reason, note: r.excluded_note } : null,
     promise: r.promise_date && r.promise_amount !== null
       ? { amount: BigInt(r.promise_amount), date: r.promise_date, by: r.promise_by, channel: r.promise_channel, residualThen: r.promise_residual === null ? null : BigInt(r.promise_residual) }
       : null,
-  }));
+  };
 }
 
 export interface Contact { partnerId: string; name: string; salespersonId: string | null; email: string | null; phone: string | null; address: unknown; lang: string | null; contactName: string | null }

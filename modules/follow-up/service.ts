@@ -1,10 +1,13 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
-import { daysBetween } from '../../core/dates.js';
+import { addDays, daysBetween } from '../../core/dates.js';
 import type { FollowUpApi } from './context.js';
 import { defaultTemplate } from './templates.js';
 import { reminderOf } from './preview.js';
-import type { ActionOutcome, FollowUpService, ReminderAction, ReminderDocuments } from './public.js';
+import type { ActionOutcome, FollowUpService, ReminderAction, ReminderContent, ReminderDocuments } from './public.js';
+import { levelsByPlan } from './levels.js';
+import { promiseRunning } from './policy.js';
+import * as repo from './repository.js';
 import type { Channel } from './tables.js';
 
 import { mailState, queueMail } from './mail.js';
@@ -37,6 +40,7 @@ export function createFollowUpService(api: FollowUpApi): FollowUpService {
           responsible: await responsibleOf(trx, tenantId, partnerId),
         };
       },
+      contentMany: (trx, tenantId, requests) => contentMany(trx, tenantId, requests),
       interval: async (trx, tenantId, partnerId, date) => {
         const { minIntervalDays } = await api.settings(trx, tenantId);
         const state = await trx.selectFrom('followup_partner').select(sql<string | null>`last_reminder_on::text`.as('last')).where('tenant_id', '=', tenantId).where('partner_id', '=', partnerId).executeTakeFirst();
@@ -56,6 +60,41 @@ export function createFollowUpService(api: FollowUpApi): FollowUpService {
       get: mailState,
     },
   };
+}
+
+/** reminders.contentMany: the same facts as `content`, a handful of statements for the whole batch. */
+async function contentMany(trx: Trx, tenantId: string, requests: Array<{ key: string; partnerId: string; levelId: string; date: string }>): Promise<Map<string, ReminderContent | { problem: string; detail: string }>> {
+  const out = new Map<string, ReminderContent | { problem: string; detail: string }>();
+  if (requests.length === 0) return out;
+  const partnerIds = [...new Set(requests.map((r) => r.partnerId))];
+  const plans = await levelsByPlan(trx, tenantId);
+  const levels = new Map([...plans.values()].flat().map((l) => [l.id, l]));
+  const [reach, items, responsible] = [await repo.contacts(trx, tenantId, partnerIds), await repo.partnersItems(trx, tenantId, partnerIds), await responsibleMany(trx, tenantId, partnerIds)];
+  for (const r of requests) {
+    const level = levels.get(r.levelId);
+    if (!level) { out.set(r.key, { problem: 'no-level', detail: 'the level was deleted since the run' }); continue; }
+    const lead = Math.max(0, -((plans.get(level.plan) ?? [])[0]?.delay ?? 0));
+    const open = (items.get(r.partnerId) ?? []).filter((i) => i.residual > 0n && !i.excluded && !promiseRunning(i, r.date) && i.dueDate <= addDays(r.date, lead));
+    if (open.length === 0) { out.set(r.key, { problem: 'nothing-to-remind', detail: `nothing to remind on ${r.date}: paid, excluded or promised since the run` }); continue; }
+    const contact = reach.get(r.partnerId) ?? null;
+    out.set(r.key, {
+      level: { id: level.id, plan: level.plan, name: level.name, delay: level.delay, template: level.template ?? defaultTemplate(level.delay), attachStatement: level.attachStatement, channels: level.channels },
+      date: r.date, contactName: contact?.contactName ?? null, lang: contact?.lang ?? null,
+      items: open.map((i) => ({ label: i.label, invoiceId: i.invoiceId, dueDate: i.dueDate, daysOverdue: Math.max(0, daysBetween(i.dueDate, r.date)), residual: i.residual })),
+      responsible: responsible.get(r.partnerId) ?? null,
+    });
+  }
+  return out;
+}
+
+async function responsibleMany(trx: Trx, tenantId: string, partnerIds: string[]): Promise<Map<string, { name: string; phone: string | null; email: string | null }>> {
+  const { rows } = await sql<{ id: string; name: string; phone: string | null; email: string | null }>`
+    select p.id, u.name, u.phone, u.email
+    from ledger_partner p
+    left join followup_partner f on f.tenant_id = p.tenant_id and f.partner_id = p.id
+    join core_user u on u.tenant_id = p.tenant_id and u.id = coalesce(f.responsible_user_id, p.salesperson_id)
+    where p.tenant_id = ${tenantId} and p.id = any(${partnerIds}::uuid[])`.execute(trx);
+  return new Map(rows.map((r) => [r.id, { name: r.name, phone: r.phone, email: r.email }]));
 }
 
 /** The partner's follow-up responsible, else its salesperson. */

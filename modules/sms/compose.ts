@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { Trx } from '../../core/db/kysely.js';
 import { SYSTEM_ACTOR } from '../../core/events/types.js';
 import { currencyExponent, formatAmount } from '../../core/money.js';
-import { getTenant } from '../../core/tenants.js';
+import type { ReminderContent } from '../follow-up/public.js';
+import type { LedgerBooks } from '../ledger/public.js';
 import type { SmsApi, SmsSettings } from './context.js';
 import { plan, unaccent, type SmsPlan } from './text.js';
 
@@ -25,7 +26,7 @@ const LOCALE: Record<Lang, string> = { vi: 'vi-VN', en: 'en-GB', zh: 'zh-CN', ar
 export interface ReminderData { customer: string; amount: string; oldestDue: string; reference: string; company: string; hotline: string }
 
 export interface Composed {
-  text: string; lang: Lang; plan: SmsPlan; template: string; tenant: { timezone: string; currency: string };
+  text: string; lang: Lang; plan: SmsPlan; template: string;
   data: ReminderData;
 }
 
@@ -69,35 +70,48 @@ export function finalText(text: string, lang: Lang, settings: SmsSettings): stri
   return settings.unaccented && lang === 'vi' ? unaccent(trimmed) : trimmed;
 }
 
+/** What a reminder's text needs besides the follow-up's facts, for each partner of a batch. */
+export interface PartnerFacts { name: string; reference: string }
+
 /**
- * The text of the reminder of `levelId` to a partner on `date`. Throws the follow-up's 409 when
- * nothing is left to remind (paid since the run).
+ * The partners' names and payment references for reminders: one invoice reminded → that
+ * invoice's reference; several → the customer's own (given on first use, by the ledger).
  */
-export async function composeReminder(api: SmsApi, trx: Trx, tenantId: string, partnerId: string, levelId: string, date: string, settings: SmsSettings): Promise<Composed> {
-  const content = await api.service('follow-up').reminders.content(trx, tenantId, partnerId, { level: levelId, date });
-  const tenant = await getTenant(trx, tenantId);
-  const lang = languageOf(content.lang, languageOf(tenant.locale, 'vi'));
-  // One invoice: its own reference settles it; several: the customer's, which settles the oldest first.
-  const invoices = [...new Set(content.items.map((i) => i.invoiceId))];
-  const { rows: [known] } = await sql<{ name: string; reference: string | null }>`
-    select p.name, coalesce(${invoices.length === 1 && invoices[0] ? sql`(select i.payment_reference from ledger_invoice i where i.tenant_id = p.tenant_id and i.id = ${invoices[0]})` : sql`null`}, p.payment_reference) as reference
-    from ledger_partner p where p.tenant_id = ${tenantId} and p.id = ${partnerId}`.execute(trx);
-  let reference = known!.reference;
-  if (reference === null) {
-    const ledger = api.service('ledger');
-    reference = await ledger.partners.paymentReference(await ledger.books.open(trx, tenantId, SYSTEM_ACTOR), partnerId);
+export async function partnerFacts(api: SmsApi, trx: Trx, tenantId: string, wanted: Array<{ partnerId: string; invoiceIds: Array<string | null> }>): Promise<Map<string, PartnerFacts>> {
+  const out = new Map<string, PartnerFacts>();
+  if (wanted.length === 0) return out;
+  const single = wanted.map((w) => { const ids = [...new Set(w.invoiceIds)]; return ids.length === 1 && ids[0] ? ids[0] : null; });
+  const { rows } = await sql<{ id: string; name: string; reference: string | null }>`
+    select p.id, p.name, coalesce(i.payment_reference, p.payment_reference) as reference
+    from unnest(${wanted.map((w) => w.partnerId)}::uuid[], ${single}::uuid[]) as w(partner_id, invoice_id)
+    join ledger_partner p on p.tenant_id = ${tenantId} and p.id = w.partner_id
+    left join ledger_invoice i on i.tenant_id = p.tenant_id and i.id = w.invoice_id`.execute(trx);
+  let books: LedgerBooks | null = null;
+  for (const r of rows) {
+    let reference = r.reference;
+    if (reference === null) {
+      const ledger = api.service('ledger');
+      books ??= await ledger.books.open(trx, tenantId, SYSTEM_ACTOR);
+      reference = await ledger.partners.paymentReference(books, r.id);
+    }
+    out.set(r.id, { name: r.name, reference });
   }
-  const partner = { name: known!.name };
+  return out;
+}
+
+/** The text of a reminder: the follow-up's facts, the partner's, in the partner's language (else the company's). */
+export function reminderText(content: ReminderContent, partner: PartnerFacts, tenant: { name: string; locale: string; currency: string }, settings: SmsSettings): Composed {
+  const lang = languageOf(content.lang, languageOf(tenant.locale, 'vi'));
   const total = content.items.reduce((s, i) => s + i.residual, 0n);
-  const oldest = content.items.reduce<string | null>((d, i) => (d === null || i.dueDate < d ? i.dueDate : d), null) ?? date;
+  const oldest = content.items.reduce<string | null>((d, i) => (d === null || i.dueDate < d ? i.dueDate : d), null) ?? content.date;
   const data: ReminderData = {
     customer: content.contactName ?? partner.name, amount: formatMoney(total, tenant.currency, lang), oldestDue: formatDate(oldest, lang),
-    reference, company: tenant.name, hotline: settings.hotline || content.responsible?.phone || '',
+    reference: partner.reference, company: tenant.name, hotline: settings.hotline || content.responsible?.phone || '',
   };
   const template = content.level.template;
   const src = source(template, lang, settings.templates) ?? source(defaultTemplate(content.level.delay), lang, settings.templates) ?? source(defaultTemplate(content.level.delay), 'vi', {})!;
   const text = finalText(compile(src)({ ...data, partner: data.customer }), lang, settings);
-  return { text, lang, plan: plan(text), template, data, tenant: { timezone: tenant.timezone, currency: tenant.currency } };
+  return { text, lang, plan: plan(text), template, data };
 }
 
 /** The shipped template a level without one of its own uses, by its delay (as the follow-up's email). */

@@ -1,7 +1,7 @@
 import { badRequest } from '../../core/errors.js';
 import type { SubscriberContext } from '../../core/events/types.js';
 import type { SmsApi, SmsSettings } from './context.js';
-import { applyReport, dispatch, optOutByReply, reminderQueuer, sweep } from './messages.js';
+import { applyReport, dispatch, optOutByReply, reminderIntake, sweep } from './messages.js';
 import { esmsSender } from './providers/esms.js';
 import { checkBodyTemplate, httpSender } from './providers/http.js';
 import { SmppLinks } from './providers/smpp.js';
@@ -32,10 +32,11 @@ export function setup(api: SmsApi): void {
     };
   };
 
-  // One message per follow-up sms or zalo action, written and counted once.
-  api.subscribe('followup.action_created', 'queue-reminder', reminderQueuer(api));
+  // One message per follow-up sms or zalo action: taken in at once, written many at a time by the sender.
+  api.subscribe('followup.action_created', 'take-reminder', reminderIntake(api));
+  api.subscribe('sms.reminder_received', 'write-and-send', async (ctx, event) => { await dispatch(api, ctx, await senders(ctx), { actionId: event.payload.actionId, channel: event.payload.channel }); }, { maxAttempts: 12 });
   // Sent as they are queued, many at once through the provider's window.
-  api.subscribe('sms.message_queued', 'send', async (ctx, event) => { await dispatch(api, ctx, await senders(ctx), event.payload.messageId); }, { maxAttempts: 12 });
+  api.subscribe('sms.message_queued', 'send', async (ctx, event) => { await dispatch(api, ctx, await senders(ctx), { messageId: event.payload.messageId }); }, { maxAttempts: 12 });
   // Every 5 minutes: windows that opened, hand-overs lost in a crash, Zalo messages not received in time; an SMPP session
   // stays bound while receipts are awaited.
   api.job('clock', '*/5 * * * *', 'sms.clock_ticked');

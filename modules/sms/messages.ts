@@ -13,10 +13,9 @@ import type { Trx } from '../../core/db/kysely.js';
 import { parseAmount } from '../../core/money.js';
 import { uuidv7 } from '../../core/ids.js';
 import { getTenant } from '../../core/tenants.js';
-import { ProblemError } from '../../core/errors.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
-import type { ActionOutcome, Channel, ReminderAction } from '../follow-up/public.js';
-import { composeReminder, type Composed } from './compose.js';
+import type { ActionOutcome, Channel, ReminderAction, ReminderContent } from '../follow-up/public.js';
+import { partnerFacts, reminderText, type Composed } from './compose.js';
 import type { SmsApi, SmsSettings } from './context.js';
 import { normalisePhone } from './phone.js';
 import { nextOpening } from './quiet.js';
@@ -26,6 +25,8 @@ import { plan, type SmsPlan } from './text.js';
 
 /** Messages claimed at once by one sender (the provider's window sends them). */
 const CLAIM = 200;
+/** Reminders written at once. */
+const WRITE = 200;
 /** A message the provider could not take now (unreachable, throttled too long, a login or balance to fix) is offered again after this, by the clock. */
 const RETRY_AFTER_MS = 60_000;
 /** A hand-over still `sending` after this long lost its answer: `unknown`. */
@@ -39,8 +40,13 @@ export interface QueueInput {
 }
 
 /** Why a message cannot go, before it is queued: a number that opted out, a text over the cap of parts. */
-export async function refusal(trx: Trx, tenantId: string, settings: SmsSettings, phone: string, channel: 'sms' | 'zalo', plan: SmsPlan): Promise<{ state: 'cancelled' | 'failed'; code: string; message: string } | null> {
-  const out = await trx.selectFrom('sms_opt_out').select(['source', 'created_at']).where('tenant_id', '=', tenantId).where('phone', '=', phone).executeTakeFirst();
+export async function refusal(trx: Trx, tenantId: string, settings: SmsSettings, phone: string, channel: 'sms' | 'zalo', plan: SmsPlan): Promise<Refusal | null> {
+  return refusalOf((await optedOutOf(trx, tenantId, [phone])).get(phone) ?? null, phone, settings, channel, plan);
+}
+
+type Refusal = { state: 'cancelled' | 'failed'; code: string; message: string };
+
+function refusalOf(out: { source: 'clerk' | 'stop'; created_at: Date } | null, phone: string, settings: SmsSettings, channel: 'sms' | 'zalo', plan: SmsPlan): Refusal | null {
   if (out) {
     const how = out.source === 'stop' ? 'replied STOP' : 'was opted out by a clerk';
     return { state: 'cancelled', code: 'opted_out', message: `not sent: ${phone} ${how} on ${out.created_at.toISOString().slice(0, 10)}` };
@@ -111,85 +117,126 @@ export function znsData(composed: Composed): Record<string, string> {
 }
 
 /**
- * `followup.action_created` for sms and zalo: the number checked, the reminder written and
- * counted, refused with its reason (opted out, too long, a Zalo level without template) or
- * queued for its window; once per action and channel.
+ * `followup.action_created` for sms and zalo: the reminder is taken in (`sms_intake`, once per
+ * action and channel: a redelivered event finds it, or its message) and a sender is asked for.
+ * Writing it is done by the sender, many at once (writeReminders).
  */
-export function reminderQueuer(api: SmsApi) {
+export function reminderIntake(api: SmsApi) {
   return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.action_created'>): Promise<void> => {
-    const { actionId, partnerId, channel } = event.payload;
+    const { actionId, partnerId, levelId, channel, date } = event.payload;
     if (channel !== 'sms' && channel !== 'zalo') return;
-    const { trx, tenantId } = ctx;
-    const followUp = api.service('follow-up');
-    const action = await followUp.actions.get(trx, tenantId, actionId, { lock: true });
-    if (!action || action.state !== 'pending') return;
-    const existing = await trx.selectFrom('sms_message').select('id').where('tenant_id', '=', tenantId).where('action_id', '=', actionId).where('channel', '=', channel).executeTakeFirst();
-    if (existing) return;
-    const settings = await api.settings(trx, tenantId);
-    const phone = normalisePhone(action.recipient);
-    if (!phone.ok) {
-      await followUp.actions.record(trx, tenantId, actionId, channel, { state: 'missing_contact', code: 'missing_contact', message: `missing contact data: ${phone.reason}`, recipient: action.recipient });
-      return;
-    }
-    let composed: Composed;
-    try {
-      composed = await composeReminder(api, trx, tenantId, partnerId, action.levelId, event.payload.date ?? action.date, settings);
-    } catch (err) {
-      if (!(err instanceof ProblemError && err.status === 409)) throw err;
-      await followUp.actions.record(trx, tenantId, actionId, channel, { state: 'cancelled', code: 'nothing_left', message: `not sent: ${err.detail ?? 'nothing to remind'}` });
-      return;
-    }
-    await queueReminder(api, trx, tenantId, settings, action, channel, phone.e164, composed);
+    const { rows } = await sql<{ action_id: string }>`
+      insert into sms_intake (tenant_id, action_id, channel, partner_id, level_id, date)
+      select ${ctx.tenantId}, ${actionId}::uuid, ${channel}, ${partnerId}::uuid, ${levelId}::uuid, ${date}::date
+      where not exists (select 1 from sms_message where tenant_id = ${ctx.tenantId} and action_id = ${actionId}::uuid and channel = ${channel})
+      on conflict do nothing
+      returning action_id`.execute(ctx.trx);
+    if (rows.length > 0) await api.emit(ctx.trx, ctx.tenantId, 'sms.reminder_received', { actionId, channel });
   };
 }
 
-async function queueReminder(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, action: ReminderAction, channel: 'sms' | 'zalo', phone: string, composed: Composed): Promise<void> {
+interface Intake { action_id: string; channel: 'sms' | 'zalo'; partner_id: string; level_id: string; date: string }
+
+/**
+ * Writes up to WRITE reminders taken in: the number checked, the text written from the
+ * follow-up's facts and counted, then refused with its reason on the action (no number, opted
+ * out, too long, nothing left to remind) or queued for its window — in a few statements for the
+ * whole batch. Returns how many were taken.
+ */
+export async function writeReminders(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings): Promise<number> {
+  const { rows: intake } = await sql<Intake>`
+    delete from sms_intake t using (
+      select action_id, channel from sms_intake where tenant_id = ${tenantId} order by created_at, action_id limit ${WRITE} for update skip locked
+    ) w
+    where t.tenant_id = ${tenantId} and t.action_id = w.action_id and t.channel = w.channel
+    returning t.action_id, t.channel, t.partner_id, t.level_id, t.date::text as date`.execute(trx);
+  if (intake.length === 0) return 0;
   const followUp = api.service('follow-up');
-  let template: { id: string; data: Record<string, string> } | null = null;
-  if (channel === 'zalo') {
-    const id = settings.zalo.templates[composed.template];
-    if (!id || !settings.zalo.accessToken) {
-      // On record as a Zalo message that could not go, so that its SMS fallback (if the level has one) follows it.
-      const why = !id ? `no ZNS template is set for the reminder template '${composed.template}' (sms settings zalo.templates)` : 'Zalo is not configured (sms settings zalo.accessToken)';
-      const row = await trx.insertInto('sms_message').values({
-        tenant_id: tenantId, id: uuidv7(), action_id: action.id, channel: 'zalo', partner_id: action.partnerId, phone, text: composed.text, encoding: composed.plan.encoding,
-        parts: composed.plan.parts, lang: composed.lang, provider: 'zalo', state: 'failed', submit_state: null, cost: 0n, template: null, fallback_of: null,
-        result: JSON.stringify({ code: 'not_configured', message: `not sent: ${why}` }), created_by: null, done_at: new Date(),
-      }).returningAll().executeTakeFirstOrThrow() as MessageRow;
-      await recordOnActions(api, trx, tenantId, [row]);
-      await failedOnes(api, trx, tenantId, settings, [row]);
-      return;
+  const tenant = await getTenant(trx, tenantId);
+  const actions = await followUp.actions.getMany(trx, tenantId, intake.map((i) => i.action_id));
+  const outcomes: Array<{ channel: Channel; actionId: string; outcome: ActionOutcome }> = [];
+  const numbered: Array<{ i: Intake; action: ReminderAction; phone: string }> = [];
+  for (const i of intake) {
+    const action = actions.get(i.action_id);
+    if (!action || action.state !== 'pending') continue; // cancelled (paid) meanwhile, or done
+    const phone = normalisePhone(action.recipient);
+    if (phone.ok) numbered.push({ i, action, phone: phone.e164 });
+    else outcomes.push({ channel: i.channel, actionId: i.action_id, outcome: { state: 'missing_contact', code: 'missing_contact', message: `missing contact data: ${phone.reason}`, recipient: action.recipient } });
+  }
+  const contents = await followUp.reminders.contentMany(trx, tenantId, numbered.map(({ i }) => ({ key: `${i.action_id}/${i.channel}`, partnerId: i.partner_id, levelId: i.level_id, date: i.date })));
+  const written: Array<{ i: Intake; action: ReminderAction; phone: string; content: ReminderContent }> = [];
+  for (const n of numbered) {
+    const content = contents.get(`${n.i.action_id}/${n.i.channel}`)!;
+    if ('problem' in content) outcomes.push({ channel: n.i.channel, actionId: n.i.action_id, outcome: { state: 'cancelled', code: 'nothing_left', message: `not sent: ${content.detail}` } });
+    else written.push({ ...n, content });
+  }
+  const partners = await partnerFacts(api, trx, tenantId, written.map((w) => ({ partnerId: w.i.partner_id, invoiceIds: w.content.items.map((x) => x.invoiceId) })));
+  const optedOut = await optedOutOf(trx, tenantId, written.map((w) => w.phone));
+  const notBefore = nextOpening(new Date(), tenant.timezone, settings.quietHours);
+  const price = parseAmount(settings.pricePerPart, tenant.currency, { allowZero: true, field: 'pricePerPart' });
+  const rows: Array<Parameters<ReturnType<Trx['insertInto']>['values']>[0]> = [];
+  const unconfigured: string[] = [];
+  for (const w of written) {
+    const composed = reminderText(w.content, partners.get(w.i.partner_id)!, tenant, settings);
+    let template: { id: string; data: Record<string, string> } | null = null;
+    let failedZalo: string | null = null;
+    if (w.i.channel === 'zalo') {
+      const id = settings.zalo.templates[composed.template];
+      if (id && settings.zalo.accessToken) template = { id, data: znsData(composed) };
+      else failedZalo = !id ? `no ZNS template is set for the reminder template '${composed.template}' (sms settings zalo.templates)` : 'Zalo is not configured (sms settings zalo.accessToken)';
     }
-    template = { id, data: znsData(composed) };
+    const refused = failedZalo ? null : refusalOf(optedOut.get(w.phone) ?? null, w.phone, settings, w.i.channel, composed.plan);
+    if (refused) {
+      outcomes.push({ channel: w.i.channel, actionId: w.i.action_id, outcome: { ...refused, recipient: w.phone } });
+      continue;
+    }
+    const id = uuidv7();
+    if (failedZalo) unconfigured.push(id);
+    rows.push({
+      tenant_id: tenantId, id, action_id: w.i.action_id, channel: w.i.channel, partner_id: w.i.partner_id, phone: w.phone, text: composed.text,
+      encoding: composed.plan.encoding, parts: composed.plan.parts, lang: composed.lang, provider: providerOf(settings, w.i.channel),
+      // A Zalo message that cannot go is on record as failed, so that its SMS fallback (if the level has one) follows it.
+      state: failedZalo ? 'failed' : 'queued', not_before: notBefore, submit_state: null, cost: w.i.channel === 'sms' ? price * BigInt(composed.plan.parts) : 0n,
+      template: JSON.stringify(template), fallback_of: null, created_by: null, done_at: failedZalo ? new Date() : null,
+      result: failedZalo ? JSON.stringify({ code: 'not_configured', message: `not sent: ${failedZalo}` }) : null,
+    });
   }
-  const refused = await refusal(trx, tenantId, settings, phone, channel, composed.plan);
-  if (refused) {
-    await followUp.actions.record(trx, tenantId, action.id, action.channel, { ...refused, recipient: phone });
-    return;
+  for (const channel of ['sms', 'zalo'] as const) {
+    await followUp.actions.recordMany(trx, tenantId, channel, outcomes.filter((o) => o.channel === channel));
   }
-  const row = await queue(api, trx, tenantId, settings, {
-    actionId: action.id, channel, partnerId: action.partnerId, phone, text: composed.text, lang: composed.lang, plan: composed.plan,
-    template, fallbackOf: null, createdBy: null,
-  }, composed.tenant);
-  await recordOnActions(api, trx, tenantId, [row]);
+  if (rows.length === 0) return intake.length;
+  const inserted = await trx.insertInto('sms_message').values(rows as never).returningAll().execute() as MessageRow[];
+  await recordOnActions(api, trx, tenantId, inserted);
+  await failedOnes(api, trx, tenantId, settings, inserted.filter((m) => unconfigured.includes(m.id)));
+  return intake.length;
+}
+
+async function optedOutOf(trx: Trx, tenantId: string, phones: string[]): Promise<Map<string, { source: 'clerk' | 'stop'; created_at: Date }>> {
+  if (phones.length === 0) return new Map();
+  const rows = await trx.selectFrom('sms_opt_out').select(['phone', 'source', 'created_at']).where('tenant_id', '=', tenantId).where('phone', 'in', [...new Set(phones)]).execute();
+  return new Map(rows.map((r) => [r.phone, r]));
 }
 
 /**
  * Sends the tenant's due messages: claims up to CLAIM of them (committed as `sending`), hands them
  * to the provider through its window, records every outcome at once. Rounds until none is due.
  */
-export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (provider: Provider, settings: SmsSettings) => Sender, messageId?: string): Promise<number> {
+export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (provider: Provider, settings: SmsSettings) => Sender, probe?: { messageId: string } | { actionId: string; channel: 'sms' | 'zalo' }): Promise<number> {
   const { tenantId } = ctx;
-  if (messageId) {
-    // Most deliveries find their message sent already by another's round: one read, nothing else.
-    const own = await ctx.trx.selectFrom('sms_message').select('id').where('tenant_id', '=', tenantId).where('id', '=', messageId)
-      .where('state', '=', 'queued').where('submit_state', 'is', null).where('not_before', '<=', new Date()).executeTakeFirst();
-    if (!own) return 0;
+  if (probe) {
+    // Most deliveries find their reminder written and sent already by another's round: one read, nothing else.
+    const { rows } = 'messageId' in probe
+      ? await sql`select 1 from sms_message where tenant_id = ${tenantId} and id = ${probe.messageId} and state = 'queued' and submit_state is null and not_before <= now()`.execute(ctx.trx)
+      : await sql`select 1 from sms_intake where tenant_id = ${tenantId} and action_id = ${probe.actionId} and channel = ${probe.channel}
+                  union all
+                  select 1 from sms_message where tenant_id = ${tenantId} and action_id = ${probe.actionId} and channel = ${probe.channel} and state = 'queued' and submit_state is null and not_before <= now()`.execute(ctx.trx);
+    if (rows.length === 0) return 0;
   }
   const settings = await api.settings(ctx.trx, tenantId);
   const tenant = await getTenant(ctx.trx, tenantId);
   let sent = 0;
   for (let round = 0; round < 50; round++) {
+    const took = await ctx.db.transaction((t) => writeReminders(api, t, tenantId, settings));
     const now = new Date();
     const opening = nextOpening(now, tenant.timezone, settings.quietHours);
     const claimed = await ctx.db.transaction(async (t) => {
@@ -216,7 +263,10 @@ export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (
       }
       return rows.filter((r) => !stale.includes(r));
     });
-    if (claimed.length === 0) break;
+    if (claimed.length === 0) {
+      if (took > 0) continue;
+      break;
+    }
     const byProvider = new Map<Provider, MessageRow[]>();
     for (const m of claimed) byProvider.set(m.provider, [...(byProvider.get(m.provider) ?? []), m]);
     const outcomes = new Map<string, Outcome>();

@@ -63,6 +63,17 @@ export interface SmsOptOutTable {
   created_at: Timestamp;
 }
 
+/** A follow-up reminder taken in, waiting to be written (many at once) into a message. */
+export interface SmsIntakeTable {
+  tenant_id: string;
+  action_id: string;
+  channel: 'sms' | 'zalo';
+  partner_id: string;
+  level_id: string;
+  date: ColumnType<string, string, string>;
+  created_at: Timestamp;
+}
+
 /** Per tenant: the secret its providers' callbacks carry in their URL (a link token, core/links.ts). */
 export interface SmsCallbackTable {
   tenant_id: string;
@@ -74,6 +85,7 @@ export interface SmsCallbackTable {
 declare module '../../core/db/tables.js' {
   interface Tables {
     sms_message: SmsMessageTable;
+    sms_intake: SmsIntakeTable;
     sms_opt_out: SmsOptOutTable;
     sms_callback: SmsCallbackTable;
   }

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { isolateTenantTable } from '../../../core/db/migrate.js';
 
-/** Messages (one per follow-up sms or zalo action, and a clerk's own), opted-out numbers, the callbacks' secret. */
+/** Messages (one per follow-up sms or zalo action, and a clerk's own), reminders waiting to be written, opted-out numbers, the callbacks' secret. */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create table sms_message (
@@ -40,6 +40,19 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index sms_message_provider_id on sms_message (tenant_id, provider, provider_id) where provider_id is not null`.execute(db);
   await isolateTenantTable(db, 'sms_message');
   await sql`
+    create table sms_intake (
+      tenant_id uuid not null references core_tenant(id),
+      action_id uuid not null,
+      channel text not null check (channel in ('sms', 'zalo')),
+      partner_id uuid not null,
+      level_id uuid not null,
+      date date not null,
+      created_at timestamptz not null default now(),
+      primary key (tenant_id, action_id, channel)
+    )`.execute(db);
+  await sql`create index sms_intake_order on sms_intake (tenant_id, created_at, action_id)`.execute(db);
+  await isolateTenantTable(db, 'sms_intake');
+  await sql`
     create table sms_opt_out (
       tenant_id uuid not null references core_tenant(id),
       phone text not null,
@@ -64,5 +77,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table sms_callback`.execute(db);
   await sql`drop table sms_opt_out`.execute(db);
+  await sql`drop table sms_intake`.execute(db);
   await sql`drop table sms_message`.execute(db);
 }
