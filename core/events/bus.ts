@@ -5,7 +5,7 @@ import type { BatchHookHandler, EmitOptions, EventMap, EventName, HookHandler, S
 import { SYSTEM_ACTOR } from './types.js';
 
 interface HookEntry { module: string; handler: HookHandler<any> | null; batch: BatchHookHandler<any> | null }
-export interface SubscriberEntry { id: string; module: string; event: EventName; handler: SubscriberHandler<any>; maxAttempts: number }
+export interface SubscriberEntry { id: string; module: string; event: EventName; handler: SubscriberHandler<any>; maxAttempts: number; when: ((payload: any) => boolean) | null }
 
 export const OUTBOX_CHANNEL = 'congno_outbox';
 
@@ -36,10 +36,10 @@ export class EventBus {
     this.hooks.set(event, list);
   }
 
-  subscribe<E extends EventName>(module: string, event: E, name: string, handler: SubscriberHandler<E>, maxAttempts: number): void {
+  subscribe<E extends EventName>(module: string, event: E, name: string, handler: SubscriberHandler<E>, maxAttempts: number, when: ((payload: EventMap[E]) => boolean) | null = null): void {
     const id = `${module}:${name}`;
     if (this.byId.has(id)) throw new Error(`Subscriber '${id}' is registered twice`);
-    const entry: SubscriberEntry = { id, module, event, handler, maxAttempts };
+    const entry: SubscriberEntry = { id, module, event, handler, maxAttempts, when };
     this.byId.set(id, entry);
     const list = this.subscribers.get(event) ?? [];
     list.push(entry);
@@ -79,11 +79,21 @@ export class EventBus {
       if (h.batch) await h.batch({ ...ctxBase, log }, payloads);
       else for (const payload of payloads) await h.handler!({ ...ctxBase, log }, payload);
     }
-    const receivers = subs.filter((s) => enabled.has(s.module)).map((s) => s.id);
+    // A delivery per (event, enabled subscriber) — but not for payloads a subscriber's `when` turns down.
+    const events: string[] = [];
+    const receivers: string[] = [];
+    for (const s of subs) {
+      if (!enabled.has(s.module)) continue;
+      ids.forEach((id, i) => {
+        if (s.when && !s.when(payloads[i])) return;
+        events.push(String(id));
+        receivers.push(s.id);
+      });
+    }
     if (receivers.length > 0) {
       await sql`
         insert into core_event_delivery (tenant_id, event_id, subscriber, state)
-        select ${tenantId}, e, s, 'pending' from unnest(${ids.map(String)}::bigint[]) as e cross join unnest(${receivers}::text[]) as s`.execute(trx);
+        select ${tenantId}, e, s, 'pending' from unnest(${events}::bigint[], ${receivers}::text[]) as t(e, s)`.execute(trx);
       await sql`select pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
     }
   }

@@ -38,7 +38,11 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
    * After-commit subscriber, delivered at least once through the outbox; `name` makes the
    * subscriber id `<module>:<name>`. Database work done through `ctx.trx` commits exactly once.
    */
-  subscribe<E extends EventName>(event: E, name: string, handler: SubscriberHandler<E>, options?: { maxAttempts?: number }): void;
+  subscribe<E extends EventName>(event: E, name: string, handler: SubscriberHandler<E>, options?: {
+    maxAttempts?: number;
+    /** Only the payloads it wants get a delivery (a channel's sender: its channel's reminders); the others cost no relay round trip. */
+    when?: (payload: EventMap[E]) => boolean;
+  }): void;
   /** A scheduled job: at each `cron` instant (tenant time zone) `event` is emitted once per tenant. */
   job(name: string, cron: string, event: ScheduledEventName): void;
   /** Emits one event per payload in a few statements (bulk work); no dedupe keys. */
@@ -135,7 +139,7 @@ export function createModuleApi(
     log,
     hook: (event, handler) => deps.bus.hook(name, declaredConsume(event), handler),
     hookMany: (event, handler) => deps.bus.hookMany(name, declaredConsume(event), handler),
-    subscribe: (event, subscriberName, handler, options) => deps.bus.subscribe(name, declaredConsume(event), subscriberName, handler, options?.maxAttempts ?? 8),
+    subscribe: (event, subscriberName, handler, options) => deps.bus.subscribe(name, declaredConsume(event), subscriberName, handler, options?.maxAttempts ?? 8, options?.when ?? null),
     job: (jobName, cron, event) => { deps.jobs.push({ module: name, name: jobName, cron, event: declaredEmit(event) }); },
     emit: (trx, tenantId, event, payload, options) => deps.bus.emit(trx, tenantId, declaredEmit(event), payload, name, options),
     emitMany: (trx, tenantId, event, payloads, options) => emitMany(deps.bus, trx, tenantId, declaredEmit(event), payloads, name, options),

@@ -37,7 +37,7 @@ export function setup(api: FollowUpApi): void {
   });
 
   // Channels: email here; sms and letter modules subscribe to the same event.
-  api.subscribe('followup.action_created', 'send-email', emailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS });
+  api.subscribe('followup.action_created', 'send-email', emailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS, when: (a) => a.channel === 'email' });
   api.subscribe('followup.mail_queued', 'send-mail', mailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS });
 
   // Incremental runs: every ledger event that changes a partner's open items notes the partner as

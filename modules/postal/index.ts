@@ -13,7 +13,7 @@ function timeIn(instant: Date, timeZone: string): string {
 
 export function setup(api: PostalApi): void {
   // A letter per follow-up letter action, rendered and kept once.
-  api.subscribe('followup.action_created', 'queue-letter', letterQueuer(api));
+  api.subscribe('followup.action_created', 'queue-letter', letterQueuer(api), { when: (a) => a.channel === 'letter' });
   // Docsaway: each letter as it is queued.
   api.subscribe('postal.letter_queued', 'submit-docsaway', letterSubmitter(api), { maxAttempts: SUBMIT_MAX_ATTEMPTS });
 

@@ -32,9 +32,8 @@ export function setup(api: SmsApi): void {
     };
   };
 
-  // One message per follow-up sms or zalo action: taken in at once, written many at a time by the sender.
-  api.subscribe('followup.action_created', 'take-reminder', reminderIntake(api));
-  api.subscribe('sms.reminder_received', 'write-and-send', async (ctx, event) => { await dispatch(api, ctx, await senders(ctx), { actionId: event.payload.actionId, channel: event.payload.channel }); }, { maxAttempts: 12 });
+  // One message per follow-up sms or zalo action: taken in, then written and sent many at a time.
+  api.subscribe('followup.action_created', 'take-reminder', reminderIntake(api, senders), { maxAttempts: 12, when: (a) => a.channel === 'sms' || a.channel === 'zalo' });
   // Sent as they are queued, many at once through the provider's window.
   api.subscribe('sms.message_queued', 'send', async (ctx, event) => { await dispatch(api, ctx, await senders(ctx), { messageId: event.payload.messageId }); }, { maxAttempts: 12 });
   // Every 5 minutes: windows that opened, hand-overs lost in a crash, Zalo messages not received in time; an SMPP session

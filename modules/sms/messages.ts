@@ -117,21 +117,21 @@ export function znsData(composed: Composed): Record<string, string> {
 }
 
 /**
- * `followup.action_created` for sms and zalo: the reminder is taken in (`sms_intake`, once per
- * action and channel: a redelivered event finds it, or its message) and a sender is asked for.
- * Writing it is done by the sender, many at once (writeReminders).
+ * `followup.action_created` for sms and zalo: the reminder is taken in (`sms_intake`, committed at
+ * once; a redelivered event finds it, or its message), then this delivery writes and sends what
+ * is waiting — its own reminder and the others' (writeReminders, dispatch); when another round
+ * took its reminder already, one read and it is done.
  */
-export function reminderIntake(api: SmsApi) {
+export function reminderIntake(api: SmsApi, senders: (ctx: SubscriberContext) => Promise<(provider: Provider, settings: SmsSettings) => Sender>) {
   return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.action_created'>): Promise<void> => {
     const { actionId, partnerId, levelId, channel, date } = event.payload;
     if (channel !== 'sms' && channel !== 'zalo') return;
-    const { rows } = await sql<{ action_id: string }>`
+    await ctx.db.transaction((t) => sql`
       insert into sms_intake (tenant_id, action_id, channel, partner_id, level_id, date)
       select ${ctx.tenantId}, ${actionId}::uuid, ${channel}, ${partnerId}::uuid, ${levelId}::uuid, ${date}::date
       where not exists (select 1 from sms_message where tenant_id = ${ctx.tenantId} and action_id = ${actionId}::uuid and channel = ${channel})
-      on conflict do nothing
-      returning action_id`.execute(ctx.trx);
-    if (rows.length > 0) await api.emit(ctx.trx, ctx.tenantId, 'sms.reminder_received', { actionId, channel });
+      on conflict do nothing`.execute(t));
+    await dispatch(api, ctx, await senders(ctx), { actionId, channel });
   };
 }
 

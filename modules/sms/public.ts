@@ -21,8 +21,6 @@ declare module '../../core/events/types.js' {
     'sms.clock_ticked': ScheduledPeriod;
     /** A message to send (internal). */
     'sms.message_queued': { messageId: string };
-    /** A follow-up reminder to write and send (internal). */
-    'sms.reminder_received': { actionId: string; channel: 'sms' | 'zalo' };
   }
 }
 
