@@ -32,8 +32,9 @@ export function setup(api: SmsApi): void {
     };
   };
 
-  // One message per follow-up sms or zalo action: taken in, then written and sent many at a time.
-  api.subscribe('followup.action_created', 'take-reminder', reminderIntake(api, senders), { maxAttempts: 12, when: (a) => a.channel === 'sms' || a.channel === 'zalo' });
+  // One message per follow-up sms or zalo action: taken in with the run, then written and sent many at a time.
+  api.hookMany('followup.action_created', reminderIntake(api));
+  api.subscribe('sms.reminders_received', 'write-and-send', async (ctx) => { await dispatch(api, ctx, await senders(ctx)); }, { maxAttempts: 12 });
   // Sent as they are queued, many at once through the provider's window.
   api.subscribe('sms.message_queued', 'send', async (ctx, event) => { await dispatch(api, ctx, await senders(ctx), { messageId: event.payload.messageId }); }, { maxAttempts: 12 });
   // Every 5 minutes: windows that opened, hand-overs lost in a crash, Zalo messages not received in time; an SMPP session

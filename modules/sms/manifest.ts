@@ -81,6 +81,6 @@ export default defineModule({
     /** The tenant's own texts: `<template>/sms.<lang>` → Handlebars source (as the shipped templates/<template>/sms.<lang>.hbs). */
     templates: Type.Record(Type.String({ pattern: '^[a-z0-9_-]{1,40}/sms\\.(vi|en|zh|ar)$' }), Type.String({ minLength: 1, maxLength: 2000 }), { default: {} }),
   }, { additionalProperties: false }),
-  emits: ['sms.clock_ticked', 'sms.message_queued', 'sms.submitted', 'sms.delivered', 'sms.failed'],
-  consumes: ['followup.action_created', 'sms.clock_ticked', 'sms.message_queued'],
+  emits: ['sms.clock_ticked', 'sms.reminders_received', 'sms.message_queued', 'sms.submitted', 'sms.delivered', 'sms.failed'],
+  consumes: ['followup.action_created', 'sms.clock_ticked', 'sms.reminders_received', 'sms.message_queued'],
 });

@@ -13,8 +13,8 @@ import type { Trx } from '../../core/db/kysely.js';
 import { parseAmount } from '../../core/money.js';
 import { uuidv7 } from '../../core/ids.js';
 import { getTenant } from '../../core/tenants.js';
-import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
-import type { ActionOutcome, Channel, ReminderAction, ReminderContent } from '../follow-up/public.js';
+import type { HookContext, SubscriberContext } from '../../core/events/types.js';
+import type { ActionOutcome, Channel, FollowUpActionCreated, ReminderAction, ReminderContent } from '../follow-up/public.js';
 import { partnerFacts, reminderText, type Composed } from './compose.js';
 import type { SmsApi, SmsSettings } from './context.js';
 import { normalisePhone } from './phone.js';
@@ -27,6 +27,8 @@ import { plan, type SmsPlan } from './text.js';
 const CLAIM = 200;
 /** Reminders written at once. */
 const WRITE = 200;
+/** Rounds of writing and sending in one delivery. */
+const ROUNDS = 20;
 /** A message the provider could not take now (unreachable, throttled too long, a login or balance to fix) is offered again after this, by the clock. */
 const RETRY_AFTER_MS = 60_000;
 /** A hand-over still `sending` after this long lost its answer: `unknown`. */
@@ -117,21 +119,26 @@ export function znsData(composed: Composed): Record<string, string> {
 }
 
 /**
- * `followup.action_created` for sms and zalo: the reminder is taken in (`sms_intake`, committed at
- * once; a redelivered event finds it, or its message), then this delivery writes and sends what
- * is waiting — its own reminder and the others' (writeReminders, dispatch); when another round
- * took its reminder already, one read and it is done.
+ * `followup.action_created` for sms and zalo, inside the run's transaction: the run's reminders are
+ * taken in with one statement (`sms_intake`, once per action and channel: an action already taken
+ * in, or written, is left alone) and one `sms.reminders_received` asks a sender to write and send
+ * them, many at a time, after the run commits. Nothing leaves the process here.
  */
-export function reminderIntake(api: SmsApi, senders: (ctx: SubscriberContext) => Promise<(provider: Provider, settings: SmsSettings) => Sender>) {
-  return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.action_created'>): Promise<void> => {
-    const { actionId, partnerId, levelId, channel, date } = event.payload;
-    if (channel !== 'sms' && channel !== 'zalo') return;
-    await ctx.db.transaction((t) => sql`
-      insert into sms_intake (tenant_id, action_id, channel, partner_id, level_id, date)
-      select ${ctx.tenantId}, ${actionId}::uuid, ${channel}, ${partnerId}::uuid, ${levelId}::uuid, ${date}::date
-      where not exists (select 1 from sms_message where tenant_id = ${ctx.tenantId} and action_id = ${actionId}::uuid and channel = ${channel})
-      on conflict do nothing`.execute(t));
-    await dispatch(api, ctx, await senders(ctx), { actionId, channel });
+export function reminderIntake(api: SmsApi) {
+  return async (ctx: HookContext, payloads: FollowUpActionCreated[]): Promise<void> => {
+    const wanted = payloads.filter((p) => p.channel === 'sms' || p.channel === 'zalo');
+    if (wanted.length === 0) return;
+    const { rows } = await sql<{ n: number }>`
+      with taken as (
+        insert into sms_intake (tenant_id, action_id, channel, partner_id, level_id, date)
+        select ${ctx.tenantId}, a, c, p, l, d
+        from unnest(${wanted.map((w) => w.actionId)}::uuid[], ${wanted.map((w) => w.channel)}::text[], ${wanted.map((w) => w.partnerId)}::uuid[],
+                    ${wanted.map((w) => w.levelId)}::uuid[], ${wanted.map((w) => w.date)}::date[]) as t(a, c, p, l, d)
+        where not exists (select 1 from sms_message m where m.tenant_id = ${ctx.tenantId} and m.action_id = t.a and m.channel = t.c)
+        on conflict do nothing
+        returning 1)
+      select count(*)::int as n from taken`.execute(ctx.trx);
+    if (rows[0]!.n > 0) await api.emit(ctx.trx, ctx.tenantId, 'sms.reminders_received', { count: rows[0]!.n });
   };
 }
 
@@ -221,21 +228,22 @@ async function optedOutOf(trx: Trx, tenantId: string, phones: string[]): Promise
  * Sends the tenant's due messages: claims up to CLAIM of them (committed as `sending`), hands them
  * to the provider through its window, records every outcome at once. Rounds until none is due.
  */
-export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (provider: Provider, settings: SmsSettings) => Sender, probe?: { messageId: string } | { actionId: string; channel: 'sms' | 'zalo' }): Promise<number> {
+export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (provider: Provider, settings: SmsSettings) => Sender, probe?: { messageId: string }): Promise<number> {
   const { tenantId } = ctx;
   if (probe) {
-    // Most deliveries find their reminder written and sent already by another's round: one read, nothing else.
-    const { rows } = 'messageId' in probe
-      ? await sql`select 1 from sms_message where tenant_id = ${tenantId} and id = ${probe.messageId} and state = 'queued' and submit_state is null and not_before <= now()`.execute(ctx.trx)
-      : await sql`select 1 from sms_intake where tenant_id = ${tenantId} and action_id = ${probe.actionId} and channel = ${probe.channel}
-                  union all
-                  select 1 from sms_message where tenant_id = ${tenantId} and action_id = ${probe.actionId} and channel = ${probe.channel} and state = 'queued' and submit_state is null and not_before <= now()`.execute(ctx.trx);
+    // Most deliveries find their message sent already by another's round: one read, nothing else.
+    const { rows } = await sql`select 1 from sms_message where tenant_id = ${tenantId} and id = ${probe.messageId} and state = 'queued' and submit_state is null and not_before <= now()`.execute(ctx.trx);
     if (rows.length === 0) return 0;
   }
   const settings = await api.settings(ctx.trx, tenantId);
   const tenant = await getTenant(ctx.trx, tenantId);
   let sent = 0;
-  for (let round = 0; round < 50; round++) {
+  for (let round = 0; ; round++) {
+    if (round === ROUNDS) {
+      // A long morning: the rest in a new delivery, so that none holds a relay worker for minutes.
+      await api.emit(ctx.trx, tenantId, 'sms.reminders_received', { count: 0 });
+      break;
+    }
     const took = await ctx.db.transaction((t) => writeReminders(api, t, tenantId, settings));
     const now = new Date();
     const opening = nextOpening(now, tenant.timezone, settings.quietHours);

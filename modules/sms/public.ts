@@ -19,6 +19,8 @@ declare module '../../core/events/types.js' {
     'sms.failed': SmsFailed;
     /** Every 5 minutes: queued messages whose window has come go; hand-overs lost in a crash become `unknown`; late Zalo messages fall back to SMS. */
     'sms.clock_ticked': ScheduledPeriod;
+    /** Follow-up reminders taken in, to write and send (internal). */
+    'sms.reminders_received': { count: number };
     /** A message to send (internal). */
     'sms.message_queued': { messageId: string };
   }
