@@ -67,8 +67,8 @@ export function providerOf(settings: SmsSettings, channel: 'sms' | 'zalo'): Prov
 }
 
 /** Inserts a queued message (its window from the quiet hours) and asks for it to be sent. */
-export async function queue(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, input: QueueInput, known?: { timezone: string; currency: string }): Promise<MessageRow> {
-  const tenant = known ?? await getTenant(trx, tenantId);
+export async function queue(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings, input: QueueInput): Promise<MessageRow> {
+  const tenant = await getTenant(trx, tenantId);
   const notBefore = nextOpening(new Date(), tenant.timezone, settings.quietHours);
   const cost = input.channel === 'sms' ? parseAmount(settings.pricePerPart, tenant.currency, { allowZero: true, field: 'pricePerPart' }) * BigInt(input.plan.parts) : 0n;
   const row = await trx.insertInto('sms_message').values({

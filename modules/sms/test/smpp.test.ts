@@ -59,6 +59,8 @@ t.test('a Vietnamese reminder goes as UCS-2 in concatenated parts, once, and its
   const [action] = await actions(h, 'sms');
   t.match(action, { state: 'sent' });
   t.match(action.result, /delivered to \+84912345678/);
+  const timeline = ok(await h.request('GET', '/api/follow-up/partners/MINHPHAT/timeline'));
+  t.match(JSON.stringify(timeline), /delivered to \+84912345678/, 'the partner\'s timeline shows the SMS delivered');
 });
 
 t.test('written without diacritics it fits GSM-7: one part, data coding 0', async (t) => {
