@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from '../../../core/events/types.js';
 import { addDays, todayIn } from '../../../core/dates.js';
 import { getTenant } from '../../../core/tenants.js';
 import { sftpServer } from '../../../modules/postal/test/servers.js';
+import { apiClient } from '../lib/api.js';
 import type { ResultRow, Size, Workload } from '../lib/types.js';
 
 /** Letter actions of a morning: about those of W5's daily run at M (~300), and ten times that at L. */
@@ -34,13 +35,7 @@ const postal: Workload = {
         provider: 'sftp-batch', cutoff: '23:59',
         sftp: { host: '127.0.0.1', port: box.port, username: 'bench', password: 'bench-sftp', hostKey: box.hostKey, folder: '/in' },
       }, SYSTEM_ACTOR, 'integrator');
-      const headers = { authorization: `Bearer ${server.tenant.token}`, 'content-type': 'application/json' };
-      const call = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${server.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-        const text = await res.text();
-        if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 400)}`);
-        return JSON.parse(text) as any;
-      };
+      const call = apiClient(server);
 
       const count = LETTERS[ctx.size];
       const today = todayIn(tenant.timezone);

@@ -3,6 +3,7 @@ import { SYSTEM_ACTOR } from '../../../core/events/types.js';
 import { addDays, todayIn } from '../../../core/dates.js';
 import { getTenant } from '../../../core/tenants.js';
 import { startSmsc } from '../../../modules/sms/test/smsc.js';
+import { apiClient } from '../lib/api.js';
 import type { ResultRow, Size, Workload } from '../lib/types.js';
 
 /** Reminders of a morning by SMS: the issue's 10,000 from M on. */
@@ -28,13 +29,7 @@ const sms: Workload = {
         provider: 'smpp', unaccented: true, quietHours: { from: '00:00', to: '00:00' }, maxParts: 3, pricePerPart: '850',
         smpp: { host: '127.0.0.1', port: smsc.port, systemId: 'bench', password: 'bench', sourceAddr: 'BENCH', window: 10 },
       }, SYSTEM_ACTOR, 'integrator');
-      const headers = { authorization: `Bearer ${server.tenant.token}`, 'content-type': 'application/json' };
-      const call = async (method: string, path: string, body?: unknown) => {
-        const res = await fetch(`${server.url}${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
-        const text = await res.text();
-        if (res.status >= 300) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 400)}`);
-        return JSON.parse(text) as any;
-      };
+      const call = apiClient(server);
       const levels = await call('GET', '/api/follow-up/levels');
       const due = levels.find((l: any) => l.delay === 0);
       await call('PUT', `/api/follow-up/levels/${due.id}`, { name: due.name, delay: 0, channels: ['sms'], auto: true, template: due.template });
