@@ -67,3 +67,17 @@ export const CallbackParams = Type.Object({
   secret: Type.String({ minLength: 1, maxLength: 200 }),
 });
 export const CallbackOut = Type.Object({ received: Type.Integer(), applied: Type.Integer() }, { additionalProperties: true });
+
+export const PartnerParams = Type.Object({ id: Type.String({ minLength: 1, description: 'Partner id or ref' }) });
+export const PreviewQuery = Type.Object({
+  level: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Level id or name (default: the level due on the date, else the one the partner is at)' })),
+  date: Type.Optional(Type.String({ description: 'YYYY-MM-DD (default today)' })),
+  channel: Type.Union([Type.Literal('sms'), Type.Literal('zalo')], { default: 'sms' }),
+}, { additionalProperties: false });
+export const PreviewOut = Type.Object({
+  level: Type.Object({ id: Type.String(), name: Type.String() }), channel: Type.String(), date: Type.String(),
+  phone: Nullable(Type.String()), text: Type.String(), lang: Type.String(), encoding: Type.String(), parts: Type.Integer(),
+  length: Type.Integer(), perPart: Type.Integer(), cost: Type.String(), currency: Type.String(),
+  template: Nullable(Type.Object({ id: Nullable(Type.String()), data: Type.Record(Type.String(), Type.String()) })),
+  warnings: Type.Array(Type.String(), { description: 'Why it would not go as it is: no number, opted out, too long, no ZNS template' }),
+});

@@ -8,10 +8,10 @@ import { daysBetween, isIsoDate, todayIn } from '../../core/dates.js';
 import { UUID, uuidv7 } from '../../core/ids.js';
 import { mintLink } from '../../core/links.js';
 import { getTenant } from '../../core/tenants.js';
-import { finalText, languageOf } from './compose.js';
+import { finalText, languageOf, partnerFacts, reminderText } from './compose.js';
 import type { SmsApi } from './context.js';
 import { normalisePhone } from './phone.js';
-import { queue, recordOnActions, refusal, type MessageRow } from './messages.js';
+import { queue, recordOnActions, refusal, znsData, type MessageRow } from './messages.js';
 import type { MessageState } from './tables.js';
 import { plan } from './text.js';
 
@@ -75,6 +75,50 @@ export async function getMessage(trx: Trx, tenantId: string, id: string, lock = 
   return { ...view(r, currency), row: r };
 }
 
+/** The number a partner's messages go to: its follow-up contact's, else its own. */
+async function partnerPhone(trx: Trx, tenantId: string, partner: { id: string; phone: string | null }): Promise<{ written: string | null; lang: string | null }> {
+  const contact = await trx.selectFrom('ledger_partner_contact').select(['phone', 'lang']).where('tenant_id', '=', tenantId).where('partner_id', '=', partner.id)
+    .where('kind', '=', 'followup').where('phone', 'is not', null).where('phone', '!=', '').orderBy('id').limit(1).executeTakeFirst();
+  return { written: contact?.phone ?? partner.phone, lang: contact?.lang ?? null };
+}
+
+export interface Preview {
+  level: { id: string; name: string }; channel: 'sms' | 'zalo'; date: string; phone: string | null; text: string; lang: string;
+  encoding: string; parts: number; length: number; perPart: number; cost: string; currency: string;
+  template: { id: string | null; data: Record<string, string> } | null;
+  /** Why it would not go as it is (no number, opted out, too long, no ZNS template). */
+  warnings: string[];
+}
+
+/** What the reminder of a level would say by SMS or Zalo to a partner on a date, counted and priced; nothing is sent. */
+export async function previewReminder(api: SmsApi, trx: Trx, tenantId: string, actor: Actor, idOrRef: string, input: { level?: string; date?: string; channel: 'sms' | 'zalo' }, visibleSalespeople: string[] | null): Promise<Preview> {
+  const settings = await api.settings(trx, tenantId);
+  const tenant = await getTenant(trx, tenantId);
+  const date = input.date ?? todayIn(tenant.timezone);
+  if (!isIsoDate(date)) throw badRequest(`date '${date}' is not a date (YYYY-MM-DD)`, 'date');
+  const ledger = api.service('ledger');
+  const partner = await ledger.partners.resolve(await ledger.books.open(trx, tenantId, actor, { visibleSalespeople }), idOrRef);
+  const content = await api.service('follow-up').reminders.content(trx, tenantId, partner.id, { level: input.level, date });
+  const facts = await partnerFacts(api, trx, tenantId, [{ partnerId: partner.id, invoiceIds: content.items.map((i) => i.invoiceId) }]);
+  const composed = reminderText(content, facts.get(partner.id)!, tenant, settings);
+  const warnings: string[] = [];
+  const phone = normalisePhone((await partnerPhone(trx, tenantId, partner)).written);
+  if (!phone.ok) warnings.push(`missing contact data: ${phone.reason}`);
+  else {
+    const refused = await refusal(trx, tenantId, settings, phone.e164, input.channel, composed.plan);
+    if (refused) warnings.push(refused.message);
+  }
+  const templateId = input.channel === 'zalo' ? settings.zalo.templates[composed.template] ?? null : null;
+  if (input.channel === 'zalo' && !templateId) warnings.push(`no ZNS template is set for the reminder template '${composed.template}' (sms settings zalo.templates)`);
+  const price = parseAmount(settings.pricePerPart, tenant.currency, { allowZero: true, field: 'pricePerPart' });
+  return {
+    level: { id: content.level.id, name: content.level.name }, channel: input.channel, date, phone: phone.ok ? phone.e164 : null, text: composed.text, lang: composed.lang,
+    encoding: composed.plan.encoding, parts: composed.plan.parts, length: composed.plan.length, perPart: composed.plan.perPart,
+    cost: formatAmount(input.channel === 'sms' ? price * BigInt(composed.plan.parts) : 0n, tenant.currency), currency: tenant.currency,
+    template: input.channel === 'zalo' ? { id: templateId, data: znsData(composed) } : null, warnings,
+  };
+}
+
 export interface NewMessage { partner: string; text: string; phone?: string; force?: boolean; dryRun?: boolean }
 
 /**
@@ -87,13 +131,11 @@ export async function sendOwnMessage(api: SmsApi, trx: Trx, tenantId: string, ac
   const ledger = api.service('ledger');
   const books = await ledger.books.open(trx, tenantId, actor);
   const partner = await ledger.partners.resolve(books, input.partner, 'partner');
-  const contact = await trx.selectFrom('ledger_partner_contact').select(['phone', 'lang']).where('tenant_id', '=', tenantId).where('partner_id', '=', partner.id)
-    .where('kind', '=', 'followup').where('phone', 'is not', null).where('phone', '!=', '').orderBy('id').limit(1).executeTakeFirst();
-  const written = input.phone ?? contact?.phone ?? partner.phone;
-  const phone = normalisePhone(written);
+  const contact = await partnerPhone(trx, tenantId, partner);
+  const phone = normalisePhone(input.phone ?? contact.written);
   if (!phone.ok) throw badRequest(`${input.phone ? 'phone' : `partner ${partner.ref}`}: ${phone.reason}${input.phone ? '' : ' (give "phone")'}`, input.phone ? 'phone' : 'partner');
   const tenant = await getTenant(trx, tenantId);
-  const lang = languageOf(contact?.lang ?? partner.lang, languageOf(tenant.locale, 'vi'));
+  const lang = languageOf(contact.lang ?? partner.lang, languageOf(tenant.locale, 'vi'));
   const text = finalText(input.text, lang, settings);
   if (!text) throw badRequest('text must not be blank', 'text');
   const counted = plan(text);
@@ -170,11 +212,7 @@ export async function optOut(api: SmsApi, trx: Trx, tenantId: string, actor: Act
     const ledger = api.service('ledger');
     const partner = await ledger.partners.resolve(await ledger.books.open(trx, tenantId, actor), input.partner, 'partner');
     partnerId = partner.id;
-    if (written === undefined) {
-      const contact = await trx.selectFrom('ledger_partner_contact').select('phone').where('tenant_id', '=', tenantId).where('partner_id', '=', partner.id)
-        .where('kind', '=', 'followup').where('phone', 'is not', null).where('phone', '!=', '').orderBy('id').limit(1).executeTakeFirst();
-      written = contact?.phone ?? partner.phone ?? undefined;
-    }
+    written ??= (await partnerPhone(trx, tenantId, partner)).written ?? undefined;
   }
   if (written === undefined) throw badRequest('give "phone" or "partner"', 'phone');
   const phone = normalisePhone(written);

@@ -20,6 +20,10 @@ t.test('a Vietnamese reminder goes as UCS-2 in concatenated parts, once, and its
   const { h, smsc } = await setup(t);
   await customer(h, 'MINHPHAT', { phone: '0912 345 678' });
   const invoice = await owes(h, 'MINHPHAT', '12500000', DUE);
+  const preview = ok<any>(await h.request('GET', `/api/sms/partners/MINHPHAT/preview?date=${DUE}`));
+  t.match(preview, { channel: 'sms', phone: '+84912345678', encoding: 'ucs2', parts: 3, perPart: 67, lang: 'vi', warnings: [] }, 'the preview counts it before it goes');
+  t.equal((await h.request('GET', '/api/sms/partners/MINHPHAT/preview?date=2026-13-01')).statusCode, 400, 'a date that is not one');
+  t.equal((await h.request('GET', `/api/sms/partners/NOBODY/preview?date=${DUE}`)).statusCode, 404);
   const r = await run(h, DUE);
   t.same(r.actions[0].channels, ['sms']);
   await drain(h);
@@ -41,6 +45,7 @@ t.test('a Vietnamese reminder goes as UCS-2 in concatenated parts, once, and its
   const [m] = await messages(h);
   t.match(m, { channel: 'sms', phone: '+84912345678', encoding: 'ucs2', parts: 3, state: 'submitted', provider: 'smpp', providerId: smsc.received.map((p) => p.messageId).join(' '), partner: { ref: 'MINHPHAT' } });
   t.equal(m.text, shown.text, 'the list shows the text as the phone does');
+  t.equal(preview.text, shown.text, 'the preview said what the phone shows');
   t.match((await actions(h, 'sms'))[0], { state: 'sent', recipient: '+84912345678' });
 
   // The run again, and the outbox delivering again: nothing more goes.
