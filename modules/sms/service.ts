@@ -242,4 +242,14 @@ export async function callbackToken(trx: Trx, tenantId: string): Promise<string>
   return row?.token ?? (await trx.selectFrom('sms_callback').select('token').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow()).token;
 }
 
+/** A new callback token (the old one leaked, or a provider changed): the old addresses answer 404 from now on. */
+export async function rotateCallbackToken(api: SmsApi, trx: Trx, tenantId: string, actor: Actor): Promise<string> {
+  const id = uuidv7();
+  const token = mintLink(tenantId, id);
+  await trx.insertInto('sms_callback').values({ tenant_id: tenantId, id, token })
+    .onConflict((oc) => oc.column('tenant_id').doUpdateSet({ id, token, created_at: new Date() })).execute();
+  await api.audit(trx, tenantId, { actor, action: 'sms.callback_rotated', entity: 'sms_callback', entityId: id, after: { rotated: true } });
+  return token;
+}
+
 export const callbackPath = (provider: string, token: string) => `/api/sms/callbacks/${provider}/${token}`;

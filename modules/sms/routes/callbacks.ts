@@ -17,7 +17,7 @@ import { httpReport } from '../providers/http.js';
 import { speedsmsCallback } from '../providers/speedsms.js';
 import type { Report } from '../providers/types.js';
 import { zaloEvent } from '../providers/zalo.js';
-import { callbackPath, callbackToken } from '../service.js';
+import { callbackPath, callbackToken, rotateCallbackToken } from '../service.js';
 
 const routes: FastifyPluginAsyncTypebox = async (app) => {
   const api = app.module as SmsApi;
@@ -32,6 +32,15 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     schema: { tags, summary: 'The addresses the providers send their delivery reports (and replies) to', response: { 200: CallbacksOut } },
   }, async (request) => {
     const token = await request.tx((trx) => callbackToken(trx, tenantOf(request).id));
+    const url = (p: string) => publicUrl(request, callbackPath(p, token));
+    return { esms: url('esms'), speedsms: url('speedsms'), http: url('http'), zalo: url('zalo'), smpp: 'SMPP receipts arrive on the bound session: nothing to set' };
+  });
+
+  app.post('/callbacks/rotate', {
+    config: { roles: ['accountant'] },
+    schema: { tags, summary: 'New callback addresses: the old ones answer 404 from now on (give the new ones to the providers)', response: { 200: CallbacksOut } },
+  }, async (request) => {
+    const token = await request.tx((trx) => rotateCallbackToken(api, trx, tenantOf(request).id, request.actor));
     const url = (p: string) => publicUrl(request, callbackPath(p, token));
     return { esms: url('esms'), speedsms: url('speedsms'), http: url('http'), zalo: url('zalo'), smpp: 'SMPP receipts arrive on the bound session: nothing to set' };
   });

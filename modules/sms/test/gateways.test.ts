@@ -41,6 +41,11 @@ t.test('eSMS: a customer-care brandname message per reminder, our id as RequestI
   t.same(again, { received: 1, applied: 0 }, 'the same report twice changes nothing');
   t.equal((await h.request('GET', `${path.slice(0, -3)}abc?SMSID=${m.providerId}&SendStatus=5`, undefined, { token: null })).statusCode, 404, 'a forged secret finds nothing');
   t.equal((await h.request('GET', `/api/sms/callbacks/esms/not-a-token?SMSID=1`, undefined, { token: null })).statusCode, 404);
+  const { token: accountant } = await h.tokenFor('accountant');
+  const rotated = ok<Record<string, string>>(await h.request('POST', '/api/sms/callbacks/rotate', undefined, { token: accountant }));
+  t.not(rotated.esms, `${PUBLIC}${path}`, 'new addresses');
+  t.equal((await h.request('GET', `${path}?SMSID=${m.providerId}&SendStatus=5`, undefined, { token: null })).statusCode, 404, 'the old address answers 404');
+  t.same(ok(await h.request('GET', `${rotated.esms.slice(PUBLIC.length)}?SMSID=${m.providerId}&SendStatus=5&SendSuccess=1&SendFailed=0`, undefined, { token: null })), { received: 1, applied: 0 }, 'the new one works');
 });
 
 t.test('eSMS: a refused text fails with eSMS\'s reason; a low balance waits and goes after the top-up', async (t) => {
