@@ -22,12 +22,16 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Settings as an answer shows them: every non-empty secret replaced by '***'. */
-export function maskSecrets(settings: Record<string, unknown>): Record<string, unknown> {
+/**
+ * Settings as an answer shows them: every non-empty secret replaced by '***' — also each value of
+ * an object whose name says secret (`secretHeaders: {Authorization: …}`).
+ */
+export function maskSecrets(settings: Record<string, unknown>, secret = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(settings)) {
-    if (SECRET_KEY.test(k) && typeof v === 'string' && v !== '') out[k] = MASK;
-    else out[k] = isPlainObject(v) ? maskSecrets(v) : v;
+    const hidden = secret || SECRET_KEY.test(k);
+    if (hidden && typeof v === 'string' && v !== '') out[k] = MASK;
+    else out[k] = isPlainObject(v) ? maskSecrets(v, hidden) : v;
   }
   return out;
 }
@@ -38,11 +42,12 @@ export function presentState(state: ModuleState): ModuleState {
 }
 
 /** Drops secrets sent back as the API shows them ('***'), so a read-modify-write keeps the stored ones. */
-export function withoutMasks(patch: Record<string, unknown>): Record<string, unknown> {
+export function withoutMasks(patch: Record<string, unknown>, secret = false): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(patch)) {
-    if (SECRET_KEY.test(k) && v === MASK) continue;
-    out[k] = isPlainObject(v) ? withoutMasks(v) : v;
+    const hidden = secret || SECRET_KEY.test(k);
+    if (hidden && v === MASK) continue;
+    out[k] = isPlainObject(v) ? withoutMasks(v, hidden) : v;
   }
   return out;
 }

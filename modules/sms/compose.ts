@@ -46,6 +46,16 @@ function compile(source: string): HandlebarsTemplateDelegate {
   return t;
 }
 
+/** Why a tenant's template cannot be used (it does not parse, or names a helper that does not exist), or null. */
+export function checkTemplate(source: string): string | null {
+  try {
+    Handlebars.compile(source, { noEscape: true, strict: false })({ company: 'C', partner: 'P', customer: 'P', amount: '1 VND', oldestDue: '01/01/2026', reference: 'R', hotline: '1' });
+    return null;
+  } catch (err) {
+    return `not a template that can be written: ${(err as Error).message.split('\n')[0]}`;
+  }
+}
+
 function source(name: string, lang: Lang, overrides: Record<string, string>): string | null {
   const own = overrides[`${name}/sms.${lang}`];
   if (own) return own;

@@ -1,4 +1,7 @@
 import { badRequest } from '../../core/errors.js';
+import { parseAmount } from '../../core/money.js';
+import { getTenant } from '../../core/tenants.js';
+import { checkTemplate } from './compose.js';
 import type { SubscriberContext } from '../../core/events/types.js';
 import type { SmsApi, SmsSettings } from './context.js';
 import { applyReport, dispatch, optOutByReply, reminderIntake, sweep } from './messages.js';
@@ -42,7 +45,8 @@ export function setup(api: SmsApi): void {
   api.job('clock', '*/5 * * * *', 'sms.clock_ticked');
   api.subscribe('sms.clock_ticked', 'sweep', async (ctx) => {
     const settings = await api.settings(ctx.trx, ctx.tenantId);
-    await sweep(api, ctx.trx, ctx.tenantId, settings);
+    // Committed before the round: its row locks must not wait for the sending.
+    await ctx.db.transaction((t) => sweep(api, t, ctx.tenantId, settings));
     if (settings.provider === 'smpp' && settings.smpp.host) {
       const awaiting = await ctx.trx.selectFrom('sms_message').select('id').where('tenant_id', '=', ctx.tenantId).where('provider', '=', 'smpp').where('state', '=', 'submitted').limit(1).executeTakeFirst();
       if (awaiting) links.for(ctx.tenantId, settings.smpp).keepBound();
@@ -50,7 +54,17 @@ export function setup(api: SmsApi): void {
     await dispatch(api, ctx, await senders(ctx));
   });
 
-  api.onSettingsChange(async (_trx, _tenantId, settings) => {
+  api.onSettingsChange(async (trx, tenantId, settings) => {
+    const { currency } = await getTenant(trx, tenantId);
+    try {
+      parseAmount(settings.pricePerPart, currency, { allowZero: true, field: 'pricePerPart' });
+    } catch (err) {
+      throw badRequest(`pricePerPart: ${(err as Error).message}`, 'settings.pricePerPart');
+    }
+    for (const [key, source] of Object.entries(settings.templates)) {
+      const wrong = checkTemplate(source);
+      if (wrong) throw badRequest(`templates.${key}: ${wrong}`, `settings.templates.${key}`);
+    }
     if (settings.provider === 'http') {
       const wrong = checkBodyTemplate(settings.http.body);
       if (wrong) throw badRequest(wrong, 'settings.http.body');

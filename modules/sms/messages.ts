@@ -4,15 +4,17 @@
  *
  * Exactly once. A message is claimed for sending in a transaction of its own that commits
  * `submit_state = 'sending'` before any provider sees it; only messages without a hand-over are
- * ever claimed. A hand-over whose answer never came (a timeout, a dropped connection, a server
- * that stopped between the claim and the record) stays `sending`; the clock turns it `unknown`
- * after a grace time, and a clerk decides (send again, or leave it).
+ * ever claimed. The sender holds an advisory lock on its round (`submit_batch`) in its delivery's
+ * transaction while it sends. A hand-over whose answer never came (a timeout, a dropped
+ * connection) is `unknown` at once; one whose sender died (its lock is free) is turned `unknown`
+ * by the clock. An unknown message is never sent again by itself: a clerk decides.
  */
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import { parseAmount } from '../../core/money.js';
 import { uuidv7 } from '../../core/ids.js';
 import { getTenant } from '../../core/tenants.js';
+import { todayIn } from '../../core/dates.js';
 import type { HookContext, SubscriberContext } from '../../core/events/types.js';
 import type { ActionOutcome, Channel, FollowUpActionCreated, ReminderAction, ReminderContent } from '../follow-up/public.js';
 import { partnerFacts, reminderText, type Composed } from './compose.js';
@@ -31,8 +33,11 @@ const WRITE = 200;
 const ROUNDS = 20;
 /** A message the provider could not take now (unreachable, throttled too long, a login or balance to fix) is offered again after this, by the clock. */
 const RETRY_AFTER_MS = 60_000;
-/** A hand-over still `sending` after this long lost its answer: `unknown`. */
-export const SENDING_GRACE_MS = 10 * 60_000;
+/** A hand-over still `sending` after this long, whose sender is gone (its round's lock is free), lost its answer: `unknown`. */
+export const SENDING_GRACE_MS = 2 * 60_000;
+
+/** The lock a sending round holds while alive (the sweep asks for the same key: 'sms-send:' || submit_batch). */
+const roundLock = (batch: string) => sql`hashtextextended(${`sms-send:${batch}`}, 0)`;
 
 export type MessageRow = { [K in keyof SmsMessageTable]: SmsMessageTable[K] extends import('kysely').ColumnType<infer S, any, any> ? S : SmsMessageTable[K] };
 
@@ -104,11 +109,15 @@ export function actionOutcome(m: Pick<MessageRow, 'id' | 'channel' | 'state' | '
 /** The channel of the action a message delivers: an SMS that takes over a Zalo message reports on the Zalo action. */
 const actionChannel = (m: Pick<MessageRow, 'channel' | 'fallback_of'>): Channel => (m.fallback_of ? 'zalo' : m.channel);
 
-/** Records what became of messages on their follow-up actions. */
+/** Records what became of messages on their follow-up actions — never over a reminder cancelled meanwhile (paid, by a clerk). */
 export async function recordOnActions(api: SmsApi, trx: Trx, tenantId: string, messages: MessageRow[]): Promise<void> {
   const followUp = api.service('follow-up');
+  const withAction = messages.filter((m) => m.action_id);
+  if (withAction.length === 0) return;
+  const actions = await followUp.actions.getMany(trx, tenantId, withAction.map((m) => m.action_id!));
+  const open = withAction.filter((m) => actions.get(m.action_id!)?.state !== 'cancelled' || m.state === 'cancelled');
   for (const channel of ['sms', 'zalo'] as const) {
-    const outcomes = messages.filter((m) => m.action_id && actionChannel(m) === channel).map((m) => ({ actionId: m.action_id!, outcome: actionOutcome(m) }));
+    const outcomes = open.filter((m) => actionChannel(m) === channel).map((m) => ({ actionId: m.action_id!, outcome: actionOutcome(m) }));
     await followUp.actions.recordMany(trx, tenantId, channel, outcomes);
   }
 }
@@ -184,7 +193,13 @@ export async function writeReminders(api: SmsApi, trx: Trx, tenantId: string, se
   const rows: Array<Parameters<ReturnType<Trx['insertInto']>['values']>[0]> = [];
   const unconfigured: string[] = [];
   for (const w of written) {
-    const composed = reminderText(w.content, partners.get(w.i.partner_id)!, tenant, settings);
+    let composed: Composed;
+    try {
+      composed = reminderText(w.content, partners.get(w.i.partner_id)!, tenant, settings);
+    } catch (err) {
+      outcomes.push({ channel: w.i.channel, actionId: w.i.action_id, outcome: { state: 'failed', code: 'template_error', message: `not sent: the text could not be written (${(err as Error).message.split('\n')[0]})`, recipient: w.phone } });
+      continue;
+    }
     let template: { id: string; data: Record<string, string> } | null = null;
     let failedZalo: string | null = null;
     if (w.i.channel === 'zalo') {
@@ -247,6 +262,9 @@ export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (
     const took = await ctx.db.transaction((t) => writeReminders(api, t, tenantId, settings));
     const now = new Date();
     const opening = nextOpening(now, tenant.timezone, settings.quietHours);
+    // While this delivery's transaction is open, its round is alive: the clock leaves its messages alone.
+    const batch = uuidv7();
+    await sql`select pg_advisory_xact_lock(${roundLock(batch)})`.execute(ctx.trx);
     const claimed = await ctx.db.transaction(async (t) => {
       if (opening.getTime() > now.getTime()) {
         // Quiet hours began since they were queued: they wait for the next window.
@@ -254,7 +272,7 @@ export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (
         return [] as MessageRow[];
       }
       const { rows } = await sql<MessageRow>`
-        update sms_message m set submit_state = 'sending', submit_started_at = now()
+        update sms_message m set submit_state = 'sending', submit_started_at = now(), submit_batch = ${batch}::uuid
         where m.tenant_id = ${tenantId} and m.id in (
           select id from sms_message
           where tenant_id = ${tenantId} and state = 'queued' and submit_state is null and not_before <= now()
@@ -283,7 +301,8 @@ export async function dispatch(api: SmsApi, ctx: SubscriberContext, senderFor: (
       try {
         results = await senderFor(provider, settings).send(messages.map(outgoing));
       } catch (err) {
-        results = messages.map(() => ({ kind: 'retry' as const, message: (err as Error).message }));
+        // Some may have left before the error: never offered again by themselves.
+        results = messages.map(() => ({ kind: 'unknown' as const, message: `the sender failed: ${(err as Error).message}` }));
       }
       messages.forEach((m, i) => outcomes.set(m.id, results[i]));
     }
@@ -310,25 +329,27 @@ async function settle(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSett
   const updates = claimed.map((m) => {
     const o = outcomes.get(m.id)!;
     let next: Partial<MessageRow>;
-    if (o.kind === 'submitted') next = { state: 'submitted', submit_state: 'done', provider_id: o.providerId, submitted_at: now, result: { code: 'submitted', message: `taken by ${m.provider}` } };
+    if (o.kind === 'submitted') next = { state: 'submitted', submit_state: 'done', provider_id: o.providerId, part_ids: o.providerId.split(' '), submitted_at: now, result: { code: 'submitted', message: `taken by ${m.provider}` } };
     else if (o.kind === 'refused') next = { state: 'failed', submit_state: 'done', done_at: now, result: { code: o.code, message: `not sent: ${o.message}` } };
     else if (o.kind === 'unknown') next = { state: 'unknown', submit_state: 'sending', result: { code: 'unknown', message: o.message } };
     else {
       retry.push(o.message);
       next = { state: 'queued', submit_state: null, not_before: new Date(now.getTime() + RETRY_AFTER_MS), result: { code: 'waiting', message: o.message } };
     }
-    const row = { ...m, ...next } as MessageRow;
-    if (next.state !== 'queued') changed.push(row);
-    return row;
+    return { ...m, ...next } as MessageRow;
   });
-  await sql`
+  // Only rows still in this round's hand-over: nothing else may have changed them, but a guard costs nothing.
+  const { rows: written } = await sql<{ id: string }>`
     update sms_message m
-    set state = u.state, submit_state = u.submit_state, provider_id = u.provider_id, result = u.result,
+    set state = u.state, submit_state = u.submit_state, provider_id = u.provider_id, part_ids = u.part_ids, result = u.result,
         submitted_at = u.submitted_at, done_at = u.done_at, not_before = u.not_before
     from jsonb_to_recordset(${JSON.stringify(updates.map((u) => ({
-      id: u.id, state: u.state, submit_state: u.submit_state, provider_id: u.provider_id, result: u.result, submitted_at: u.submitted_at, done_at: u.done_at, not_before: u.not_before,
-    })))}::jsonb) as u(id uuid, state text, submit_state text, provider_id text, result jsonb, submitted_at timestamptz, done_at timestamptz, not_before timestamptz)
-    where m.tenant_id = ${tenantId} and m.id = u.id`.execute(trx);
+      id: u.id, state: u.state, submit_state: u.submit_state, provider_id: u.provider_id, part_ids: u.part_ids, result: u.result, submitted_at: u.submitted_at, done_at: u.done_at, not_before: u.not_before,
+    })))}::jsonb) as u(id uuid, state text, submit_state text, provider_id text, part_ids text[], result jsonb, submitted_at timestamptz, done_at timestamptz, not_before timestamptz)
+    where m.tenant_id = ${tenantId} and m.id = u.id and m.state = 'queued' and m.submit_state = 'sending'
+    returning m.id`.execute(trx);
+  const settled = new Set(written.map((w) => w.id));
+  for (const u of updates) if (settled.has(u.id) && u.state !== 'queued') changed.push(u);
   await recordOnActions(api, trx, tenantId, changed);
   const submitted = changed.filter((m) => m.state === 'submitted');
   if (submitted.length > 0) {
@@ -338,6 +359,15 @@ async function settle(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSett
   }
   const failed = changed.filter((m) => m.state === 'failed');
   await failedOnes(api, trx, tenantId, settings, failed);
+  // Reports that came before this record (a fast network): applied now.
+  const parts = submitted.flatMap((m) => (m.part_ids ?? []).map((id) => ({ provider: m.provider, id })));
+  if (parts.length > 0) {
+    const { rows: early } = await sql<{ provider: Provider; report: Report & { at: string } }>`
+      delete from sms_report r using unnest(${parts.map((p) => p.provider)}::text[], ${parts.map((p) => p.id)}::text[]) as p(provider, id)
+      where r.tenant_id = ${tenantId} and r.provider = p.provider and r.provider_id = p.id
+      returning r.provider, r.report`.execute(trx);
+    for (const e of early) await applyReport(api, trx, tenantId, e.provider, { ...e.report, at: new Date(e.report.at) });
+  }
   return retry;
 }
 
@@ -350,58 +380,70 @@ async function failedOnes(api: SmsApi, trx: Trx, tenantId: string, settings: Sms
   })));
   const zalo = failed.filter((m) => m.channel === 'zalo' && m.action_id);
   if (zalo.length === 0) return;
-  const actions = await api.service('follow-up').actions.getMany(trx, tenantId, zalo.map((m) => m.action_id!));
-  for (const m of zalo) {
-    const action = actions.get(m.action_id!);
-    if (!action || action.fallback !== 'sms') continue;
+  const followUp = api.service('follow-up');
+  const actions = await followUp.actions.getMany(trx, tenantId, zalo.map((m) => m.action_id!));
+  const taking = zalo.filter((m) => { const a = actions.get(m.action_id!); return a && a.fallback === 'sms' && a.state !== 'cancelled'; });
+  if (taking.length === 0) return;
+  // Paid (or excluded, promised) since the Zalo message: no SMS asks for it.
+  const today = todayIn((await getTenant(trx, tenantId)).timezone);
+  const still = await followUp.reminders.contentMany(trx, tenantId, taking.map((m) => ({ key: m.id, partnerId: m.partner_id, levelId: actions.get(m.action_id!)!.levelId, date: today })));
+  const existing = new Set((await trx.selectFrom('sms_message').select('action_id').where('tenant_id', '=', tenantId).where('channel', '=', 'sms')
+    .where('action_id', 'in', taking.map((m) => m.action_id!)).execute()).map((r) => r.action_id));
+  for (const m of taking) {
+    if (existing.has(m.action_id)) continue; // its SMS exists already
+    const content = still.get(m.id)!;
+    if ('problem' in content) {
+      await followUp.actions.record(trx, tenantId, m.action_id!, 'zalo', { state: 'cancelled', code: 'nothing_left', message: `not sent by SMS either: ${content.detail}`, recipient: m.phone });
+      continue;
+    }
     const text = m.text;
     const refused = await refusal(trx, tenantId, settings, m.phone, 'sms', plan(text));
     if (refused) {
-      await api.service('follow-up').actions.record(trx, tenantId, m.action_id!, 'zalo', { ...refused, message: `${refused.message} (the SMS that was to replace the Zalo message)`, recipient: m.phone });
+      await followUp.actions.record(trx, tenantId, m.action_id!, 'zalo', { ...refused, message: `${refused.message} (the SMS that was to replace the Zalo message)`, recipient: m.phone });
       continue;
     }
     const sms = await queue(api, trx, tenantId, settings, {
       actionId: m.action_id, channel: 'sms', partnerId: m.partner_id, phone: m.phone, text, lang: m.lang, plan: plan(text),
       template: null, fallbackOf: m.id, createdBy: null,
-    }).catch((err: unknown) => {
-      if ((err as { code?: string }).code === '23505') return null; // the SMS of this action exists already
-      throw err;
     });
-    if (sms) {
-      await recordOnActions(api, trx, tenantId, [sms]);
-      await api.service('follow-up').timeline.note(trx, tenantId, m.partner_id, `Zalo reminder not delivered (${String(m.result?.message ?? m.state)}): sent by SMS instead`, null);
-    }
+    await recordOnActions(api, trx, tenantId, [sms]);
+    await followUp.timeline.note(trx, tenantId, m.partner_id, `Zalo reminder not delivered (${String(m.result?.message ?? m.state)}): sent by SMS instead`, null);
   }
 }
 
 /**
  * What the network said about a submitted message (an SMPP receipt, a gateway's callback, Zalo's
- * "received" event), idempotent: a report for a message already at that end changes nothing.
- * A message in parts is delivered when every part is, failed when any part failed.
+ * "received" event), idempotent: a report for a message already at its end changes nothing. A
+ * report that comes before the hand-over is on record (a fast network, a round still sending) is
+ * parked and applied when it is. A message in parts is delivered when every part is, failed when
+ * any part failed.
  */
-export async function applyReport(api: SmsApi, trx: Trx, tenantId: string, provider: Provider, report: Report): Promise<'applied' | 'duplicate' | 'unknown_message'> {
+export async function applyReport(api: SmsApi, trx: Trx, tenantId: string, provider: Provider, report: Report): Promise<'applied' | 'parked' | 'duplicate'> {
   const { rows: [m] } = await sql<MessageRow>`
     select * from sms_message
-    where tenant_id = ${tenantId} and provider = ${provider} and string_to_array(provider_id, ' ') @> array[${report.providerId}]::text[]
+    where tenant_id = ${tenantId} and provider = ${provider} and part_ids @> array[${report.providerId}]::text[]
     for update`.execute(trx);
-  if (!m) return 'unknown_message';
-  const ids = m.provider_id!.split(' ');
+  if (!m) {
+    const { rows } = await sql`
+      insert into sms_report (tenant_id, provider, provider_id, state, report)
+      values (${tenantId}, ${provider}, ${report.providerId}, ${report.state}, ${JSON.stringify({ ...report, at: report.at.toISOString() })})
+      on conflict do nothing returning 1`.execute(trx);
+    return rows.length > 0 ? 'parked' : 'duplicate';
+  }
+  const ids = m.part_ids!;
   const parts = { ...((m.result?.parts as Record<string, string> | undefined) ?? {}) };
-  if (parts[report.providerId] === report.state && m.state !== 'submitted' && m.state !== 'unknown') return 'duplicate';
   parts[report.providerId] = report.state;
-  const states = ids.map((id) => parts[id]);
-  let state: MessageState = m.state;
-  if (states.some((s) => s === 'failed')) state = 'failed';
-  else if (states.some((s) => s === 'expired')) state = 'expired';
-  else if (states.every((s) => s === 'delivered')) state = 'delivered';
-  if (['delivered', 'failed', 'expired'].includes(m.state) && state === m.state) {
+  if (ENDED.includes(m.state)) {
+    // At its end already (every part reported, or one failed): the parts' words are kept, nothing else moves.
     await trx.updateTable('sms_message').set({ result: JSON.stringify({ ...m.result, parts }) }).where('tenant_id', '=', tenantId).where('id', '=', m.id).execute();
     return 'duplicate';
   }
-  const ended = state !== m.state && state !== 'submitted';
+  const states = ids.map((id) => parts[id]);
+  const state: MessageState = states.some((s) => s === 'failed') ? 'failed' : states.some((s) => s === 'expired') ? 'expired' : states.every((s) => s === 'delivered') ? 'delivered' : m.state;
+  const ended = ENDED.includes(state);
   const result = { code: ended ? report.code : m.result?.code ?? 'submitted', message: ended ? (state === 'delivered' ? report.message : `not delivered: ${report.message}`) : String(m.result?.message ?? ''), parts };
-  const row = { ...m, state, result, done_at: ended ? report.at : m.done_at, submit_state: 'done' as const };
-  await trx.updateTable('sms_message').set({ state, result: JSON.stringify(result), done_at: row.done_at, submit_state: 'done' }).where('tenant_id', '=', tenantId).where('id', '=', m.id).execute();
+  const row = { ...m, state, result, done_at: ended ? report.at : m.done_at };
+  await trx.updateTable('sms_message').set({ state, result: JSON.stringify(result), done_at: row.done_at }).where('tenant_id', '=', tenantId).where('id', '=', m.id).execute();
   if (!ended) return 'applied';
   await recordOnActions(api, trx, tenantId, [row]);
   if (state === 'delivered') {
@@ -411,6 +453,8 @@ export async function applyReport(api: SmsApi, trx: Trx, tenantId: string, provi
   }
   return 'applied';
 }
+
+const ENDED: MessageState[] = ['delivered', 'failed', 'expired'];
 
 /** A STOP from a phone: the number is opted out (its partner's, when one has it). */
 export async function optOutByReply(api: SmsApi, trx: Trx, tenantId: string, from: string, text: string): Promise<boolean> {
@@ -432,9 +476,12 @@ export async function optOutByReply(api: SmsApi, trx: Trx, tenantId: string, fro
  * whose window came are sent (the caller dispatches after).
  */
 export async function sweep(api: SmsApi, trx: Trx, tenantId: string, settings: SmsSettings): Promise<void> {
-  const lost = await trx.updateTable('sms_message').set({ state: 'unknown', result: sql`jsonb_build_object('code', 'unknown', 'message', 'the server stopped while handing it over: the provider may have it')` })
-    .where('tenant_id', '=', tenantId).where('state', '=', 'queued').where('submit_state', '=', 'sending').where('submit_started_at', '<', new Date(Date.now() - SENDING_GRACE_MS))
-    .returningAll().execute();
+  // Only rounds whose sender is gone: a live one holds its round's lock in its open transaction.
+  const { rows: lost } = await sql<MessageRow>`
+    update sms_message set state = 'unknown', result = jsonb_build_object('code', 'unknown', 'message', 'the server stopped while handing it over: the provider may have it')
+    where tenant_id = ${tenantId} and state = 'queued' and submit_state = 'sending' and submit_started_at < ${new Date(Date.now() - SENDING_GRACE_MS)}
+      and pg_try_advisory_xact_lock(hashtextextended('sms-send:' || coalesce(submit_batch, id)::text, 0))
+    returning *`.execute(trx);
   await recordOnActions(api, trx, tenantId, lost as MessageRow[]);
   const late = await trx.updateTable('sms_message')
     .set({ state: 'expired', done_at: new Date(), result: sql`jsonb_build_object('code', 'zalo_not_received', 'message', ${`not received on Zalo within ${settings.zalo.deliveryMinutes} minutes`}::text)` })

@@ -37,6 +37,10 @@ export interface SmsMessageTable {
   submit_state: 'sending' | 'done' | null;
   submit_started_at: Date | null;
   provider_id: string | null;
+  /** The provider's ids of every part (SMPP), else its one id: what reports name. */
+  part_ids: string[] | null;
+  /** The sending round that claimed it; its sender holds an advisory lock on it while alive. */
+  submit_batch: string | null;
   /** Estimated cost in the company currency's minor units. */
   cost: ColumnType<bigint, bigint | string, bigint | string>;
   /** Zalo: the ZNS template and its data. */
@@ -63,6 +67,16 @@ export interface SmsOptOutTable {
   created_at: Timestamp;
 }
 
+/** A delivery report that came before its message's hand-over was on record: applied when it is. */
+export interface SmsReportTable {
+  tenant_id: string;
+  provider: string;
+  provider_id: string;
+  state: string;
+  report: ColumnType<{ providerId: string; state: string; code: string; message: string; at: string }, string, string>;
+  created_at: Timestamp;
+}
+
 /** A follow-up reminder taken in, waiting to be written (many at once) into a message. */
 export interface SmsIntakeTable {
   tenant_id: string;
@@ -86,6 +100,7 @@ declare module '../../core/db/tables.js' {
   interface Tables {
     sms_message: SmsMessageTable;
     sms_intake: SmsIntakeTable;
+    sms_report: SmsReportTable;
     sms_opt_out: SmsOptOutTable;
     sms_callback: SmsCallbackTable;
   }

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { isolateTenantTable } from '../../../core/db/migrate.js';
 
-/** Messages (one per follow-up sms or zalo action, and a clerk's own), reminders waiting to be written, opted-out numbers, the callbacks' secret. */
+/** Messages (one per follow-up sms or zalo action, and a clerk's own), reports that came before their message's hand-over was on record, reminders waiting to be written, opted-out numbers, the callbacks' secret. */
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create table sms_message (
@@ -21,6 +21,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       submit_state text check (submit_state in ('sending', 'done')),
       submit_started_at timestamptz,
       provider_id text,
+      part_ids text[],
+      submit_batch uuid,
       cost bigint not null default 0,
       template jsonb,
       fallback_of uuid,
@@ -37,8 +39,20 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index sms_message_due on sms_message (tenant_id, not_before) where state = 'queued' and submit_state is null`.execute(db);
   await sql`create index sms_message_partner on sms_message (tenant_id, partner_id, created_at)`.execute(db);
   await sql`create index sms_message_state on sms_message (tenant_id, state, created_at)`.execute(db);
-  await sql`create index sms_message_provider_id on sms_message (tenant_id, provider, provider_id) where provider_id is not null`.execute(db);
+  await sql`create index sms_message_part_ids on sms_message using gin (part_ids) where part_ids is not null`.execute(db);
+  await sql`create index sms_message_phone on sms_message (tenant_id, phone, created_at)`.execute(db);
   await isolateTenantTable(db, 'sms_message');
+  await sql`
+    create table sms_report (
+      tenant_id uuid not null references core_tenant(id),
+      provider text not null,
+      provider_id text not null,
+      state text not null,
+      report jsonb not null,
+      created_at timestamptz not null default now(),
+      primary key (tenant_id, provider, provider_id, state)
+    )`.execute(db);
+  await isolateTenantTable(db, 'sms_report');
   await sql`
     create table sms_intake (
       tenant_id uuid not null references core_tenant(id),
@@ -78,5 +92,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table sms_callback`.execute(db);
   await sql`drop table sms_opt_out`.execute(db);
   await sql`drop table sms_intake`.execute(db);
+  await sql`drop table sms_report`.execute(db);
   await sql`drop table sms_message`.execute(db);
 }

@@ -43,15 +43,20 @@ export function zaloSender(settings: SmsSettings): Sender {
  * Zalo's webhook call, checked: `X-ZEvent-Signature` is sha256(app_id + raw body + timestamp + the
  * OA's secret key) in hex, written with or without "mac=". Only `user_received_message` reports.
  */
-export function zaloEvent(settings: SmsSettings, raw: string, signature: string | undefined): { ok: true; report: Report | null } | { ok: false; reason: string } {
+export function zaloEvent(settings: SmsSettings, raw: string, signature: string | undefined): { ok: true; report: Report | null } | { ok: false; status: 400 | 401; reason: string } {
   let body: { event_name?: string; app_id?: string; timestamp?: string | number; message?: { msg_id?: string; delivery_time?: string | number } };
-  try { body = JSON.parse(raw); } catch { return { ok: false, reason: 'the body is not JSON' }; }
-  if (settings.zalo.oaSecretKey) {
+  try { body = JSON.parse(raw); } catch { return { ok: false, status: 400, reason: 'the body is not JSON' }; }
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, status: 400, reason: 'the body is not a JSON object' };
+  // Unsigned events are refused: the callback address alone is known to every gateway the company uses.
+  if (!settings.zalo.oaSecretKey) return { ok: false, status: 401, reason: 'set the sms settings zalo.oaSecretKey: Zalo\'s events are checked with it' };
+  {
     const expected = createHash('sha256').update(`${body.app_id ?? ''}${raw}${body.timestamp ?? ''}${settings.zalo.oaSecretKey}`).digest('hex');
     const given = Buffer.from((signature ?? '').replace(/^mac=/, ''));
-    if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected))) return { ok: false, reason: 'X-ZEvent-Signature does not match' };
+    if (given.length !== expected.length || !timingSafeEqual(given, Buffer.from(expected))) return { ok: false, status: 401, reason: 'X-ZEvent-Signature does not match' };
   }
-  if (body.event_name !== 'user_received_message' || !body.message?.msg_id) return { ok: true, report: null };
+  if (body.event_name !== 'user_received_message' || typeof body.message !== 'object' || !body.message?.msg_id) return { ok: true, report: null };
   const at = Number(body.message.delivery_time);
-  return { ok: true, report: { providerId: String(body.message.msg_id), state: 'delivered', code: 'delivered', message: 'received on Zalo', at: Number.isFinite(at) && at > 0 ? new Date(at) : new Date() } };
+  // A time from the last ten years up to a day ahead, else the time it arrived.
+  const plausible = Number.isSafeInteger(at) && at > Date.now() - 10 * 365 * 86_400_000 && at < Date.now() + 86_400_000;
+  return { ok: true, report: { providerId: String(body.message.msg_id), state: 'delivered', code: 'delivered', message: 'received on Zalo', at: plausible ? new Date(at) : new Date() } };
 }

@@ -82,7 +82,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
         const settings = await api.settings(trx, link.tenantId);
         const sig = request.headers['x-zevent-signature'];
         const checked = zaloEvent(settings, raw, Array.isArray(sig) ? sig[0] : sig);
-        if (!checked.ok) throw new ProblemError(401, 'bad-signature', 'Unauthorized', checked.reason);
+        if (!checked.ok) throw checked.status === 400 ? badRequest(checked.reason, 'body') : new ProblemError(401, 'bad-signature', 'Unauthorized', checked.reason);
         if (checked.report) reports.push(checked.report);
       }
       let applied = 0;

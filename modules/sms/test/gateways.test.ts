@@ -149,6 +149,35 @@ t.test('Zalo ZNS: the template with the reminder\'s data, our id as tracking id;
   t.equal(gw.calls.length, 3, 'nothing sent twice');
 });
 
+t.test('a report that comes before the hand-over is on record waits for it; secrets of a gateway stay hidden', async (t) => {
+  const gw = await startGateways();
+  t.teardown(() => gw.close());
+  const h = await smsApp(t, {
+    provider: 'http', unaccented: true,
+    http: { url: `${gw.url}/http/send`, secretHeaders: { Authorization: 'Bearer gw-secret' }, body: '{"to":"{{to}}","text":"{{text}}"}', idField: 'data.id' },
+  }, { config: { publicUrl: PUBLIC } });
+  const shown = ok<any>(await h.request('GET', `/api/admin/tenants/${h.tenant.slug}/modules/sms`, undefined, { token: h.adminToken }));
+  t.same(shown.settings.http.secretHeaders, { Authorization: '***' }, 'a secret header is masked');
+  await dueLevelBy(h, ['sms']);
+  await customer(h, 'FAST', { phone: '0912000001' });
+  await owes(h, 'FAST', '100000', DUE);
+  const path = await callbackPath(h, 'http');
+  // The gateway's report overtakes its own answer.
+  const early = ok(await h.request('POST', path, { id: 'gw-early', status: 'delivered' }, { token: null }));
+  t.same(early, { received: 1, applied: 0 }, 'parked: no message has that id yet');
+  gw.answer('/http/send', { status: 202, body: { data: { id: 'gw-early' } } });
+  await run(h, DUE);
+  await drain(h);
+  t.match(await messages(h), [{ providerId: 'gw-early', state: 'delivered' }], 'applied once the hand-over was on record');
+  t.same(ok(await h.request('POST', path, { id: 'gw-early', status: 'delivered' }, { token: null })), { received: 1, applied: 0 }, 'and not twice');
+  // Zalo's callback: a body that is not an object, and no key to check its signature with.
+  const zaloPath = path.replace('/http/', '/zalo/');
+  t.equal((await h.request('POST', zaloPath, 'null', { token: null, headers: { 'content-type': 'application/json' } })).statusCode, 400);
+  const unsigned = await h.request('POST', zaloPath, { event_name: 'user_received_message', message: { msg_id: 'x' } }, { token: null });
+  t.equal(unsigned.statusCode, 401, 'unsigned Zalo events are refused');
+  t.match(unsigned.json().detail, /zalo\.oaSecretKey/);
+});
+
 t.test('Zalo not received within the setting\'s minutes: expired, then the SMS', async (t) => {
   const gw = await startGateways();
   t.teardown(() => gw.close());
@@ -158,22 +187,27 @@ t.test('Zalo not received within the setting\'s minutes: expired, then the SMS',
   });
   await dueLevelBy(h, ['zalo'], { zalo: 'sms' });
   await customer(h, 'LATE', { phone: '0912000001' });
+  await customer(h, 'PAID', { phone: '0912000002' });
   await owes(h, 'LATE', '100000', DUE);
+  await owes(h, 'PAID', '300000', DUE);
   await run(h, DUE);
   await drain(h);
-  t.match(await messages(h), [{ channel: 'zalo', state: 'submitted' }]);
+  t.match(await messages(h), [{ channel: 'zalo', state: 'submitted' }, { channel: 'zalo', state: 'submitted' }]);
+  // PAID pays after its Zalo message went: no SMS will ask for it.
+  ok(await h.request('POST', '/api/ledger/payments', { partner: 'PAID', date: DUE, amount: '300000' }));
   const tick = () => withTenant(h.db, h.tenant.id, (trx) => h.app.congno.bus.emit(trx, h.tenant.id, 'sms.clock_ticked', { job: 'sms/clock', period: new Date().toISOString(), date: DUE }, 'sms'));
   await tick();
   await drain(h);
-  t.equal((await messages(h)).length, 1, 'within the 30 minutes: it waits');
+  t.equal((await messages(h)).length, 2, 'within the 30 minutes: no SMS yet');
   // 31 minutes on.
   await withTenant(h.db, h.tenant.id, (trx) => trx.updateTable('sms_message').set({ submitted_at: new Date(Date.now() - 31 * 60_000) }).where('tenant_id', '=', h.tenant.id).execute());
   await tick();
   await drain(h);
-  const [sms, zns] = await messages(h);
-  t.match(zns, { channel: 'zalo', state: 'expired', result: 'not received on Zalo within 30 minutes' });
-  t.match(sms, { channel: 'sms', state: 'submitted', fallbackOf: zns.id });
-  const [action] = await actions(h, 'zalo');
-  t.match(action, { state: 'sent' });
-  t.match(action.result, /instead of the Zalo message/);
+  const all = await messages(h);
+  const zns = all.find((m) => m.channel === 'zalo' && m.partner.ref === 'LATE');
+  t.match(zns, { state: 'expired', result: 'not received on Zalo within 30 minutes' });
+  t.match(all.filter((m) => m.channel === 'sms'), [{ partner: { ref: 'LATE' }, state: 'submitted', fallbackOf: zns.id }], 'one SMS: for the customer who still owes');
+  const byRef = Object.fromEntries((await actions(h, 'zalo')).map((a: any) => [a.partner.ref, a]));
+  t.match(byRef.LATE, { state: 'sent', result: /instead of the Zalo message/ });
+  t.match(byRef.PAID, { state: 'cancelled', result: /not sent by SMS either: nothing to remind/ });
 });

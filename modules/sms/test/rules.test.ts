@@ -136,6 +136,14 @@ t.test('settings are checked: a generic gateway needs a JSON body with {{to}} an
   t.match(bad.json(), { field: 'settings.http.body', detail: /not JSON/ });
   const noText = await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/sms`, { settings: { provider: 'http', http: { url: 'https://gw.example/send', body: '{"to":"{{to}}"}' } } }, { token: h.adminToken });
   t.match(noText.json(), { field: 'settings.http.body', detail: /"\{\{to\}\}" and "\{\{text\}\}"/ });
+  const price = await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/sms`, { settings: { pricePerPart: '850.5' } }, { token: h.adminToken });
+  t.equal(price.statusCode, 400, 'a price the company currency cannot hold');
+  t.match(price.json(), { field: 'settings.pricePerPart' });
+  const template = await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/sms`, { settings: { templates: { 'due/sms.vi': 'Kính gửi {{#if partner}} {{partner}}' } } }, { token: h.adminToken });
+  t.equal(template.statusCode, 400, 'a template that does not parse');
+  t.match(template.json(), { field: 'settings.templates.due/sms.vi' });
+  const helper = await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/sms`, { settings: { templates: { 'due/sms.vi': '{{upper partner}}' } } }, { token: h.adminToken });
+  t.equal(helper.statusCode, 400, 'a helper that does not exist');
   const shown = ok<any>(await h.request('GET', `/api/admin/tenants/${h.tenant.slug}/modules/sms`, undefined, { token: h.adminToken }));
   t.equal(JSON.stringify(shown).includes('"pw"'), false, 'the SMPP password is not shown');
   const level = await h.request('PUT', `/api/follow-up/levels/${(ok<any[]>(await h.request('GET', '/api/follow-up/levels')))[0].id}`, { name: 'X', delay: -3, channels: ['email'], auto: true, fallback: { zalo: 'sms' } });
