@@ -132,6 +132,10 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
   let lead = 0;
   for (const levels of plans.values()) lead = Math.max(lead, -levels[0].delay);
   const fallback = options.incremental ? await incrementalBaseline(trx, tenantId, date, basis) : null;
+  // A real run for a date before the last real one is allowed (a missed day caught up), but the
+  // clerk is told: its reminders are decided as of that earlier date.
+  const later = dryRun ? undefined : await trx.selectFrom('followup_run').select('date').where('tenant_id', '=', tenantId).where('dry_run', '=', false)
+    .where('mode', 'in', ['full', 'incremental']).where('date', '>', date).orderBy('date', 'desc').limit(1).executeTakeFirst();
   const mode: 'full' | 'incremental' = options.incremental && fallback === null ? 'incremental' : 'full';
   // The partners noted as changed: a real run consumes the rows it sees (rows of transactions not yet
   // committed stay for the next run, which sees their changes); a dry run only reads them.
@@ -205,6 +209,7 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
     view.channelProblems = await channelProblems(api, trx, tenantId, settings, counts, dryRun);
     view.warnings = [...(bank?.warnings ?? []), ...view.channelProblems.map((p) => p.message)];
     if (requeued > 0) view.warnings.push(`${requeued} email reminder${requeued === 1 ? '' : 's'} that had failed (email not configured, login refused, mail server unreachable) ${dryRun ? 'would be' : 'are'} queued again.`);
+    if (later) view.warnings.push(`A run for the later date ${later.date} was done already: this run decided the reminders as of ${date}.`);
   };
   if (dryRun) {
     // What a real run would do: an action whose (partner, episode, level, channel) row exists already is not done again.

@@ -59,6 +59,10 @@ t.test('without a full run to rest on, an incremental run is a full run and says
   t.same(summary(changed), ['KH01 Quá hạn 60 ngày: thông báo lần cuối [letter+email] missing']);
   t.match(await incremental(h, '2026-05-02'), { mode: 'incremental' });
   t.match(await incremental(h, '2026-04-25'), { mode: 'full', fallback: /later date 2026-05-02/ }, 'a date before the last run is looked at in full');
+  const earlier = await run(h, '2026-04-24');
+  t.ok(earlier.warnings.some((w: string) => w.includes('later date 2026-05-02') && w.includes('as of 2026-04-24')), 'a full run for an earlier date says so');
+  t.notOk((await run(h, '2026-05-02')).warnings.some((w: string) => w.includes('later date')), 'the latest date: no such warning');
+  t.notOk(ok(await h.request('POST', `${BASE}/runs`, { date: '2026-04-01', dryRun: true })).warnings.some((w: string) => w.includes('later date')), 'a dry run previews any date without it');
 });
 
 for (const [seed, interval] of [[20260320, 5], [7, 0], [12, 3], [16, 10]]) t.test(`an incremental run decides exactly what a full run of the same date decides (seed ${seed}, minimum interval ${interval})`, async (t) => {

@@ -48,7 +48,7 @@ export interface BenchContext {
   duration: number;
   /** Concurrent HTTP connections of each load phase. */
   connections: number;
-  /** Boots the real server (buildApp) on a random port, with relay and scheduler, and one tenant with `modules` enabled. */
+  /** Boots the real server (buildApp) on a random port, with the relay running and the hourly scheduler off, and one tenant with `modules` enabled. */
   startServer(options: { modules: string[] }): Promise<BenchServer>;
   /** Runs autocannon in a separate process against the server (after a short warm-up). */
   load(options: LoadOptions): Promise<LoadResult>;
