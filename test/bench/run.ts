@@ -18,6 +18,7 @@ import { createRng } from './lib/dataset.js';
 import { freshDatabase, openCluster, type Cluster } from './lib/database.js';
 import { runAutocannon, type LoadResult } from './lib/load.js';
 import { postgresCpuMeter } from './lib/pgcpu.js';
+import { installQueryCounter } from './lib/querycount.js';
 import { isMet, machineInfo, table, writeResults } from './lib/report.js';
 import type { BenchContext, BenchServer, DbKind, RecordedRow, Size, Workload } from './lib/types.js';
 
@@ -92,6 +93,7 @@ async function loadWorkloads(only: string[] | null): Promise<Workload[]> {
 }
 
 const log = (m: string): void => { process.stderr.write(`# ${m}\n`); };
+const queries = installQueryCounter();
 
 /** One measured load run, kept in the results file. */
 interface Phase { workload: string; db: DbKind; target: string; connections: number; duration: number; loadAverageAfter: number; result: LoadResult }
@@ -104,7 +106,7 @@ async function runWorkload(workload: Workload, cluster: Cluster, options: Option
   const servers: BenchServer[] = [];
   const meter = await postgresCpuMeter(database.db);
   const ctx: BenchContext = {
-    size: options.size, dbKind: cluster.kind, reused: database.reused, db: database.db, databaseUrl: database.url,
+    size: options.size, dbKind: cluster.kind, reused: database.reused, db: database.db, databaseUrl: database.url, poolSize,
     duration: options.duration, connections: options.connections, log, rng: createRng,
     startServer: async ({ modules }) => {
       // No hourly clock: a daily run it started while a workload loads the books would do the work
@@ -131,10 +133,13 @@ async function runWorkload(workload: Workload, cluster: Cluster, options: Option
       const target = first ? `${first.method ?? 'GET'} ${first.path} (1 of a mix of ${o.requests!.length})` : `${new URL(o.url).pathname}${new URL(o.url).search}`;
       log(`load ${target}: ${run.connections} connections, ${run.amount !== undefined ? `${run.amount} requests` : `${run.duration} s`}`);
       const cpuBefore = await meter?.();
+      const queriesBefore = queries();
       const measured = await runAutocannon(run);
+      const queriesAfter = queries();
       const cpuAfter = await meter?.();
       const result: LoadResult = {
         ...measured,
+        statementsPerRequest: measured.requests > 0 ? Math.round((10 * (queriesAfter - queriesBefore)) / measured.requests) / 10 : 0,
         databaseCpuPerRequest: cpuBefore != null && cpuAfter != null && measured.requests > 0 ? Math.round((cpuAfter - cpuBefore) / measured.requests) : null,
       };
       phases.push({ workload: workload.name, db: cluster.kind, target, connections: run.connections, duration: run.duration, loadAverageAfter: Math.round(os.loadavg()[0] * 100) / 100, result });

@@ -46,6 +46,8 @@ export interface LoadResult {
   serverCpuPerRequest: number;
   /** CPU time of the PostgreSQL server per request, µs; null when it runs elsewhere. On a shared server it includes other clients' work. */
   databaseCpuPerRequest: number | null;
+  /** Statements the server sent to PostgreSQL per request (driver count, its relay included). */
+  statementsPerRequest: number;
 }
 
 interface AutocannonJson {
@@ -61,7 +63,7 @@ interface AutocannonJson {
  * Runs autocannon in a process of its own, so the load generator never shares the server's
  * event loop (on a 2-core machine it still shares the CPUs: the figures are conservative).
  */
-export async function runAutocannon(options: Required<Pick<LoadOptions, 'url' | 'connections' | 'duration'>> & Pick<LoadOptions, 'headers' | 'requests' | 'amount'>): Promise<Omit<LoadResult, 'databaseCpuPerRequest'>> {
+export async function runAutocannon(options: Required<Pick<LoadOptions, 'url' | 'connections' | 'duration'>> & Pick<LoadOptions, 'headers' | 'requests' | 'amount'>): Promise<Omit<LoadResult, 'databaseCpuPerRequest' | 'statementsPerRequest'>> {
   if (options.requests?.length) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'congno-bench-'));
     try {
@@ -80,7 +82,7 @@ export async function runAutocannon(options: Required<Pick<LoadOptions, 'url' | 
   return autocannon(args);
 }
 
-function autocannon(args: string[]): Promise<Omit<LoadResult, 'databaseCpuPerRequest'>> {
+function autocannon(args: string[]): Promise<Omit<LoadResult, 'databaseCpuPerRequest' | 'statementsPerRequest'>> {
   // The server runs in this process: its CPU time over the run, divided by the requests served.
   const cpuBefore = process.cpuUsage();
   return new Promise((resolve, reject) => {

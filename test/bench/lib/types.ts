@@ -44,6 +44,8 @@ export interface BenchContext {
   /** A fresh, migrated database of this workload's own (superuser connection). */
   db: Db;
   databaseUrl: string;
+  /** The server's pool size (a floor phase uses as many connections). */
+  poolSize: number;
   /** Seconds of each measured load phase. */
   duration: number;
   /** Concurrent HTTP connections of each load phase. */

@@ -4,6 +4,7 @@ import { SYSTEM_ACTOR } from '../../../core/events/types.js';
 import type { Books, LedgerApi } from '../../../modules/ledger/context.js';
 import type { PaymentInput } from '../../../modules/ledger/payments.js';
 import { registerPaymentsInBulk } from '../../../modules/ledger/payments-bulk.js';
+import { prepared, runFloor } from '../lib/floor.js';
 import { ledgerServer } from '../lib/ledger-dataset.js';
 import type { LoadRequest } from '../lib/load.js';
 import { postgresCpuMeter } from '../lib/pgcpu.js';
@@ -38,6 +39,44 @@ function ledgerBooks(server: BenchServer) {
   return async <T>(fn: (books: Books) => Promise<T>): Promise<T> =>
     withTenant(congno.db, server.tenant.id, async (trx) => fn(await ledger.books.open(trx, server.tenant.id, SYSTEM_ACTOR) as Books));
 }
+
+/**
+ * The rows of one payment allocated oldest due first, in one statement: the partner's open lines
+ * locked (as the ledger locks them), the entry with its payment and two lines, the allocation, the
+ * debit line's and the invoice's residuals, three audit rows and three events.
+ */
+const writePayment = prepared('floor_payment', `
+  with locked as (
+    select id, amount_residual, invoice_id, date, date_maturity from ledger_move_line
+    where tenant_id = $1 and partner_id = $2::uuid and receivable and amount_residual > 0 order by id for update),
+  oldest as (select *, least($4::bigint, amount_residual) as amount from locked order by date_maturity, id limit 1),
+  move as (
+    insert into ledger_move (tenant_id, kind, journal, date, ref, partner_id) values ($1, 'payment', 'bank', $3::date, $5, $2::uuid) returning id),
+  payment as (
+    insert into ledger_payment (tenant_id, partner_id, date, amount, currency, reference, journal, move_id)
+    select $1, $2::uuid, $3::date, $4::bigint, 'VND', $5, 'bank', move.id from move returning id, move_id),
+  lines as (
+    insert into ledger_move_line (tenant_id, move_id, partner_id, date, payment_id, description, account_code, date_maturity, debit, credit, receivable, amount_residual)
+    select $1, payment.move_id, $2::uuid, $3::date, payment.id, 'Payment', l.account, l.maturity, l.debit, l.credit, l.receivable, l.residual
+    from payment, (values ('131', $3::date, 0::bigint, $4::bigint, true, coalesce((select amount from oldest), 0) - $4::bigint), ('1121', null, $4::bigint, 0::bigint, false, 0::bigint))
+      as l(account, maturity, debit, credit, receivable, residual)
+    returning id, receivable),
+  partial as (
+    insert into ledger_partial (tenant_id, debit_line_id, credit_line_id, amount, date, partner_id, debit_date, debit_due, credit_date, credit_due)
+    select $1, oldest.id, lines.id, oldest.amount, $3::date, $2::uuid, oldest.date, oldest.date_maturity, $3::date, $3::date from oldest, lines where lines.receivable),
+  debit as (update ledger_move_line l set amount_residual = l.amount_residual - oldest.amount from oldest where l.tenant_id = $1 and l.id = oldest.id),
+  invoice as (
+    update ledger_invoice i set residual = i.residual - oldest.amount, payment_state = case when i.residual = oldest.amount then 'in_payment' else 'partial' end
+    from oldest where i.tenant_id = $1 and i.id = oldest.invoice_id returning i.id),
+  audit as (
+    insert into core_audit (tenant_id, module, action, entity, entity_id, after, request_id)
+    select $1, 'ledger', a.action, a.entity, payment.id::text, jsonb_build_object('amount', $4::text), $6::text
+    from payment, (values ('payment.allocated', 'move_line'), ('invoice.payment_state_changed', 'invoice'), ('payment.registered', 'payment')) as a(action, entity)),
+  event as (
+    insert into core_event_outbox (tenant_id, name, payload, emitted_by)
+    select $1, e.name, jsonb_build_object('paymentId', payment.id, 'partnerId', $2::uuid, 'amount', $4::text, 'date', $3::date), 'ledger'
+    from payment, (values ('payment.allocated'), ('invoice.payment_state_changed'), ('payment.registered')) as e(name))
+  select id from payment`);
 
 const ledgerPayments: Workload = {
   name: 'ledger-payments',
@@ -97,12 +136,23 @@ const ledgerPayments: Workload = {
       return { method: 'POST', path: '/api/ledger/payments', body: { partner: c.id, date: today, amount: String(100_000 + 1000 * (i % 500)), reference: `UNC-R${i}` } };
     });
     const rest = await ctx.load({ url: server.url, headers, connections: CLIENTS, requests: mix });
+    const floor = await runFloor({
+      databaseUrl: ctx.databaseUrl, tenantId, poolSize: ctx.poolSize, concurrency: CLIENTS, operations: Math.max(300, rest.requests),
+      write: async (client, i) => {
+        const body = mix[i % mix.length].body as { partner: string; date: string; amount: string };
+        await writePayment(client, [tenantId, body.partner, body.date, body.amount, `UNC-F${i}`, `floor-${i}`]);
+      },
+    });
+    ctx.log(`floor: ${floor.operations} payments by one prepared statement each in ${floor.seconds.toFixed(2)} s (${floor.perSecond}/s)`);
     rows.push(
       { metric: `W7 POST /payments, ${CLIENTS} clients, 1000 customers (≤ ${MAX_OPEN_IN_MIX} open instalments each): payments/s`, value: Math.round(rest.requests / rest.seconds), unit: 'payments/s', goal: { atLeast: 1000 } },
       { metric: 'W7 POST /payments: latency p50 / p99', value: rest.latencyP50, unit: `ms / ${rest.latencyP99} ms` },
       { metric: 'W7 POST /payments: server CPU per payment', value: rest.serverCpuPerRequest, unit: 'µs' },
       ...(rest.databaseCpuPerRequest === null ? [] : [{ metric: 'W7 POST /payments: PostgreSQL CPU per payment', value: rest.databaseCpuPerRequest, unit: 'µs' }]),
       { metric: 'W7 POST /payments: errors + non-2xx', value: rest.errors + rest.timeouts + rest.non2xx, unit: '', goal: { atMost: 0 } },
+      { metric: 'W7 POST /payments: statements per payment (driver count)', value: rest.statementsPerRequest, unit: 'statements' },
+      { metric: `W7 floor: the same rows in one prepared statement a transaction, ${CLIENTS} at a time: payments/s`, value: floor.perSecond, unit: 'payments/s' },
+      { metric: 'W7 POST /payments: share of floor', value: Math.round((100 * rest.requests / rest.seconds) / floor.perSecond), unit: '%', goal: { atLeast: 50 } },
     );
 
     // One payment of the largest customer against one of a customer with few open invoices.
