@@ -18,9 +18,34 @@ export function setTypeParsers(): void {
   pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => v);
 }
 
+/** Distinct statement texts given a name; beyond it a text runs unnamed (parsed and planned each time). */
+const MAX_NAMED_STATEMENTS = 1000;
+const statementNames = new Map<string, string>();
+
+/**
+ * A client that runs each parameterised statement as a named prepared statement: the server parses
+ * it once per connection and may keep its plan, where an unnamed one is parsed and planned on every
+ * call. Statements without parameters (BEGIN, COMMIT, raw text) stay simple queries. The names are
+ * bounded, so texts built with varying shapes cannot grow the server's memory without end.
+ */
+class PreparingClient extends pg.Client {
+  override query(...args: unknown[]): never {
+    const [text, values] = args;
+    if (typeof text === 'string' && Array.isArray(values) && values.length > 0 && typeof args[2] !== 'function') {
+      let name = statementNames.get(text);
+      if (name === undefined && statementNames.size < MAX_NAMED_STATEMENTS) {
+        name = `congno_${statementNames.size + 1}`;
+        statementNames.set(text, name);
+      }
+      if (name !== undefined) return (super.query as (...a: unknown[]) => never)({ name, text, values });
+    }
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
 export function createPool(connectionString: string, max: number): pg.Pool {
   setTypeParsers();
-  const pool = new pg.Pool({ connectionString, max, application_name: 'congno' });
+  const pool = new pg.Pool({ connectionString, max, application_name: 'congno', Client: PreparingClient });
   // An idle connection dropped by the server (restart, shutdown, terminated backend) is discarded
   // by the pool; without a listener its 'error' event would crash the process.
   pool.on('error', () => {});
