@@ -1,4 +1,5 @@
-import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, sql, type DatabaseConnection, type Driver, type Transaction, type TransactionSettings } from 'kysely';
 import pg from 'pg';
 import type { Tables } from './tables.js';
 
@@ -52,8 +53,36 @@ export function createPool(connectionString: string, max: number): pg.Pool {
   return pool;
 }
 
+/** The tenant a withTenant call is about to begin a transaction for; taken by the first BEGIN. */
+const pendingTenant = new AsyncLocalStorage<{ tenantId: string | null }>();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Sends a tenant transaction's BEGIN and its scope (see enterTenant) in one round trip: one simple
+ * query of two statements. The tenant id is a checked UUID, so it can stand in the text.
+ */
+class TenantBeginDriver extends PostgresDriver {
+  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    const pending = pendingTenant.getStore();
+    const tenantId = pending?.tenantId;
+    if (!tenantId || settings.isolationLevel || settings.accessMode) return super.beginTransaction(connection, settings);
+    pending.tenantId = null; // a transaction begun later in the same call chain is not this one
+    await connection.executeQuery(CompiledQuery.raw(`begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('role', '${APP_ROLE}', true)`));
+  }
+}
+
+class TenantDialect extends PostgresDialect {
+  constructor(private readonly pool: pg.Pool) {
+    super({ pool });
+  }
+
+  override createDriver(): Driver {
+    return new TenantBeginDriver({ pool: this.pool });
+  }
+}
+
 export function createDb(pool: pg.Pool): Db {
-  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Tables>({ dialect: new TenantDialect(pool) });
 }
 
 /**
@@ -62,10 +91,20 @@ export function createDb(pool: pg.Pool): Db {
  * queries' own `tenant_id` filter.
  */
 export async function withTenant<T>(db: Db, tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await enterTenant(trx, tenantId);
+  if (!UUID.test(tenantId)) {
+    return db.transaction().execute(async (trx) => {
+      await enterTenant(trx, tenantId);
+      return fn(trx);
+    });
+  }
+  const pending = { tenantId: tenantId as string | null };
+  return pendingTenant.run(pending, () => db.transaction().execute(async (trx) => {
+    if (pending.tenantId !== null) { // a database made without createDb: scope it the long way
+      pending.tenantId = null;
+      await enterTenant(trx, tenantId);
+    }
     return fn(trx);
-  });
+  }));
 }
 
 /** Switches an open transaction to a tenant's scope (see withTenant). */

@@ -115,8 +115,24 @@ export async function emitMany<E extends EventName>(bus: EventBus, trx: Trx, ten
   return ids.map(String);
 }
 
-export async function enabledModules(trx: Trx, tenantId: string): Promise<Set<string>> {
-  const rows = await trx.selectFrom('core_tenant_module').select('module')
-    .where('tenant_id', '=', tenantId).where('state', '=', 'enabled').execute();
-  return new Set(rows.map((r) => r.module));
+/** Enabled modules read once per transaction (a payment emits several events); see forgetEnabledModules. */
+const enabledInTrx = new WeakMap<Trx, Map<string, Promise<Set<string>>>>();
+
+export function enabledModules(trx: Trx, tenantId: string): Promise<Set<string>> {
+  let byTenant = enabledInTrx.get(trx);
+  if (!byTenant) enabledInTrx.set(trx, byTenant = new Map());
+  let enabled = byTenant.get(tenantId);
+  if (!enabled) {
+    enabled = trx.selectFrom('core_tenant_module').select('module')
+      .where('tenant_id', '=', tenantId).where('state', '=', 'enabled').execute()
+      .then((rows) => new Set(rows.map((r) => r.module)));
+    enabled.catch(() => byTenant.delete(tenantId));
+    byTenant.set(tenantId, enabled);
+  }
+  return enabled;
+}
+
+/** After a transaction changed which modules a tenant has enabled. */
+export function forgetEnabledModules(trx: Trx): void {
+  enabledInTrx.delete(trx);
 }

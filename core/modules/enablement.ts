@@ -3,7 +3,7 @@ import { Value } from 'typebox/value';
 import { sql } from 'kysely';
 import { withTenant, type Db, type Trx } from '../db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../errors.js';
-import type { EventBus } from '../events/bus.js';
+import { forgetEnabledModules, type EventBus } from '../events/bus.js';
 import type { Actor } from '../events/types.js';
 import { audit } from '../audit.js';
 import type { InstalledModule } from './registry.js';
@@ -92,6 +92,7 @@ export class Enablement {
         }).onConflict((oc) => oc.columns(['tenant_id', 'module']).doUpdateSet({
           state: 'enabled', version: m.manifest.version, settings: JSON.stringify(settings), enabled_at: sql`now()` as never, updated_at: sql`now()` as never,
         })).execute();
+        forgetEnabledModules(trx);
         for (const handler of this.runtimes.get(n)?.onEnable ?? []) await handler(trx, tenantId);
         await audit(trx, tenantId, { actor, module: 'core', action: 'module.enabled', entity: 'module', entityId: n, after: { version: m.manifest.version } });
         await this.bus.emit(trx, tenantId, 'tenant.module_enabled', { module: n, version: m.manifest.version }, 'core', { actor });
@@ -121,6 +122,7 @@ export class Enablement {
         for (const handler of this.runtimes.get(n)?.onDisable ?? []) await handler(trx, tenantId);
         await trx.updateTable('core_tenant_module').set({ state: 'disabled', updated_at: sql`now()` as never })
           .where('tenant_id', '=', tenantId).where('module', '=', n).execute();
+        forgetEnabledModules(trx);
         await audit(trx, tenantId, { actor, module: 'core', action: 'module.disabled', entity: 'module', entityId: n });
         await this.bus.emit(trx, tenantId, 'tenant.module_disabled', { module: n }, 'core', { actor });
       }
