@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../../core/audit.js';
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Trx } from '../../core/db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import { compareDates } from '../../core/dates.js';
@@ -221,13 +222,24 @@ export async function invoiceIdOf(books: Books, idOrNumber: string): Promise<str
   return row.id;
 }
 
+/** An invoice as the API shows it, read in one statement (its lines and open instalments as JSON, amounts as text). */
 export async function getInvoice(books: Books, id: string): Promise<InvoiceView> {
   const inv = await books.trx.selectFrom('ledger_invoice as i').innerJoin('ledger_partner as p', (j) => j.onRef('p.tenant_id', '=', 'i.tenant_id').onRef('p.id', '=', 'i.partner_id'))
     .selectAll('i').select(['p.ref as partner_ref', 'p.name as partner_name', 'p.salesperson_id'])
+    .select((eb) => [
+      jsonArrayFrom(eb.selectFrom('ledger_invoice_line as l')
+        .select(['l.description', sql<string>`l.quantity::text`.as('quantity'), sql<string>`l.unit_price::text`.as('unit_price'),
+          sql<string>`l.tax_rate::text`.as('tax_rate'), sql<string>`l.subtotal::text`.as('subtotal'), sql<string>`l.tax::text`.as('tax')])
+        .whereRef('l.tenant_id', '=', 'i.tenant_id').whereRef('l.invoice_id', '=', 'i.id').orderBy('l.position')).as('line_rows'),
+      jsonArrayFrom(eb.selectFrom('ledger_move_line as m')
+        .select([sql<string>`m.date_maturity`.as('date_maturity'), sql<string>`m.amount_residual::text`.as('amount_residual')]) // a receivable line always has its due date
+        .whereRef('m.tenant_id', '=', 'i.tenant_id').whereRef('m.invoice_id', '=', 'i.id').where('m.receivable', '=', true)
+        .orderBy('m.date_maturity').orderBy('m.id')).as('receivable_rows'),
+    ])
     .where('i.tenant_id', '=', books.tenantId).where('i.id', '=', id).executeTakeFirst();
   if (!inv || (books.visibleSalespeople && !books.visibleSalespeople.includes(inv.salesperson_id ?? ''))) throw notFound(`No invoice ${id}.`);
-  const lines = await books.trx.selectFrom('ledger_invoice_line').selectAll().where('tenant_id', '=', books.tenantId).where('invoice_id', '=', id).orderBy('position').execute();
-  const receivables = inv.state === 'posted' ? await creditLines(books, id) : [];
+  const lines = inv.line_rows;
+  const receivables = inv.state === 'posted' ? inv.receivable_rows.map((l) => ({ date_maturity: l.date_maturity, amount_residual: BigInt(l.amount_residual) })) : [];
   const sign = inv.kind === 'invoice' ? 1n : -1n;
   const term = inv.payment_term as { discount?: { until: string; amount: string } } | null;
   return {
@@ -241,7 +253,7 @@ export async function getInvoice(books: Books, id: string): Promise<InvoiceView>
         return { dueDate: l.date_maturity, amount: amount ?? show(books, sign * l.amount_residual), residual: show(books, sign * l.amount_residual) };
       })
       : [{ dueDate: inv.due_date ?? inv.date, amount: show(books, inv.total), residual: show(books, inv.total) }],
-    lines: lines.map((l) => ({ description: l.description, quantity: plainDecimal(l.quantity), unitPrice: show(books, l.unit_price), taxRate: plainDecimal(l.tax_rate), subtotal: show(books, l.subtotal), tax: show(books, l.tax) })),
+    lines: lines.map((l) => ({ description: l.description, quantity: plainDecimal(l.quantity), unitPrice: show(books, BigInt(l.unit_price)), taxRate: plainDecimal(l.tax_rate), subtotal: show(books, BigInt(l.subtotal)), tax: show(books, BigInt(l.tax)) })),
     einvoice: { form: inv.einvoice_form, series: inv.einvoice_series, number: inv.einvoice_number },
     originInvoice: inv.origin_invoice_id, notes: inv.notes,
   };
