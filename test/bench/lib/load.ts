@@ -53,6 +53,8 @@ export interface LoadResult {
 interface AutocannonJson {
   requests: { average: number; total: number };
   duration: number;
+  /** A run of a fixed amount of requests: start to last response (the mix runner's own clock). */
+  elapsedMs?: number;
   latency: { p50: number; p99: number; average: number };
   errors: number;
   timeouts: number;
@@ -64,6 +66,10 @@ interface AutocannonJson {
  * event loop (on a 2-core machine it still shares the CPUs: the figures are conservative).
  */
 export async function runAutocannon(options: Required<Pick<LoadOptions, 'url' | 'connections' | 'duration'>> & Pick<LoadOptions, 'headers' | 'requests' | 'amount'>): Promise<Omit<LoadResult, 'databaseCpuPerRequest' | 'statementsPerRequest'>> {
+  if (options.amount !== undefined && !options.requests?.length) { // a fixed amount is timed by the mix runner
+    const u = new URL(options.url);
+    return runAutocannon({ ...options, url: u.origin, requests: [{ method: 'GET', path: `${u.pathname}${u.search}` }] });
+  }
   if (options.requests?.length) {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'congno-bench-'));
     try {
@@ -76,7 +82,6 @@ export async function runAutocannon(options: Required<Pick<LoadOptions, 'url' | 
     }
   }
   const args = [AUTOCANNON, '-j', '-n', '-c', String(options.connections), '-d', String(options.duration)];
-  if (options.amount !== undefined) args.push('-a', String(options.amount));
   for (const [k, v] of Object.entries(options.headers ?? {})) args.push('-H', `${k}=${v}`);
   args.push(options.url);
   return autocannon(args);
@@ -97,9 +102,11 @@ function autocannon(args: string[]): Promise<Omit<LoadResult, 'databaseCpuPerReq
       try {
         const cpu = process.cpuUsage(cpuBefore);
         const r = JSON.parse(out) as AutocannonJson;
+        const seconds = r.elapsedMs !== undefined ? r.elapsedMs / 1000 : r.duration;
         resolve({
-          requestsPerSec: r.requests.average, latencyP50: r.latency.p50, latencyP99: r.latency.p99, latencyAvg: r.latency.average,
-          requests: r.requests.total, seconds: r.duration, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx,
+          requestsPerSec: r.elapsedMs !== undefined ? r.requests.total / seconds : r.requests.average,
+          latencyP50: r.latency.p50, latencyP99: r.latency.p99, latencyAvg: r.latency.average,
+          requests: r.requests.total, seconds, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx,
           serverCpuPerRequest: r.requests.total > 0 ? Math.round((cpu.user + cpu.system) / r.requests.total) : 0,
         });
       } catch {
