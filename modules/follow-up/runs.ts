@@ -84,14 +84,12 @@ function basisOf(plans: Map<string, PlanLevel[]>, settings: { minIntervalDays: n
  * Whether an incremental run can stand for a full one: there must be a full run whose stored next
  * dates were computed with the same levels and settings, and no later run for a later date.
  */
-async function incrementalBaseline(trx: Trx, tenantId: string, date: string, basis: string): Promise<string | null> {
+async function incrementalBaseline(trx: Trx, tenantId: string, date: string, basis: string, lastRunDate: string | undefined): Promise<string | null> {
   const full = await trx.selectFrom('followup_run').select(['date', 'basis']).where('tenant_id', '=', tenantId).where('dry_run', '=', false).where('mode', '=', 'full')
     .orderBy('created_at', 'desc').limit(1).executeTakeFirst();
   if (!full) return 'there was no full run yet: this run looked at every partner';
   if (full.basis !== basis) return 'the levels or the settings changed since the last full run: this run looked at every partner';
-  const last = await trx.selectFrom('followup_run').select('date').where('tenant_id', '=', tenantId).where('dry_run', '=', false).where('mode', 'in', ['full', 'incremental'])
-    .orderBy('date', 'desc').limit(1).executeTakeFirstOrThrow();
-  if (date < last.date) return `a run for the later date ${last.date} was done already: this run for ${date} looked at every partner`;
+  if (lastRunDate !== undefined && date < lastRunDate) return `a run for the later date ${lastRunDate} was done already: this run for ${date} looked at every partner`;
   return null;
 }
 
@@ -131,11 +129,12 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
   const basis = basisOf(plans, settings);
   let lead = 0;
   for (const levels of plans.values()) lead = Math.max(lead, -levels[0].delay);
-  const fallback = options.incremental ? await incrementalBaseline(trx, tenantId, date, basis) : null;
+  const lastRun = await trx.selectFrom('followup_run').select('date').where('tenant_id', '=', tenantId).where('dry_run', '=', false)
+    .where('mode', 'in', ['full', 'incremental']).orderBy('date', 'desc').limit(1).executeTakeFirst();
+  const fallback = options.incremental ? await incrementalBaseline(trx, tenantId, date, basis, lastRun?.date) : null;
   // A real run for a date before the last real one is allowed (a missed day caught up), but the
   // clerk is told: its reminders are decided as of that earlier date.
-  const later = dryRun ? undefined : await trx.selectFrom('followup_run').select('date').where('tenant_id', '=', tenantId).where('dry_run', '=', false)
-    .where('mode', 'in', ['full', 'incremental']).where('date', '>', date).orderBy('date', 'desc').limit(1).executeTakeFirst();
+  const later = !dryRun && lastRun && date < lastRun.date ? lastRun : undefined;
   const mode: 'full' | 'incremental' = options.incremental && fallback === null ? 'incremental' : 'full';
   // The partners noted as changed: a real run consumes the rows it sees (rows of transactions not yet
   // committed stay for the next run, which sees their changes); a dry run only reads them.
