@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { sql } from 'kysely';
 import type { Trx } from '../db/kysely.js';
+import { tenantModules } from '../modules/snapshot.js';
 import type { BatchHookHandler, EmitOptions, EventMap, EventName, HookHandler, SubscriberHandler } from './types.js';
 import { SYSTEM_ACTOR } from './types.js';
 
@@ -115,24 +116,6 @@ export async function emitMany<E extends EventName>(bus: EventBus, trx: Trx, ten
   return ids.map(String);
 }
 
-/** Enabled modules read once per transaction (a payment emits several events); see forgetEnabledModules. */
-const enabledInTrx = new WeakMap<Trx, Map<string, Promise<Set<string>>>>();
-
-export function enabledModules(trx: Trx, tenantId: string): Promise<Set<string>> {
-  let byTenant = enabledInTrx.get(trx);
-  if (!byTenant) enabledInTrx.set(trx, byTenant = new Map());
-  let enabled = byTenant.get(tenantId);
-  if (!enabled) {
-    enabled = trx.selectFrom('core_tenant_module').select('module')
-      .where('tenant_id', '=', tenantId).where('state', '=', 'enabled').execute()
-      .then((rows) => new Set(rows.map((r) => r.module)));
-    enabled.catch(() => byTenant.delete(tenantId));
-    byTenant.set(tenantId, enabled);
-  }
-  return enabled;
-}
-
-/** After a transaction changed which modules a tenant has enabled. */
-export function forgetEnabledModules(trx: Trx): void {
-  enabledInTrx.delete(trx);
+export async function enabledModules(trx: Trx, tenantId: string): Promise<Set<string>> {
+  return (await tenantModules(trx, tenantId)).enabled;
 }

@@ -3,7 +3,8 @@ import { Value } from 'typebox/value';
 import { sql } from 'kysely';
 import { withTenant, type Db, type Trx } from '../db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../errors.js';
-import { forgetEnabledModules, type EventBus } from '../events/bus.js';
+import type { EventBus } from '../events/bus.js';
+import { forgetTenantModules, tenantModules } from './snapshot.js';
 import type { Actor } from '../events/types.js';
 import { audit } from '../audit.js';
 import type { InstalledModule } from './registry.js';
@@ -92,7 +93,7 @@ export class Enablement {
         }).onConflict((oc) => oc.columns(['tenant_id', 'module']).doUpdateSet({
           state: 'enabled', version: m.manifest.version, settings: JSON.stringify(settings), enabled_at: sql`now()` as never, updated_at: sql`now()` as never,
         })).execute();
-        forgetEnabledModules(trx);
+        forgetTenantModules(trx);
         for (const handler of this.runtimes.get(n)?.onEnable ?? []) await handler(trx, tenantId);
         await audit(trx, tenantId, { actor, module: 'core', action: 'module.enabled', entity: 'module', entityId: n, after: { version: m.manifest.version } });
         await this.bus.emit(trx, tenantId, 'tenant.module_enabled', { module: n, version: m.manifest.version }, 'core', { actor });
@@ -122,7 +123,7 @@ export class Enablement {
         for (const handler of this.runtimes.get(n)?.onDisable ?? []) await handler(trx, tenantId);
         await trx.updateTable('core_tenant_module').set({ state: 'disabled', updated_at: sql`now()` as never })
           .where('tenant_id', '=', tenantId).where('module', '=', n).execute();
-        forgetEnabledModules(trx);
+        forgetTenantModules(trx);
         await audit(trx, tenantId, { actor, module: 'core', action: 'module.disabled', entity: 'module', entityId: n });
         await this.bus.emit(trx, tenantId, 'tenant.module_disabled', { module: n }, 'core', { actor });
       }
@@ -145,9 +146,7 @@ export class Enablement {
 
   /** The tenant's settings for a module, defaults filled in. */
   async settings(trx: Trx, tenantId: string, name: string): Promise<Record<string, unknown>> {
-    const row = await trx.selectFrom('core_tenant_module').select('settings')
-      .where('tenant_id', '=', tenantId).where('module', '=', name).executeTakeFirst();
-    return this.withDefaults(name, row?.settings ?? {});
+    return this.withDefaults(name, (await tenantModules(trx, tenantId)).settings.get(name) ?? {});
   }
 
   /**
@@ -174,6 +173,7 @@ export class Enablement {
       for (const check of this.runtimes.get(name)?.onSettingsChange ?? []) await check(trx, tenantId, merged, current);
       await trx.updateTable('core_tenant_module').set({ settings: JSON.stringify(merged), updated_at: sql`now()` as never })
         .where('tenant_id', '=', tenantId).where('module', '=', name).execute();
+      forgetTenantModules(trx);
       await audit(trx, tenantId, { actor, module: 'core', action: 'module.settings_changed', entity: 'module', entityId: name, before: redact(row.settings), after: redact(merged) });
     });
     return this.state(tenantId, name);
