@@ -91,15 +91,11 @@ export function createDb(pool: pg.Pool): Db {
  * queries' own `tenant_id` filter.
  */
 export async function withTenant<T>(db: Db, tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  if (!UUID.test(tenantId)) {
-    return db.transaction().execute(async (trx) => {
-      await enterTenant(trx, tenantId);
-      return fn(trx);
-    });
-  }
-  const pending = { tenantId: tenantId as string | null };
+  // Only a UUID goes into BEGIN's text; any other id (and a database made without createDb) is scoped by a statement of its own.
+  const pending = { tenantId: UUID.test(tenantId) ? tenantId as string | null : null };
+  const scopedAtBegin = pending.tenantId !== null;
   return pendingTenant.run(pending, () => db.transaction().execute(async (trx) => {
-    if (pending.tenantId !== null) { // a database made without createDb: scope it the long way
+    if (!scopedAtBegin || pending.tenantId !== null) {
       pending.tenantId = null;
       await enterTenant(trx, tenantId);
     }
