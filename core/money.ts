@@ -2,6 +2,7 @@
  * Money is an integer count of minor units (bigint) inside congno and a decimal string in major
  * units in JSON ("1234567" VND, "12.50" USD, "1.250" KWD). No floating point anywhere.
  */
+import { numberFormat } from './intl.js';
 
 /** ISO 4217 minor-unit exponents that differ from 2. */
 const EXPONENT_EXCEPTIONS: Record<string, number> = {
@@ -114,7 +115,7 @@ export function formatAmount(minor: bigint, currency: string): string {
 /** For people: `Intl` in the partner's locale, e.g. vi-VN → "1.234.567 ₫". */
 export function formatMoneyForLocale(minor: bigint, currency: string, locale: string): string {
   const exponent = currencyExponent(currency);
-  return new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent })
+  return numberFormat(locale, { style: 'currency', currency, minimumFractionDigits: exponent, maximumFractionDigits: exponent })
     .format(formatAmount(minor, currency) as unknown as number); // a decimal string is formatted exactly
 }
 

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatMoneyForLocale } from '../../core/money.js';
+import { dateFormat } from '../../core/intl.js';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates');
 export const LANGUAGES = ['vi', 'en', 'zh', 'ar'] as const;
@@ -89,7 +90,7 @@ function source(name: string, channel: string, lang: Lang, overrides: Record<str
 }
 
 function formatDate(date: string, locale: string): string {
-  return new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
+  return dateFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC' }).format(new Date(`${date}T00:00:00Z`));
 }
 
 const escape = (s: string): string => Handlebars.escapeExpression(s);

@@ -16,6 +16,7 @@ import type { ReminderContent } from '../follow-up/public.js';
 import type { LedgerBooks } from '../ledger/public.js';
 import type { SmsApi, SmsSettings } from './context.js';
 import { plan, unaccent, type SmsPlan } from './text.js';
+import { dateFormat, numberFormat } from '../../core/intl.js';
 
 const DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'templates');
 export const LANGUAGES = ['vi', 'en', 'zh', 'ar'] as const;
@@ -65,13 +66,13 @@ function source(name: string, lang: Lang, overrides: Record<string, string>): st
 
 export function formatMoney(minor: bigint, currency: string, lang: Lang): string {
   const exponent = currencyExponent(currency);
-  const number = new Intl.NumberFormat(LOCALE[lang], { minimumFractionDigits: exponent, maximumFractionDigits: exponent })
+  const number = numberFormat(LOCALE[lang], { minimumFractionDigits: exponent, maximumFractionDigits: exponent })
     .format(formatAmount(minor, currency) as unknown as number); // a decimal string is formatted exactly
   return `${number} ${currency}`;
 }
 
 export function formatDate(date: string, lang: Lang): string {
-  return new Intl.DateTimeFormat(LOCALE[lang], { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC', numberingSystem: 'latn' }).format(new Date(`${date}T00:00:00Z`));
+  return dateFormat(LOCALE[lang], { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'UTC', numberingSystem: 'latn' }).format(new Date(`${date}T00:00:00Z`));
 }
 
 /** A text as it goes out: without diacritics when the tenant writes unaccented (Vietnamese only). */
