@@ -1,7 +1,8 @@
 /**
  * The email channel: an after-commit subscriber of `followup.action_created`. It renders the
  * reminder from what is open *now* (a payment since the run takes the invoice off the list, and
- * nothing left to remind cancels the action) and hands it to the tenant's SMTP server. The message
+ * nothing left to remind cancels the action) and hands it to the tenant's SMTP server
+ * over a pooled connection (`smtp.ts`). The message
  * is built by `message.ts`, the same function a clerk's preview uses.
  *
  * Exactly once: the attempt is committed under the idempotency key (`eventId:subscriberId`)
@@ -19,7 +20,6 @@
  * `pending` with `retrying` and the reason (the views add the next attempt's time) while the outbox
  * retries, and the last attempt makes it `failed` (unreachable) instead of a dead letter.
  */
-import nodemailer from 'nodemailer';
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
@@ -27,6 +27,7 @@ import type { FollowUpApi, FollowUpSettings } from './context.js';
 import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, emailConfigured } from './delivery.js';
 import { RetryLater } from '../../core/events/retry-later.js';
 import { composeReminder, messageRecord, reminderFacts } from './message.js';
+import type { SmtpPools } from './smtp.js';
 import type { SentMessage } from './tables.js';
 
 type Outcome = {
@@ -60,16 +61,7 @@ export function why(e: SmtpError, settings: FollowUpSettings): string {
   return `the mail server ${server} could not take it (${e.message ?? String(e.code ?? 'unknown error')})`;
 }
 
-/** A connection to the tenant's mail server (one per message; closed by the caller). */
-export function smtpTransport(settings: FollowUpSettings) {
-  const { host, port, secure, user, password } = settings.email;
-  return nodemailer.createTransport({
-    host, port, secure, ...(user ? { auth: { user, pass: password ?? '' } } : {}),
-    connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000,
-  });
-}
-
-export function emailSender(api: FollowUpApi) {
+export function emailSender(api: FollowUpApi, smtp: SmtpPools) {
   return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.action_created'>): Promise<void> => {
     const { actionId, partnerId, channel } = event.payload;
     if (channel !== 'email') return;
@@ -77,27 +69,30 @@ export function emailSender(api: FollowUpApi) {
     // Rolling back to this savepoint releases the action's row lock: a temporary failure records
     // "retrying" on the action in a transaction of its own before the outbox rolls this one back.
     await sql`savepoint followup_send_email`.execute(trx);
+    // The action, its level and an earlier attempt under this key, in one statement.
     const action = await trx.selectFrom('followup_action as a')
       .innerJoin('followup_level as l', (j) => j.onRef('l.tenant_id', '=', 'a.tenant_id').onRef('l.id', '=', 'a.level_id'))
-      .select(['a.id', 'a.state', 'a.date', 'a.partner_id', 'l.name as level_name', 'l.delay', 'l.template', 'l.plan', 'l.attach_statement'])
+      .leftJoin('followup_send_attempt as s', (j) => j.onRef('s.tenant_id', '=', 'a.tenant_id').on('s.idempotency_key', '=', key))
+      .select(['a.id', 'a.state', 'a.date', 'a.partner_id', 'l.name as level_name', 'l.delay', 'l.template', 'l.plan', 'l.attach_statement',
+        's.state as previous_state', 's.response as previous_response', 's.started_at as previous_started_at'])
       .where('a.tenant_id', '=', tenantId).where('a.id', '=', actionId)
       .forNoKeyUpdate('a').executeTakeFirst();
     if (!action || action.state !== 'pending') return; // cancelled (paid) or already done
 
-    const previous = await trx.selectFrom('followup_send_attempt').selectAll().where('tenant_id', '=', tenantId).where('idempotency_key', '=', key).executeTakeFirst();
-    if (previous?.state === 'sent' || previous?.state === 'rejected') {
-      const { sentMessage, ...result } = JSON.parse(previous.response ?? '{}') as Record<string, unknown>;
-      await finish(trx, tenantId, actionId, key, { state: previous.state, result, ...(sentMessage ? { message: sentMessage as SentMessage } : {}) });
+    const previous = action.previous_state;
+    if (previous === 'sent' || previous === 'rejected') {
+      const { sentMessage, ...result } = JSON.parse(action.previous_response ?? '{}') as Record<string, unknown>;
+      await finish(trx, tenantId, actionId, key, { state: previous, result, ...(sentMessage ? { message: sentMessage as SentMessage } : {}) });
       return;
     }
-    if (previous?.state === 'sending') {
+    if (previous === 'sending') {
       await finish(trx, tenantId, actionId, key, {
         state: 'uncertain',
         result: {
           code: 'uncertain',
           message: 'the server stopped while handing this reminder to the mail server; it is not sent again so the customer is never reminded twice — check the mail server log',
           reason: 'the server stopped while handing this reminder to the mail server; it is not sent again so the customer is never reminded twice — check the mail server log',
-          messageId: messageId(key), startedAt: previous.started_at,
+          messageId: messageId(key), startedAt: action.previous_started_at,
         },
       });
       return;
@@ -133,9 +128,8 @@ export function emailSender(api: FollowUpApi) {
         values (${tenantId}, ${key}, ${actionId}, 'sending')
         on conflict (tenant_id, idempotency_key) do update set state = 'sending', attempts = followup_send_attempt.attempts + 1, started_at = now(), finished_at = null`.execute(t);
     });
-    const transport = smtpTransport(settings);
     try {
-      const info = await transport.sendMail({
+      const info = await smtp.for(tenantId, settings).sendMail({
         from: mail.from, to: mail.to!, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), subject: mail.subject, text: mail.text, html: mail.html,
         messageId: messageId(key), headers: { 'X-Congno-Idempotency-Key': key, 'Content-Language': mail.lang },
         ...(mail.attachments.length > 0 ? { attachments: mail.attachments } : {}),
@@ -184,8 +178,6 @@ export function emailSender(api: FollowUpApi) {
         }).where('tenant_id', '=', tenantId).where('id', '=', actionId).where('state', '=', 'pending').execute());
         throw new RetryLater(`follow-up email not sent yet, retrying: ${reason}`);
       }
-    } finally {
-      transport.close();
     }
   };
 }

@@ -6,6 +6,7 @@ import { EMAIL_MAX_ATTEMPTS } from './delivery.js';
 import { emailSender } from './email.js';
 import { mailSender } from './mail.js';
 import { seedDefaultPlan } from './levels.js';
+import { SmtpPools } from './smtp.js';
 import { noteChanged } from './repository.js';
 import { runFollowUp } from './runs.js';
 import { createFollowUpService } from './service.js';
@@ -37,8 +38,10 @@ export function setup(api: FollowUpApi): void {
   });
 
   // Channels: email here; sms and letter modules subscribe to the same event.
-  api.subscribe('followup.action_created', 'send-email', emailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS, when: (a) => a.channel === 'email' });
-  api.subscribe('followup.mail_queued', 'send-mail', mailSender(api), { maxAttempts: EMAIL_MAX_ATTEMPTS });
+  const smtp = new SmtpPools();
+  api.onClose(() => smtp.closeAll());
+  api.subscribe('followup.action_created', 'send-email', emailSender(api, smtp), { maxAttempts: EMAIL_MAX_ATTEMPTS, when: (a) => a.channel === 'email' });
+  api.subscribe('followup.mail_queued', 'send-mail', mailSender(api, smtp), { maxAttempts: EMAIL_MAX_ATTEMPTS });
 
   // Incremental runs: every ledger event that changes a partner's open items notes the partner as
   // changed, in the same transaction (append-only rows, one per partner and transaction). `hookMany`

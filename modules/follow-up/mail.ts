@@ -13,7 +13,8 @@ import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.
 import type { FollowUpApi, FollowUpSettings } from './context.js';
 import { EMAIL_MAX_ATTEMPTS, emailConfigured } from './delivery.js';
 import { RetryLater } from '../../core/events/retry-later.js';
-import { messageId, smtpTransport, why, type SmtpError } from './email.js';
+import { messageId, why, type SmtpError } from './email.js';
+import type { SmtpPools } from './smtp.js';
 import type { MailState } from './tables.js';
 import type { OutgoingMail, QueuedMail } from './public.js';
 
@@ -40,7 +41,7 @@ export async function mailState(trx: Trx, tenantId: string, id: string): Promise
   return row ? { id: row.id, to: row.recipient, state: row.state, result: row.result, createdAt: row.created_at, doneAt: row.done_at } : null;
 }
 
-export function mailSender(api: FollowUpApi) {
+export function mailSender(api: FollowUpApi, smtp: SmtpPools) {
   return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.mail_queued'>): Promise<void> => {
     const { trx, tenantId, idempotencyKey: key } = ctx;
     // No row lock: one event per mail, and the outbox hands a delivery to one worker at a time;
@@ -59,9 +60,8 @@ export function mailSender(api: FollowUpApi) {
       return;
     }
     await ctx.db.transaction((t) => t.updateTable('followup_mail').set({ state: 'sending' }).where('tenant_id', '=', tenantId).where('id', '=', mail.id).execute());
-    const transport = smtpTransport(settings);
     try {
-      const info = await transport.sendMail({
+      const info = await smtp.for(tenantId, settings).sendMail({
         from: settings.email.from, to: mail.recipient, subject: mail.subject, text: mail.text, ...(mail.html ? { html: mail.html } : {}),
         messageId: messageId(key), headers: { 'X-Congno-Idempotency-Key': key, ...(mail.lang ? { 'Content-Language': mail.lang } : {}) },
         attachments: mail.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.content, 'base64') })),
@@ -82,8 +82,6 @@ export function mailSender(api: FollowUpApi) {
           .where('tenant_id', '=', tenantId).where('id', '=', mail.id).execute());
         throw new RetryLater(`email not sent yet, retrying: ${reason}`);
       }
-    } finally {
-      transport.close();
     }
   };
 }

@@ -3,13 +3,25 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 
 interface Teardown { teardown(fn: () => unknown): void }
 
-export interface Mailbox { port: number; messages: Array<{ from: string; to: string[]; raw: Buffer; mail: ParsedMail }>; reject: Set<string>; close(): Promise<void> }
+export interface Mailbox {
+  port: number;
+  messages: Array<{ from: string; to: string[]; raw: Buffer; mail: ParsedMail }>;
+  reject: Set<string>;
+  /** Connections opened to this server, and of those, still open. */
+  connections: number;
+  open: number;
+  close(): Promise<void>;
+}
 
 /** A real SMTP server on 127.0.0.1 (random port) that keeps what it receives; recipients in `reject` get a 550. */
 export async function smtpServer(t: Teardown): Promise<Mailbox> {
-  const box: Mailbox = { port: 0, messages: [], reject: new Set(), close: async () => {} };
+  const box: Mailbox = { port: 0, messages: [], reject: new Set(), connections: 0, open: 0, close: async () => {} };
   const server = new SMTPServer({
     secure: false, authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
+    // The server's pooled connections stay open between emails: closing ends them, as a mail server does.
+    closeTimeout: 100,
+    onConnect(_session, callback) { box.connections++; box.open++; callback(); },
+    onClose() { box.open--; },
     onRcptTo(address, _session, callback) {
       if (box.reject.has(address.address)) {
         const err = new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`) as Error & { responseCode: number };

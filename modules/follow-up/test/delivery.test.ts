@@ -161,7 +161,7 @@ t.test('the mail server refuses the login: failed (auth_failed) in words, sent b
   const { SMTPServer } = await import('smtp-server');
   const received: string[] = [];
   const server = new SMTPServer({
-    secure: false, disabledCommands: ['STARTTLS'], allowInsecureAuth: true, logger: false,
+    secure: false, disabledCommands: ['STARTTLS'], allowInsecureAuth: true, logger: false, closeTimeout: 100,
     onAuth(auth, _session, callback) {
       if (auth.username === 'ketoan' && auth.password === 'right') return callback(null, { user: auth.username });
       const err = new Error('5.7.8 Authentication credentials invalid') as Error & { responseCode: number };
