@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Trx } from './db/kysely.js';
 import type { Actor } from './events/types.js';
 import { isIsoDate } from './dates.js';
@@ -30,13 +30,21 @@ export async function audit(trx: Trx, tenantId: string, entries: AuditEntry | Au
     }).execute();
     return;
   }
-  // Many rows (bulk work): one array per column, so the statement stays small whatever the count.
+  await auditInsert(tenantId, list).execute(trx);
+}
+
+/**
+ * The insert of audit rows as a statement to run or to put in a `with` (the event bus writes an
+ * event's audit rows with the event). One array per column, so the statement stays small and its
+ * text the same whatever the count.
+ */
+export function auditInsert(tenantId: string, list: AuditEntry[]): RawBuilder<unknown> {
   const column = <T>(f: (e: AuditEntry) => T) => list.map(f);
-  await sql`
+  return sql`
     insert into core_audit (tenant_id, actor_user_id, actor_token_id, module, action, entity, entity_id, before, after, request_id)
     select ${tenantId}::uuid, * from unnest(${column((e) => e.actor.userId)}::uuid[], ${column((e) => e.actor.tokenId)}::uuid[], ${column((e) => e.module)}::text[],
       ${column((e) => e.action)}::text[], ${column((e) => e.entity)}::text[], ${column((e) => e.entityId)}::text[],
-      ${column((e) => json(e.before))}::jsonb[], ${column((e) => json(e.after))}::jsonb[], ${column((e) => e.actor.requestId)}::text[])`.execute(trx);
+      ${column((e) => json(e.before))}::jsonb[], ${column((e) => json(e.after))}::jsonb[], ${column((e) => e.actor.requestId)}::text[])`;
 }
 
 // ---- Reading the log -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import { auditInsert } from '../audit.js';
 import type { Trx } from '../db/kysely.js';
 import { tenantModules } from '../modules/snapshot.js';
 import type { BatchHookHandler, EmitOptions, EventMap, EventName, HookHandler, SubscriberHandler } from './types.js';
@@ -57,7 +58,7 @@ export class EventBus {
    */
   async emit<E extends EventName>(trx: Trx, tenantId: string, event: E, payload: EventMap[E], emittedBy: string, options: EmitOptions = {}): Promise<{ emitted: boolean; id: string | null }> {
     const inserted = await sql<{ id: bigint }>`
-      insert into core_event_outbox (tenant_id, name, payload, dedupe_key, emitted_by)
+      ${withAudit(tenantId, options)}insert into core_event_outbox (tenant_id, name, payload, dedupe_key, emitted_by)
       values (${tenantId}, ${event}, ${JSON.stringify(payload)}, ${options.dedupeKey ?? null}, ${emittedBy})
       on conflict (tenant_id, dedupe_key) where dedupe_key is not null do nothing
       returning id`.execute(trx);
@@ -105,15 +106,23 @@ export class EventBus {
  * the hooks for each payload in order, one multi-row delivery insert. No dedupe keys.
  */
 export async function emitMany<E extends EventName>(bus: EventBus, trx: Trx, tenantId: string, event: E, payloads: EventMap[E][], emittedBy: string, options: Omit<EmitOptions, 'dedupeKey'> = {}): Promise<string[]> {
-  if (payloads.length === 0) return [];
+  if (payloads.length === 0) {
+    if (options.audit && options.audit.length > 0) await auditInsert(tenantId, options.audit).execute(trx);
+    return [];
+  }
   const { rows } = await sql<{ id: bigint }>`
-    insert into core_event_outbox (tenant_id, name, payload, emitted_by)
+    ${withAudit(tenantId, options)}insert into core_event_outbox (tenant_id, name, payload, emitted_by)
     select ${tenantId}, ${event}, p, ${emittedBy} from unnest(${payloads.map((p) => JSON.stringify(p))}::jsonb[]) with ordinality as t(p, n)
     order by n
     returning id`.execute(trx);
   const ids = rows.map((r) => r.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   await bus.afterInsert(trx, tenantId, event, payloads, ids, options);
   return ids.map(String);
+}
+
+/** The `with` that writes the event's audit rows in the event's own statement (nothing without rows). */
+function withAudit(tenantId: string, options: EmitOptions): RawBuilder<unknown> {
+  return options.audit && options.audit.length > 0 ? sql`with audit_rows as (${auditInsert(tenantId, options.audit)}) ` : sql``;
 }
 
 export async function enabledModules(trx: Trx, tenantId: string): Promise<Set<string>> {

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { AuditEntry } from '../audit.js';
 import type { Trx } from '../db/kysely.js';
 
 /**
@@ -84,4 +85,10 @@ export interface EmitOptions {
   /** Events with the same key for one tenant are emitted once; a repeat returns `emitted: false`. */
   dedupeKey?: string;
   actor?: Actor;
+  /**
+   * The audit rows of the change the event announces, written by the same statement as the event
+   * (one round trip, not two). Written whether or not a dedupe key held the event back, as a
+   * separate `audit` call before the emit would be.
+   */
+  audit?: AuditEntry[];
 }

@@ -26,6 +26,10 @@ export const CORE_EVENTS: readonly string[] = ['tenant.module_enabled', 'tenant.
  * What a module's `setup(api)` receives: the one way a module plugs into core. Everything is
  * scoped to the module: hooks and subscribers run only for tenants that enabled it.
  */
+/** A module's audit rows name the module themselves. */
+type ModuleAuditEntry = Omit<AuditEntry, 'module'>;
+export type ModuleEmitOptions = Omit<EmitOptions, 'audit'> & { audit?: ModuleAuditEntry | ModuleAuditEntry[] };
+
 export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   readonly name: string;
   readonly manifest: M;
@@ -46,9 +50,12 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   /** A scheduled job: at each `cron` instant (tenant time zone) `event` is emitted once per tenant. */
   job(name: string, cron: string, event: ScheduledEventName): void;
   /** Emits one event per payload in a few statements (bulk work); no dedupe keys. */
-  emitMany<E extends EventName>(trx: Trx, tenantId: string, event: E, payloads: EventMap[E][], options?: Omit<EmitOptions, 'dedupeKey'>): Promise<string[]>;
-  /** Emits an event this module owns, inside a tenant transaction. */
-  emit<E extends EventName>(trx: Trx, tenantId: string, event: E, payload: EventMap[E], options?: EmitOptions): Promise<{ emitted: boolean; id: string | null }>;
+  emitMany<E extends EventName>(trx: Trx, tenantId: string, event: E, payloads: EventMap[E][], options?: Omit<ModuleEmitOptions, 'dedupeKey'>): Promise<string[]>;
+  /**
+   * Emits an event this module owns, inside a tenant transaction. `audit` writes the change's
+   * audit rows in the same statement (what `audit` followed by `emit` does, in one round trip).
+   */
+  emit<E extends EventName>(trx: Trx, tenantId: string, event: E, payload: EventMap[E], options?: ModuleEmitOptions): Promise<{ emitted: boolean; id: string | null }>;
   /** Offers this module's service (the interface its `public.ts` declares) to modules that depend on it. */
   provide(service: ServiceOf<M['name']>): void;
   /**
@@ -68,7 +75,7 @@ export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   /** The tenant's settings for this module, defaults filled in. */
   settings(trx: Trx, tenantId: string): Promise<M extends ModuleManifest<infer S> ? Static<S> : never>;
   /** Writes audit rows (who, what, before/after) in the same transaction as the change. */
-  audit(trx: Trx, tenantId: string, entry: Omit<AuditEntry, 'module'> | Omit<AuditEntry, 'module'>[]): Promise<void>;
+  audit(trx: Trx, tenantId: string, entry: ModuleAuditEntry | ModuleAuditEntry[]): Promise<void>;
   onEnable(handler: LifecycleHandler): void;
   onDisable(handler: LifecycleHandler): void;
   onUpgrade(handler: UpgradeHandler): void;
@@ -119,6 +126,11 @@ export function createModuleApi(
     if (!emits.has(event)) throw new Error(`Module '${name}' emits '${event}', which its manifest does not list in 'emits'`);
     return event;
   };
+  const ofModule = (entry: ModuleAuditEntry | ModuleAuditEntry[]): AuditEntry[] => (Array.isArray(entry) ? entry : [entry]).map((e) => ({ ...e, module: name }));
+  const ownAudit = <O extends ModuleEmitOptions>(options: O | undefined): Omit<O, 'audit'> & { audit?: AuditEntry[] } => {
+    if (!options?.audit) return (options ?? {}) as Omit<O, 'audit'>;
+    return { ...options, audit: ofModule(options.audit) };
+  };
   const declaredConsume = <E extends string>(event: E): E => {
     if (!consumes.has(event)) throw new Error(`Module '${name}' listens to '${event}', which its manifest does not list in 'consumes'`);
     return event;
@@ -141,8 +153,8 @@ export function createModuleApi(
     hookMany: (event, handler) => deps.bus.hookMany(name, declaredConsume(event), handler),
     subscribe: (event, subscriberName, handler, options) => deps.bus.subscribe(name, declaredConsume(event), subscriberName, handler, options?.maxAttempts ?? 8, options?.when ?? null),
     job: (jobName, cron, event) => { deps.jobs.push({ module: name, name: jobName, cron, event: declaredEmit(event) }); },
-    emit: (trx, tenantId, event, payload, options) => deps.bus.emit(trx, tenantId, declaredEmit(event), payload, name, options),
-    emitMany: (trx, tenantId, event, payloads, options) => emitMany(deps.bus, trx, tenantId, declaredEmit(event), payloads, name, options),
+    emit: (trx, tenantId, event, payload, options) => deps.bus.emit(trx, tenantId, declaredEmit(event), payload, name, ownAudit(options)),
+    emitMany: (trx, tenantId, event, payloads, options) => emitMany(deps.bus, trx, tenantId, declaredEmit(event), payloads, name, ownAudit(options)),
     provide: (service) => {
       if (runtime.service !== undefined) throw new Error(`Module '${name}' provides its service twice: one service object per module`);
       runtime.service = service;
@@ -155,7 +167,7 @@ export function createModuleApi(
     optionalService: (module) => serviceOf(module, 'optional') as never,
     isEnabled: async (trx, tenantId, module = name) => (await enabledModules(trx, tenantId)).has(module),
     settings: (trx, tenantId) => deps.enablement().settings(trx, tenantId, name) as never,
-    audit: (trx, tenantId, entry) => audit(trx, tenantId, (Array.isArray(entry) ? entry : [entry]).map((e) => ({ ...e, module: name }))),
+    audit: (trx, tenantId, entry) => audit(trx, tenantId, ofModule(entry)),
     onEnable: (handler) => { runtime.onEnable.push(handler); },
     onDisable: (handler) => { runtime.onDisable.push(handler); },
     onUpgrade: (handler) => { runtime.onUpgrade.push(handler); },

@@ -78,8 +78,9 @@ export async function allocateInOrder(books: Books, credit: OpenLine, debits: Op
   for (const p of parts) p.debit.amount_residual -= p.amount;
   credit.amount_residual += applied;
   const payloads = parts.map((p) => ({ partnerId: p.debit.partner_id, debitLineId: p.debit.id, creditLineId: credit.id, invoiceId: p.debit.invoice_id, amount: show(books, p.amount), date: p.date }));
-  await books.api.audit(books.trx, books.tenantId, payloads.map((after) => ({ actor: books.actor, action: 'payment.allocated', entity: 'move_line', entityId: credit.id, after })));
-  await books.api.emitMany(books.trx, books.tenantId, 'payment.allocated', payloads, { actor: books.actor });
+  await books.api.emitMany(books.trx, books.tenantId, 'payment.allocated', payloads, {
+    actor: books.actor, audit: payloads.map((after) => ({ actor: books.actor, action: 'payment.allocated', entity: 'move_line', entityId: credit.id, after })),
+  });
   return { applied, invoiceIds: [...new Set(parts.map((p) => p.debit.invoice_id).filter((x): x is string => x !== null))] };
 }
 
@@ -104,8 +105,9 @@ export async function unallocate(books: Books, creditLineId: string, onlyInvoice
       update ledger_move_line set amount_residual = amount_residual + case when id = ${r.debit_line_id}::uuid then ${r.amount}::bigint else ${-r.amount}::bigint end
       where tenant_id = ${books.tenantId} and id in (${r.debit_line_id}::uuid, ${creditLineId}::uuid)`.execute(books.trx);
     const payload = { partnerId: r.partner_id, debitLineId: r.debit_line_id, creditLineId, invoiceId: r.invoice_id, amount: show(books, r.amount), date };
-    await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.unallocated', entity: 'move_line', entityId: creditLineId, before: payload });
-    await books.api.emit(books.trx, books.tenantId, 'payment.unallocated', payload, { actor: books.actor });
+    await books.api.emit(books.trx, books.tenantId, 'payment.unallocated', payload, {
+      actor: books.actor, audit: { actor: books.actor, action: 'payment.unallocated', entity: 'move_line', entityId: creditLineId, before: payload },
+    });
     total += r.amount;
   }
   return { amount: total, invoiceIds: [...new Set(rows.map((r) => r.invoice_id).filter((x): x is string => !!x))] };
@@ -160,12 +162,14 @@ export async function refreshInvoices(books: Books, invoiceIds: string[], settle
     from unnest(${changes.map((c) => c.id)}::uuid[], ${changes.map((c) => c.open.toString())}::bigint[], ${changes.map((c) => c.state)}::text[]) as v(id, residual, state)
     where i.tenant_id = ${books.tenantId} and i.id = v.id`.execute(books.trx);
   const moved = changes.filter((c) => c.state !== c.payment_state);
-  await books.api.audit(books.trx, books.tenantId, moved.map((c) => ({
-    actor: books.actor, action: 'invoice.payment_state_changed', entity: 'invoice', entityId: c.id,
-    before: { paymentState: c.payment_state }, after: { paymentState: c.state, residual: show(books, c.open) },
-  })));
   await books.api.emitMany(books.trx, books.tenantId, 'invoice.payment_state_changed',
-    moved.map((c) => ({ invoiceId: c.id, partnerId: c.partner_id, from: c.payment_state, to: c.state, residual: show(books, c.open) })), { actor: books.actor });
+    moved.map((c) => ({ invoiceId: c.id, partnerId: c.partner_id, from: c.payment_state, to: c.state, residual: show(books, c.open) })), {
+      actor: books.actor,
+      audit: moved.map((c) => ({
+        actor: books.actor, action: 'invoice.payment_state_changed', entity: 'invoice', entityId: c.id,
+        before: { paymentState: c.payment_state }, after: { paymentState: c.state, residual: show(books, c.open) },
+      })),
+    });
 }
 
 export { today };

@@ -157,10 +157,9 @@ async function postDraft(books: Books, inv: Draft, lines: Array<{ account_code: 
     due_date: plan.installments.at(-1)!.dueDate, installments: JSON.stringify(installments),
     payment_term: JSON.stringify(plan.term.id ? { ...plan.term, ...(plan.discount ? { discount: { until: plan.discount.until, amount: show(books, plan.discount.amount) } } : {}) } : null),
   }).where('tenant_id', '=', books.tenantId).where('id', '=', id).execute();
-  await books.api.audit(books.trx, books.tenantId, [...audits, { actor: books.actor, action: `${inv.kind}.posted`, entity: 'invoice', entityId: id, after: { number, total: show(books, inv.total), installments } }]);
   await books.api.emit(books.trx, books.tenantId, 'invoice.posted', {
     invoiceId: id, number, partnerId: inv.partner_id, kind: inv.kind, date: inv.date, total: show(books, inv.total), installments,
-  }, { actor: books.actor });
+  }, { actor: books.actor, audit: [...audits, { actor: books.actor, action: `${inv.kind}.posted`, entity: 'invoice', entityId: id, after: { number, total: show(books, inv.total), installments } }] });
   return getInvoice(books, id);
 }
 
@@ -197,8 +196,9 @@ export async function reverseInvoice(books: Books, id: string, input: ReverseInp
   const locked = await lockLines(books, [creditLine.id]);
   await allocateInOrder(books, locked.get(creditLine.id)!, debits, credit, date);
   await refreshInvoices(books, [id, creditNote.id]);
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'invoice.reversed', entity: 'invoice', entityId: id, after: { creditNote: creditNote.number, amount: show(books, credit) } });
-  await books.api.emit(books.trx, books.tenantId, 'invoice.reversed', { invoiceId: id, creditNoteId: creditNote.id, amount: show(books, credit) }, { actor: books.actor });
+  await books.api.emit(books.trx, books.tenantId, 'invoice.reversed', { invoiceId: id, creditNoteId: creditNote.id, amount: show(books, credit) }, {
+    actor: books.actor, audit: { actor: books.actor, action: 'invoice.reversed', entity: 'invoice', entityId: id, after: { creditNote: creditNote.number, amount: show(books, credit) } },
+  });
   return { invoice: await getInvoice(books, id), creditNote: await getInvoice(books, creditNote.id) };
 }
 

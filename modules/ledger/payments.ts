@@ -94,8 +94,9 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
   }
   await applyEarlyDiscounts(books, touched.map((id) => [id, input.date]));
   await refreshInvoices(books, touched);
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: given(books, input.amount), date: input.date, reference: input.reference ?? null } });
-  await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, { actor: books.actor });
+  await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, {
+    actor: books.actor, audit: { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: given(books, input.amount), date: input.date, reference: input.reference ?? null } },
+  });
   return getPayment(books, payment.id);
 }
 
@@ -190,8 +191,9 @@ export async function reversePayment(books: Books, paymentId: string, input: { d
   await allocateInOrder(books, credit, [debit], row.amount, date);
   await books.trx.updateTable('ledger_payment').set({ reversed_on: date, bank_matched: false }).where('tenant_id', '=', books.tenantId).where('id', '=', paymentId).execute();
   await refreshInvoices(books, undone.invoiceIds);
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: 'payment.reversed', entity: 'payment', entityId: paymentId, after: { date, reason: input.reason ?? null, invoices: undone.invoiceIds } });
-  await books.api.emit(books.trx, books.tenantId, 'payment.reversed', { paymentId, partnerId: row.partner_id, date, amount: show(books, row.amount), invoiceIds: undone.invoiceIds }, { actor: books.actor });
+  await books.api.emit(books.trx, books.tenantId, 'payment.reversed', { paymentId, partnerId: row.partner_id, date, amount: show(books, row.amount), invoiceIds: undone.invoiceIds }, {
+    actor: books.actor, audit: { actor: books.actor, action: 'payment.reversed', entity: 'payment', entityId: paymentId, after: { date, reason: input.reason ?? null, invoices: undone.invoiceIds } },
+  });
   return getPayment(books, paymentId);
 }
 
@@ -273,8 +275,9 @@ export async function setBankMatched(books: Books, paymentId: string, matched: b
     where p.tenant_id = ${books.tenantId} and c.payment_id = ${paymentId} and p.undone_at is null and d.invoice_id is not null`.execute(books.trx);
   const invoiceIds = rows.map((r) => r.invoice_id);
   await refreshInvoices(books, invoiceIds);
-  await books.api.audit(books.trx, books.tenantId, { actor: books.actor, action: matched ? 'payment.bank_matched' : 'payment.bank_unmatched', entity: 'payment', entityId: paymentId });
-  if (matched) await books.api.emit(books.trx, books.tenantId, 'payment.reconciled', { paymentId, partnerId: row.partner_id, invoiceIds }, { actor: books.actor });
+  const entry = { actor: books.actor, action: matched ? 'payment.bank_matched' : 'payment.bank_unmatched', entity: 'payment', entityId: paymentId };
+  if (matched) await books.api.emit(books.trx, books.tenantId, 'payment.reconciled', { paymentId, partnerId: row.partner_id, invoiceIds }, { actor: books.actor, audit: entry });
+  else await books.api.audit(books.trx, books.tenantId, entry);
 }
 
 /**

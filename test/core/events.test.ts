@@ -177,3 +177,28 @@ t.test('a batch hook (hookMany) is called once per emit with every payload; a pl
   t.equal(events.hooks.journal, 4, 'the plain hook ran for each event');
   t.same((await effects(h, tenant)).map((e) => e.ref), ['JE-0101', 'JE-0102', 'JE-0103', 'JE-0104'], "the plain hook's rows, in order");
 });
+
+t.test('an emit carries the change\'s audit rows in its own statement; a dedupe repeat still audits, a rollback keeps neither', async (t) => {
+  const h = await buildJournalApp(t);
+  const actor = SYSTEM_ACTOR;
+  const entry = (ref: string) => ({ actor, module: 'journal', action: 'journal.posted', entity: 'journal', entityId: ref, after: { ref, amount: 1234567n } });
+  const audits = () => h.db.selectFrom('core_audit').select(['action', 'entity_id', 'after']).where('tenant_id', '=', h.tenant.id).where('module', '=', 'journal').orderBy('id').execute();
+
+  const first = await emit(h, h.tenant.id, 'journal.posted', { ref: 'JE-0100' }, { dedupeKey: 'je-100', audit: [entry('JE-0100')] });
+  t.equal(first.emitted, true);
+  t.same(await audits(), [{ action: 'journal.posted', entity_id: 'JE-0100', after: { ref: 'JE-0100', amount: '1234567' } }], 'written with the event, the bigint as a string');
+  const again = await emit(h, h.tenant.id, 'journal.posted', { ref: 'JE-0100' }, { dedupeKey: 'je-100', audit: [entry('JE-0100')] });
+  t.equal(again.emitted, false, 'the dedupe key holds the event back');
+  t.equal((await audits()).length, 2, 'the attempt is audited as an audit call before the emit would be');
+
+  await withTenant(h.db, h.tenant.id, (trx) => emitMany(h.app.congno.bus, trx, h.tenant.id, 'journal.posted', [{ ref: 'JE-0101' }, { ref: 'JE-0102' }], 'journal', { audit: [entry('JE-0101'), entry('JE-0102')] }));
+  await withTenant(h.db, h.tenant.id, (trx) => emitMany(h.app.congno.bus, trx, h.tenant.id, 'journal.posted', [], 'journal', { audit: [entry('JE-0103')] }));
+  t.same((await audits()).map((a) => a.entity_id), ['JE-0100', 'JE-0100', 'JE-0101', 'JE-0102', 'JE-0103'], 'emitMany too, and audit rows without events are still written');
+
+  await t.rejects(withTenant(h.db, h.tenant.id, async (trx) => {
+    await h.app.congno.bus.emit(trx, h.tenant.id, 'journal.posted', { ref: 'JE-0199' }, 'journal', { audit: [entry('JE-0199')] });
+    throw new Error('the posting failed after the event');
+  }), /the posting failed/);
+  t.notOk((await audits()).some((a) => a.entity_id === 'JE-0199'), 'rolled back with the transaction');
+  t.notOk((await outbox(h, h.tenant.id)).some((o: any) => o.payload.ref === 'JE-0199'));
+});
