@@ -117,8 +117,7 @@ export async function unallocate(books: Books, creditLineId: string, onlyInvoice
  * Recomputes residual and payment state of invoices (and credit notes) from their lines:
  * not_paid → partial → in_payment (settled, but by a payment not yet matched to a bank line) →
  * paid; `reversed` when credit notes of its own cancelled it. Emits the changes.
- */
-/**
+ *
  * `settledNow`: per invoice, what this very change allocated to it from matched payments (bank
  * confirmed, or cash). An invoice whose whole receivable amount is that is paid, not in_payment,
  * without looking at its allocation history — which on large books is what a bank statement's
@@ -127,33 +126,41 @@ export async function unallocate(books: Books, creditLineId: string, onlyInvoice
 export async function refreshInvoices(books: Books, invoiceIds: string[], settledNow?: Map<string, bigint>): Promise<void> {
   const ids = [...new Set(invoiceIds)];
   if (ids.length === 0) return;
-  const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; receivable: bigint; reversed_total: bigint }>`
-    select i.id, i.kind, i.partner_id, i.total, i.payment_state, r.residual, r.receivable,
-      coalesce((select sum(c.total) from ledger_invoice c where c.tenant_id = i.tenant_id and c.origin_invoice_id = i.id and c.state = 'posted'), 0)::bigint as reversed_total
+  // Only a settled invoice can be in_payment; whether a payment not yet matched to the bank settled
+  // it is asked of those alone (the CASE keeps the join from running for the others), and not of
+  // one that this very change settled whole from matched payments (`settledNow`).
+  const now = settledNow ? [...settledNow] : [];
+  const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; receivable: bigint; reversed_total: bigint; unmatched: boolean }>`
+    select i.id, i.kind, i.partner_id, i.total, i.payment_state, r.residual, r.receivable, x.reversed_total,
+      case when r.residual = 0
+            and not (i.kind = 'invoice' and x.reversed_total >= i.total)
+            and not (i.kind = 'invoice' and r.receivable > 0 and r.receivable is not distinct from n.amount)
+        then exists (
+          select 1 from ledger_move_line d
+          join ledger_partial p on p.tenant_id = d.tenant_id and p.debit_line_id = d.id and p.undone_at is null
+          join ledger_move_line c on c.tenant_id = p.tenant_id and c.id = p.credit_line_id
+          join ledger_payment pay on pay.tenant_id = c.tenant_id and pay.id = c.payment_id
+          where d.tenant_id = i.tenant_id and d.invoice_id = i.id and not pay.bank_matched)
+        else false end as unmatched
     from ledger_invoice i
     cross join lateral (
       select coalesce(sum(l.amount_residual), 0)::bigint as residual, coalesce(sum(l.debit - l.credit), 0)::bigint as receivable
       from ledger_move_line l where l.tenant_id = i.tenant_id and l.invoice_id = i.id and l.receivable) r
+    cross join lateral (
+      select coalesce(sum(c.total), 0)::bigint as reversed_total
+      from ledger_invoice c where c.tenant_id = i.tenant_id and c.origin_invoice_id = i.id and c.state = 'posted') x
+    left join unnest(${now.map(([id]) => id)}::uuid[], ${now.map(([, amount]) => amount.toString())}::bigint[]) as n(invoice_id, amount) on n.invoice_id = i.id
     where i.tenant_id = ${books.tenantId} and i.id = any(${ids}::uuid[]) and i.state = 'posted'
     order by i.id
     for update of i`.execute(books.trx);
   // Locked in id order above: two refreshes of the same invoices (a bank match and an unallocation) never deadlock.
-  // Only a settled invoice can be in_payment; the join that tells is asked for those alone.
-  const settled = rows.filter((r) => r.residual === 0n && !(r.kind === 'invoice' && r.reversed_total >= r.total)
-    && !(r.kind === 'invoice' && r.receivable > 0n && settledNow?.get(r.id) === r.receivable)).map((r) => r.id);
-  const unmatched = new Set(settled.length === 0 ? [] : (await sql<{ invoice_id: string }>`
-    select distinct d.invoice_id from ledger_move_line d
-    join ledger_partial p on p.tenant_id = d.tenant_id and p.debit_line_id = d.id and p.undone_at is null
-    join ledger_move_line c on c.tenant_id = p.tenant_id and c.id = p.credit_line_id
-    join ledger_payment pay on pay.tenant_id = c.tenant_id and pay.id = c.payment_id
-    where d.tenant_id = ${books.tenantId} and d.invoice_id = any(${settled}::uuid[]) and not pay.bank_matched`.execute(books.trx)).rows.map((r) => r.invoice_id));
   const changes = rows.map((r) => {
     const open = r.kind === 'invoice' ? r.residual : -r.residual;
     let state: PaymentState;
     if (open === r.total) state = 'not_paid';
     else if (open > 0n) state = 'partial';
     else if (r.kind === 'invoice' && r.reversed_total >= r.total) state = 'reversed';
-    else if (unmatched.has(r.id)) state = 'in_payment';
+    else if (r.unmatched) state = 'in_payment';
     else state = 'paid';
     return { ...r, open, state };
   });
