@@ -126,7 +126,7 @@ export class OutboxRelay {
         { trx, tenantId: d.tenant_id, idempotencyKey: `${d.event_id}:${entry.id}`, attempt, log, db: { transaction: (fn) => withTenant(this.db, d.tenant_id, fn) } },
         { id: String(d.event_id), name: d.name, payload: d.payload, createdAt: d.created_at },
       );
-      await sql`release savepoint subscriber`.execute(trx);
+      // No RELEASE: the commit right after ends the savepoint anyway, one round trip sooner.
       await markDelivery(trx, where, 'done', attempt, null);
     } catch (err) {
       await sql`rollback to savepoint subscriber`.execute(trx);
