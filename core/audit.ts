@@ -21,16 +21,7 @@ const json = (v: unknown): string | null => (v === undefined ? null : JSON.strin
 /** Appends audit rows in the caller's transaction: the record and the change commit together. */
 export async function audit(trx: Trx, tenantId: string, entries: AuditEntry | AuditEntry[]): Promise<void> {
   const list = Array.isArray(entries) ? entries : [entries];
-  if (list.length === 0) return;
-  if (list.length === 1) {
-    const [entry] = list;
-    await trx.insertInto('core_audit').values({
-      tenant_id: tenantId, actor_user_id: entry.actor.userId, actor_token_id: entry.actor.tokenId, module: entry.module, action: entry.action,
-      entity: entry.entity, entity_id: entry.entityId, before: json(entry.before), after: json(entry.after), request_id: entry.actor.requestId,
-    }).execute();
-    return;
-  }
-  await auditInsert(tenantId, list).execute(trx);
+  if (list.length > 0) await auditInsert(tenantId, list).execute(trx);
 }
 
 /**

@@ -22,14 +22,14 @@ export type ServiceOf<N extends string> = string extends N ? unknown : N extends
 /** Events core itself emits; any module may consume them. */
 export const CORE_EVENTS: readonly string[] = ['tenant.module_enabled', 'tenant.module_disabled'];
 
-/**
- * What a module's `setup(api)` receives: the one way a module plugs into core. Everything is
- * scoped to the module: hooks and subscribers run only for tenants that enabled it.
- */
 /** A module's audit rows name the module themselves. */
 type ModuleAuditEntry = Omit<AuditEntry, 'module'>;
 export type ModuleEmitOptions = Omit<EmitOptions, 'audit'> & { audit?: ModuleAuditEntry | ModuleAuditEntry[] };
 
+/**
+ * What a module's `setup(api)` receives: the one way a module plugs into core. Everything is
+ * scoped to the module: hooks and subscribers run only for tenants that enabled it.
+ */
 export interface ModuleApi<M extends ModuleManifest = ModuleManifest> {
   readonly name: string;
   readonly manifest: M;
@@ -127,10 +127,7 @@ export function createModuleApi(
     return event;
   };
   const ofModule = (entry: ModuleAuditEntry | ModuleAuditEntry[]): AuditEntry[] => (Array.isArray(entry) ? entry : [entry]).map((e) => ({ ...e, module: name }));
-  const ownAudit = <O extends ModuleEmitOptions>(options: O | undefined): Omit<O, 'audit'> & { audit?: AuditEntry[] } => {
-    if (!options?.audit) return (options ?? {}) as Omit<O, 'audit'>;
-    return { ...options, audit: ofModule(options.audit) };
-  };
+  const ownAudit = ({ audit: entries, ...options }: ModuleEmitOptions = {}): EmitOptions => (entries ? { ...options, audit: ofModule(entries) } : options);
   const declaredConsume = <E extends string>(event: E): E => {
     if (!consumes.has(event)) throw new Error(`Module '${name}' listens to '${event}', which its manifest does not list in 'consumes'`);
     return event;

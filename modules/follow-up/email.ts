@@ -1,9 +1,9 @@
 /**
  * The email channel: an after-commit subscriber of `followup.action_created`. It renders the
  * reminder from what is open *now* (a payment since the run takes the invoice off the list, and
- * nothing left to remind cancels the action) and hands it to the tenant's SMTP server
- * over a pooled connection (`smtp.ts`). The message
- * is built by `message.ts`, the same function a clerk's preview uses.
+ * nothing left to remind cancels the action) and hands it to the tenant's SMTP server over a
+ * pooled connection (`smtp.ts`). The message is built by `message.ts`, the same function a clerk's
+ * preview uses.
  *
  * Exactly once: the attempt is committed under the idempotency key (`eventId:subscriberId`)
  * *before* the SMTP call, in a transaction of its own. A redelivery that finds the key
