@@ -7,15 +7,17 @@ export interface Mailbox {
   port: number;
   messages: Array<{ from: string; to: string[]; raw: Buffer; mail: ParsedMail }>;
   reject: Set<string>;
+  /** Recipients answered 451 (try again later). */
+  defer: Set<string>;
   /** Connections opened to this server, and of those, still open. */
   connections: number;
   open: number;
   close(): Promise<void>;
 }
 
-/** A real SMTP server on 127.0.0.1 (random port) that keeps what it receives; recipients in `reject` get a 550. */
+/** A real SMTP server on 127.0.0.1 (random port) that keeps what it receives; recipients in `reject` get a 550, in `defer` a 451. */
 export async function smtpServer(t: Teardown): Promise<Mailbox> {
-  const box: Mailbox = { port: 0, messages: [], reject: new Set(), connections: 0, open: 0, close: async () => {} };
+  const box: Mailbox = { port: 0, messages: [], reject: new Set(), defer: new Set(), connections: 0, open: 0, close: async () => {} };
   const server = new SMTPServer({
     secure: false, authOptional: true, disabledCommands: ['STARTTLS'], logger: false,
     // The server's pooled connections stay open between emails: closing ends them, as a mail server does.
@@ -26,6 +28,11 @@ export async function smtpServer(t: Teardown): Promise<Mailbox> {
       if (box.reject.has(address.address)) {
         const err = new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`) as Error & { responseCode: number };
         err.responseCode = 550;
+        return callback(err);
+      }
+      if (box.defer.has(address.address)) {
+        const err = new Error(`4.2.1 <${address.address}>: Mailbox busy, try again later`) as Error & { responseCode: number };
+        err.responseCode = 451;
         return callback(err);
       }
       callback();

@@ -74,7 +74,7 @@ t.test('a reminder in Vietnamese to the follow-up contact, with the overdue item
     { ref: 'KH02', state: 'sent', recipient: 'anhduong@khach.vn' },
     { ref: 'KH03', state: 'missing_contact', recipient: null, result: { reason: /missing contact data/ } },
   ]);
-  t.match(rows[0].idempotency_key, /^\d+:follow-up:send-email$/);
+  t.match(rows[0].idempotency_key, /^[0-9a-f-]{36}:follow-up:send-email$/, 'one key per reminder, whichever delivery sends it');
   t.equal(mail.messageId, `<${rows[0].idempotency_key!.replace(/:/g, '.')}@congno.followup>`, 'the idempotency key travels as the Message-ID');
 
   const timeline = ok(await h.request('GET', `${BASE}/partners/${kh01.id}/timeline`));

@@ -25,8 +25,10 @@ t.test('one connection carries a tenant\'s emails; another tenant gets its own; 
   t.equal((await run(h, '2026-04-16')).actions.length, 5);
   await drain(h);
   t.same(box.messages.map((m) => m.to[0]).sort(), ['kh01@khach.vn', 'kh02@khach.vn', 'kh03@khach.vn', 'kh04@khach.vn', 'kh05@khach.vn'], 'every reminder arrived once');
-  t.equal(box.connections, 1, 'five emails, one connection');
-  t.equal(box.open, 1, 'kept open for the next email');
+  // Sent together (one delivery takes the run's reminders): the pool's three connections at most.
+  const first = box.connections;
+  t.ok(first >= 1 && first <= 3, `five emails, ${first} connection(s) of the pool's three`);
+  t.equal(box.open, first, 'kept open for the next email');
 
   // A second tenant on the same mail server: its own connection, never tenant A's.
   const beta = await createTenant(h.db, { slug: 'beta', name: 'Beta JSC', currency: 'VND' });
@@ -39,7 +41,7 @@ t.test('one connection carries a tenant\'s emails; another tenant gets its own; 
   await drain(h);
   const toBeta = box.messages.find((m) => m.to[0] === 'b01@khach.vn');
   t.equal(toBeta?.from, 'ketoan@beta.vn', 'sent as tenant B');
-  t.equal(box.connections, 2, 'tenant B does not use tenant A\'s connection');
+  t.equal(box.connections, first + 1, 'tenant B does not use tenant A\'s connections');
 
   // Tenant A moves to another mail server: the next email goes there.
   const moved = await smtpServer(t);
