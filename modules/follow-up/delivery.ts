@@ -120,6 +120,8 @@ export async function requeueFailed(api: FollowUpApi, trx: Trx, tenantId: string
     await api.emitMany(trx, tenantId, 'followup.action_created', again.map((r) => ({
       actionId: r.id, partnerId: r.partner_id, levelId: levelOf.get(r.id)!, channel: 'email' as const, runId, date,
     })), { actor });
+    // Each had an attempt (failed): it goes alone, as a retry does, not with the run's new ones.
+    await api.emitMany(trx, tenantId, 'followup.email_retry', again.map((r) => ({ actionId: r.id, partnerId: r.partner_id, date })), { actor });
   }
   if (rows.length > 0) {
     await api.audit(trx, tenantId, {

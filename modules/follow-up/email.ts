@@ -1,23 +1,25 @@
 /**
- * The email channel: an after-commit subscriber of `followup.action_created`. It renders the
- * reminder from what is open *now* (a payment since the run takes the invoice off the list, and
- * nothing left to remind cancels the action) and hands it to the tenant's SMTP server over a
- * pooled connection (`smtp.ts`). The message is built by `message.ts`, the same function a clerk's
- * preview uses.
+ * The email channel. It renders each reminder from what is open *now* (a payment since the run
+ * takes the invoice off the list, and nothing left to remind cancels the action) and hands it to
+ * the tenant's SMTP server over pooled connections (`smtp.ts`). The message is built by
+ * `message.ts`, the same function a clerk's preview uses.
  *
- * Many at a time: the delivery of a reminder that was never tried takes with it up to BATCH-1
- * other pending email reminders never tried (locked, `skip locked`: never one another sender has),
- * reads what they say in a few statements for all, and hands them over together through the pool.
- * Their own deliveries, when they come, find them done; one that failed for a while (no
- * connection, 4xx) stays pending and its own delivery tries again, alone, with the outbox's backoff.
+ * Many at a time: a run that creates email reminders emits one `followup.emails_queued`; its
+ * subscriber takes the pending reminders in rounds of up to BATCH (`skip locked`: never one another
+ * sender holds), reads what they say in a few statements for the round, hands them over together
+ * and records the answers in one statement each. A reminder that could not go for a while (no
+ * connection, 4xx) stays pending (`retrying`) with a `followup.email_retry` of its own: that one is
+ * tried alone, with the outbox's backoff, by the subscriber `follow-up:send-email`, as is a failed
+ * reminder a later run queues again.
  *
- * Exactly once: the attempt is committed under the action's key (`actionId:follow-up:send-email`)
- * *before* the SMTP call, in a transaction of its own. A delivery that finds an attempt of its action
- * - `sent`: records the earlier result, sends nothing;
- * - `sending`: the process stopped while handing the message over — whether the mail server took
- *   it is unknown, so it is not sent again: the action becomes `uncertain` for a clerk to check
- *   (the message carries the key as its Message-ID, to look it up in the mail server's log);
- * - `failed` (a temporary failure, 4xx or no connection): sends again.
+ * Exactly once: the attempt is committed under the reminder's key (`actionId:follow-up:send-email`)
+ * *before* the SMTP call, in a transaction of its own, and the key is the message's Message-ID.
+ * A sender that comes to a pending reminder and finds its attempt
+ * - `sent` or `rejected`: records the earlier result, sends nothing;
+ * - `sending` (its row free, so its sender is gone): the process stopped while handing the message
+ *   over — whether the mail server took it is unknown, so it is not sent again: the action becomes
+ *   `uncertain` for a clerk to check (the Message-ID finds it in the mail server's log);
+ * - `failed` (a temporary failure): sends again — only the reminder's own retry does.
  * A permanent refusal (5xx) is recorded as `rejected` with the server's reason, not retried.
  *
  * What became of it is on the action in words (`delivery.ts`): email not configured or a refused
@@ -29,6 +31,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
 import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
+import type { FastifyBaseLogger } from 'fastify';
 import type { FollowUpApi, FollowUpSettings } from './context.js';
 import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, emailConfigured } from './delivery.js';
 import { RetryLater } from '../../core/events/retry-later.js';
@@ -36,8 +39,10 @@ import { composeReminder, messageRecord, reminderFactsMany, replyTos, type Remin
 import type { SmtpPools } from './smtp.js';
 import type { SentMessage } from './tables.js';
 
-/** Reminders one delivery hands over at most: its own and others never tried. */
+/** Reminders handed over together in one round. */
 export const BATCH = 50;
+/** Rounds in one delivery; a longer morning goes on in a new delivery, so none holds a relay worker for minutes. */
+const ROUNDS = 20;
 
 type Outcome = {
   state: 'pending' | 'sent' | 'rejected' | 'cancelled' | 'missing_contact' | 'uncertain' | 'failed';
@@ -81,167 +86,212 @@ export function why(e: SmtpError, settings: FollowUpSettings): string {
   return `the mail server ${server} could not take it (${e.message ?? String(e.code ?? 'unknown error')})`;
 }
 
-interface Reminder { id: string; partner_id: string; date: string; level_name: string; delay: number; template: string | null; plan: string; attach_statement: boolean }
-interface Own extends Reminder { state: string; previous_key: string | null; previous_state: string | null; previous_response: string | null; previous_started_at: Date | null }
+interface Reminder {
+  id: string; partner_id: string; date: string; level_name: string; delay: number; template: string | null; plan: string; attach_statement: boolean;
+  /** The reminder's hand-over so far (one that started wins over a failed one). */
+  previous_key: string | null; previous_state: string | null; previous_response: string | null; previous_started_at: Date | null;
+}
+interface Own extends Reminder { state: string }
+
+/** Pending email reminders with their level and hand-over so far: one by id (waiting for its lock), or a round's (`skip locked`). */
+function reminders(tenantId: string, which: { id: string } | { round: number }) {
+  return sql<Own>`
+    select a.id, a.state, a.date::text as date, a.partner_id, l.name as level_name, l.delay, l.template, l.plan, l.attach_statement,
+           s.idempotency_key as previous_key, s.state as previous_state, s.response as previous_response, s.started_at as previous_started_at
+    from followup_action a
+    join followup_level l on l.tenant_id = a.tenant_id and l.id = a.level_id
+    left join lateral (
+      select s.idempotency_key, s.state, s.response, s.started_at from followup_send_attempt s
+      where s.tenant_id = a.tenant_id and s.action_id = a.id
+      order by s.state = 'failed', s.started_at desc limit 1) s on true
+    where a.tenant_id = ${tenantId} and ${'id' in which ? sql`a.id = ${which.id}` : sql`
+      a.state = 'pending' and a.channel = 'email'
+      and not exists (select 1 from followup_send_attempt f where f.tenant_id = a.tenant_id and f.action_id = a.id and f.state = 'failed')`}
+    ${'id' in which ? sql`for no key update of a` : sql`order by a.id limit ${which.round} for no key update of a skip locked`}`;
+}
 
 const levelOf = (r: Reminder): ReminderLevel => ({ name: r.level_name, delay: r.delay, template: r.template, plan: r.plan, attachStatement: r.attach_statement });
 
+interface HandOver {
+  /** What became of each reminder, to record on its action. */
+  outcomes: Map<string, Outcome>;
+  /** The temporary failures: pending, to be tried again. */
+  retrying: Array<{ reminder: Reminder; reason: string; outcome: Outcome }>;
+}
+
+/**
+ * Hands reminders over together: those with an earlier hand-over are recorded from it, the others
+ * checked (address, something left to remind, email configured), written, committed as `sending`
+ * and sent through the pool. The attempts' answers are written by `answers` (a transaction of the
+ * caller's choosing); `attempt` is the delivery's try for a reminder sent alone (its last one
+ * makes a temporary failure `unreachable`).
+ */
+async function handOver(api: FollowUpApi, smtp: SmtpPools, ctx: { tenantId: string; log: FastifyBaseLogger; db: SubscriberContext['db'] }, trx: Trx,
+  settings: FollowUpSettings, list: Reminder[], options: { attempt: number | null; answers: (write: (t: Trx) => Promise<unknown>) => Promise<unknown>; runDate?: (r: Reminder) => string }): Promise<HandOver> {
+  const { tenantId } = ctx;
+  const outcomes = new Map<string, Outcome>();
+  const retrying: HandOver['retrying'] = [];
+  const fresh: Reminder[] = [];
+  for (const r of list) {
+    if (r.previous_state === 'sent' || r.previous_state === 'rejected') {
+      const { sentMessage, ...result } = JSON.parse(r.previous_response ?? '{}') as Record<string, unknown>;
+      outcomes.set(r.id, { state: r.previous_state, result, ...(sentMessage ? { message: sentMessage as SentMessage } : {}) });
+    } else if (r.previous_state === 'sending') {
+      const reason = 'the server stopped while handing this reminder to the mail server; it is not sent again so the customer is never reminded twice — check the mail server log';
+      outcomes.set(r.id, { state: 'uncertain', result: { code: 'uncertain', message: reason, reason, messageId: messageId(r.previous_key!), startedAt: r.previous_started_at } });
+    } else {
+      fresh.push(r);
+    }
+  }
+  if (fresh.length === 0) return { outcomes, retrying };
+
+  const configured = emailConfigured(settings);
+  const facts = await reminderFactsMany(trx, tenantId, fresh.map((r) => ({ partnerId: r.partner_id, plan: r.plan, date: r.date })));
+  const ready: Array<{ reminder: Reminder; facts: (typeof facts)[number] }> = [];
+  fresh.forEach((r, i) => {
+    const f = facts[i]!;
+    if (!f.contact?.email) {
+      const reason = 'missing contact data: no email address (neither a follow-up contact nor the partner has one)';
+      outcomes.set(r.id, { state: 'missing_contact', recipient: null, result: { code: 'missing_contact', message: reason, reason } });
+    } else if (f.items.length === 0) {
+      const reason = `nothing left to remind on ${r.date}: paid (or excluded, or promised) since the run of ${options.runDate?.(r) ?? r.date}`;
+      outcomes.set(r.id, { state: 'cancelled', result: { code: 'nothing_left', message: reason, reason } });
+    } else if (!configured) {
+      // A person must act (the settings): not retried with backoff; the next run queues it again.
+      outcomes.set(r.id, { state: 'failed', recipient: f.contact.email, result: { code: 'not_configured', message: NOT_CONFIGURED, reason: NOT_CONFIGURED } });
+      ctx.log.warn({ actionId: r.id, partnerId: r.partner_id }, 'follow-up email not sent: email is not configured (action failed: not_configured)');
+    } else {
+      ready.push({ reminder: r, facts: f });
+    }
+  });
+  if (ready.length === 0) return { outcomes, retrying };
+
+  const replyTo = await replyTos(trx, tenantId, ready.map((x) => x.reminder.partner_id));
+  const mails: ReminderEmail[] = [];
+  for (const { reminder: r, facts: f } of ready) {
+    mails.push(await composeReminder(api, trx, tenantId, r.partner_id, levelOf(r), r.date, f, settings, replyTo.get(r.partner_id) ?? null));
+  }
+  const keys = ready.map((x) => attemptKey(x.reminder.id));
+  await ctx.db.transaction(async (t) => {
+    await sql`
+      insert into followup_send_attempt (tenant_id, idempotency_key, action_id, state)
+      select ${tenantId}, k, a, 'sending' from unnest(${keys}::text[], ${ready.map((x) => x.reminder.id)}::uuid[]) as t(k, a)
+      on conflict (tenant_id, idempotency_key) do update set state = 'sending', attempts = followup_send_attempt.attempts + 1, started_at = now(), finished_at = null`.execute(t);
+  });
+  const pool = smtp.for(tenantId, settings);
+  const answers = await Promise.allSettled(mails.map((mail, i) => pool.sendMail({
+    from: mail.from, to: mail.to!, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), subject: mail.subject, text: mail.text, html: mail.html,
+    messageId: messageId(keys[i]!), headers: { 'X-Congno-Idempotency-Key': keys[i]!, 'Content-Language': mail.lang },
+    ...(mail.attachments.length > 0 ? { attachments: mail.attachments } : {}),
+  })));
+  const attempts: Array<{ key: string; state: string; response: string }> = [];
+  answers.forEach((answer, i) => {
+    const mail = mails[i]!;
+    const r = ready[i]!.reminder;
+    const key = keys[i]!;
+    if (answer.status === 'fulfilled') {
+      const info = answer.value;
+      const state = info.accepted.length > 0 ? 'sent' as const : 'rejected' as const;
+      const result = {
+        code: state === 'sent' ? 'sent' : 'refused',
+        message: state === 'sent' ? `accepted by the mail server: ${info.response}` : `refused by the mail server: ${info.response}`,
+        accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response, messageId: info.messageId,
+        subject: mail.subject, language: mail.lang, attachments: mail.attachments.map((a) => a.filename),
+      };
+      // The attempt keeps the message too: a sender that comes later records what was sent.
+      attempts.push({ key, state, response: JSON.stringify({ ...result, sentMessage: messageRecord(mail) }) });
+      outcomes.set(r.id, { state, recipient: mail.to, result, message: messageRecord(mail) });
+      ctx.log.info({ actionId: r.id, partnerId: r.partner_id, to: mail.to, state }, 'follow-up email handed to the mail server');
+      return;
+    }
+    const e = answer.reason as SmtpError;
+    const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
+    const login = e.code === 'EAUTH' || /^AUTH/i.test(e.command ?? '');
+    const reason = why(e, settings);
+    const details = { reason, error: e.message ?? String(answer.reason), smtpCode: e.code ?? null, responseCode: e.responseCode ?? null, response: e.response ?? null };
+    const refused = { code: 'refused', message: `refused by the mail server: ${e.response ?? reason}`, ...details };
+    attempts.push({ key, state: permanent && !login ? 'rejected' : 'failed', response: JSON.stringify(permanent && !login ? { ...refused, sentMessage: messageRecord(mail) } : details) });
+    if (login) {
+      // The settings are wrong (user, password): nothing was handed over; the next run tries again.
+      const message = `the mail server refused the login: ${reason}; check the follow-up settings email.user and email.password — the first run after that sends this reminder`;
+      outcomes.set(r.id, { state: 'failed', recipient: mail.to, result: { code: 'auth_failed', message, ...details } });
+      ctx.log.warn({ actionId: r.id, partnerId: r.partner_id, reason }, 'follow-up email not sent: the mail server refused the login (action failed: auth_failed)');
+    } else if (permanent) {
+      outcomes.set(r.id, { state: 'rejected', recipient: mail.to, result: refused, message: messageRecord(mail) });
+      ctx.log.info({ actionId: r.id, partnerId: r.partner_id, to: mail.to, reason }, 'follow-up email refused by the mail server');
+    } else if (options.attempt !== null && options.attempt >= EMAIL_MAX_ATTEMPTS) {
+      const message = `not sent after ${options.attempt} attempts: ${reason}; the next run queues it again`;
+      outcomes.set(r.id, { state: 'failed', recipient: mail.to, result: { code: 'unreachable', message, attempts: options.attempt, ...details } });
+      ctx.log.warn({ actionId: r.id, partnerId: r.partner_id, attempts: options.attempt, reason }, 'follow-up email not sent after the last attempt (action failed: unreachable)');
+    } else {
+      retrying.push({
+        reminder: r, reason,
+        outcome: { state: 'pending', recipient: mail.to, result: { code: 'retrying', message: `retrying: ${reason}`, attempts: options.attempt ?? 0, lastAttemptAt: new Date().toISOString(), ...details } },
+      });
+    }
+  });
+  await options.answers((t) => sql`
+    update followup_send_attempt s set state = u.state, response = u.response, finished_at = now()
+    from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as u(key text, state text, response text)
+    where s.tenant_id = ${tenantId} and s.idempotency_key = u.key`.execute(t));
+  return { outcomes, retrying };
+}
+
+/**
+ * `followup.emails_queued`: the run's reminders in rounds, each round a transaction of its own. A
+ * round's answers, its actions and the retries of its temporary failures commit together, so a
+ * crash leaves no reminder without a sender: one left `sending` is found by the next round.
+ */
+export function emailBatchSender(api: FollowUpApi, smtp: SmtpPools) {
+  return async (ctx: SubscriberContext): Promise<void> => {
+    const { tenantId } = ctx;
+    const settings: FollowUpSettings = await api.settings(ctx.trx, tenantId);
+    for (let round = 0; round < ROUNDS; round++) {
+      const taken = await ctx.db.transaction(async (t) => {
+        const { rows } = await reminders(tenantId, { round: BATCH }).execute(t);
+        if (rows.length === 0) return 0;
+        const { outcomes, retrying } = await handOver(api, smtp, ctx, t, settings, rows, { attempt: null, answers: (write) => write(t) });
+        if (retrying.length > 0) {
+          const ids = await api.emitMany(t, tenantId, 'followup.email_retry', retrying.map(({ reminder: r }) => ({ actionId: r.id, partnerId: r.partner_id, date: r.date })));
+          retrying.forEach(({ reminder, outcome }, i) => outcomes.set(reminder.id, { ...outcome, result: { ...outcome.result, eventId: ids[i] } }));
+        }
+        await record(t, tenantId, outcomes);
+        return rows.length;
+      });
+      if (taken < BATCH) return;
+    }
+    await api.emit(ctx.trx, tenantId, 'followup.emails_queued', { count: 0 });
+  };
+}
+
+/**
+ * `followup.email_retry`: one reminder, alone — a temporary failure tried again (the outbox's
+ * backoff between tries), or a failed one a run queued again.
+ */
 export function emailSender(api: FollowUpApi, smtp: SmtpPools) {
-  return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.action_created'>): Promise<void> => {
-    const { actionId, channel } = event.payload;
-    if (channel !== 'email') return;
+  return async (ctx: SubscriberContext, event: DeliveredEvent<'followup.email_retry'>): Promise<void> => {
+    const { actionId } = event.payload;
     const { trx, tenantId } = ctx;
-    // Rolling back to this savepoint releases the row locks taken after it: a temporary failure
+    // Rolling back to this savepoint releases the row lock taken after it: a temporary failure
     // records "retrying" on the action in a transaction of its own before the outbox rolls this one back.
     await sql`savepoint followup_send_email`.execute(trx);
-    // The action, its level and its hand-over so far (one that started wins over a failed one), in one statement.
-    const { rows: [own] } = await sql<Own>`
-      select a.id, a.state, a.date::text as date, a.partner_id, l.name as level_name, l.delay, l.template, l.plan, l.attach_statement,
-             s.idempotency_key as previous_key, s.state as previous_state, s.response as previous_response, s.started_at as previous_started_at
-      from followup_action a
-      join followup_level l on l.tenant_id = a.tenant_id and l.id = a.level_id
-      left join lateral (
-        select s.idempotency_key, s.state, s.response, s.started_at from followup_send_attempt s
-        where s.tenant_id = a.tenant_id and s.action_id = a.id
-        order by s.state = 'failed', s.started_at desc limit 1) s on true
-      where a.tenant_id = ${tenantId} and a.id = ${actionId}
-      for no key update of a`.execute(trx);
-    if (!own || own.state !== 'pending') return; // cancelled (paid), done, or sent with another's batch
-
-    const previous = own.previous_state;
-    if (previous === 'sent' || previous === 'rejected') {
-      const { sentMessage, ...result } = JSON.parse(own.previous_response ?? '{}') as Record<string, unknown>;
-      await record(trx, tenantId, new Map([[actionId, { state: previous, result, ...(sentMessage ? { message: sentMessage as SentMessage } : {}) }]]));
-      return;
-    }
-    if (previous === 'sending') {
-      const reason = 'the server stopped while handing this reminder to the mail server; it is not sent again so the customer is never reminded twice — check the mail server log';
-      await record(trx, tenantId, new Map([[actionId, {
-        state: 'uncertain', result: { code: 'uncertain', message: reason, reason, messageId: messageId(own.previous_key!), startedAt: own.previous_started_at },
-      }]]));
-      return;
-    }
-
+    const { rows: [own] } = await reminders(tenantId, { id: actionId }).execute(trx);
+    if (!own || own.state !== 'pending') return; // cancelled (paid), or done
     const settings: FollowUpSettings = await api.settings(trx, tenantId);
-    const configured = emailConfigured(settings);
-    // The reminder speaks as of its run's date (a run that queues a failed one again: that run's
-    // date); what is open is read now, so a payment since the run counts. One tried before goes alone.
-    const reminders: Reminder[] = [{ ...own, date: event.payload.date ?? own.date }];
-    if (configured && previous === null) {
-      const { rows: others } = await sql<Reminder>`
-        select a.id, a.partner_id, a.date::text as date, l.name as level_name, l.delay, l.template, l.plan, l.attach_statement
-        from followup_action a
-        join followup_level l on l.tenant_id = a.tenant_id and l.id = a.level_id
-        where a.tenant_id = ${tenantId} and a.state = 'pending' and a.channel = 'email' and a.id <> ${actionId}
-          and not exists (select 1 from followup_send_attempt s where s.tenant_id = a.tenant_id and s.action_id = a.id)
-        order by a.id limit ${BATCH - 1}
-        for no key update of a skip locked`.execute(trx);
-      reminders.push(...others);
-    }
-
-    const facts = await reminderFactsMany(trx, tenantId, reminders.map((r) => ({ partnerId: r.partner_id, plan: r.plan, date: r.date })));
-    const outcomes = new Map<string, Outcome>();
-    const ready: Array<{ reminder: Reminder; facts: (typeof facts)[number] }> = [];
-    reminders.forEach((r, i) => {
-      const f = facts[i]!;
-      if (!f.contact?.email) {
-        const reason = 'missing contact data: no email address (neither a follow-up contact nor the partner has one)';
-        outcomes.set(r.id, { state: 'missing_contact', recipient: null, result: { code: 'missing_contact', message: reason, reason } });
-      } else if (f.items.length === 0) {
-        const reason = `nothing left to remind on ${r.date}: paid (or excluded, or promised) since the run of ${r.id === actionId ? own.date : r.date}`;
-        outcomes.set(r.id, { state: 'cancelled', result: { code: 'nothing_left', message: reason, reason } });
-      } else if (!configured) {
-        // A person must act (the settings): not retried with backoff; the next run queues it again.
-        outcomes.set(r.id, { state: 'failed', recipient: f.contact.email, result: { code: 'not_configured', message: NOT_CONFIGURED, reason: NOT_CONFIGURED } });
-        ctx.log.warn({ actionId: r.id, partnerId: r.partner_id }, 'follow-up email not sent: email is not configured (action failed: not_configured)');
-      } else {
-        ready.push({ reminder: r, facts: f });
-      }
+    // The reminder speaks as of the date it was queued for (a run that queues a failed one again: that run's date).
+    const reminder = { ...own, date: event.payload.date ?? own.date };
+    const { outcomes, retrying } = await handOver(api, smtp, ctx, trx, settings, [reminder], {
+      attempt: ctx.attempt, runDate: () => own.date,
+      // The answer is on record at once: a crash before this delivery commits finds it sent, not uncertain.
+      answers: (write) => ctx.db.transaction(write),
     });
-
-    let retry: { reason: string; outcome: Outcome } | null = null;
-    if (ready.length > 0) {
-      const replyTo = await replyTos(trx, tenantId, ready.map((x) => x.reminder.partner_id));
-      const mails: ReminderEmail[] = [];
-      for (const { reminder: r, facts: f } of ready) {
-        mails.push(await composeReminder(api, trx, tenantId, r.partner_id, levelOf(r), r.date, f, settings, replyTo.get(r.partner_id) ?? null));
-      }
-      const keys = ready.map((x) => attemptKey(x.reminder.id));
-      await ctx.db.transaction(async (t) => {
-        await sql`
-          insert into followup_send_attempt (tenant_id, idempotency_key, action_id, state)
-          select ${tenantId}, k, a, 'sending' from unnest(${keys}::text[], ${ready.map((x) => x.reminder.id)}::uuid[]) as t(k, a)
-          on conflict (tenant_id, idempotency_key) do update set state = 'sending', attempts = followup_send_attempt.attempts + 1, started_at = now(), finished_at = null`.execute(t);
-      });
-      const pool = smtp.for(tenantId, settings);
-      const answers = await Promise.allSettled(mails.map((mail, i) => pool.sendMail({
-        from: mail.from, to: mail.to!, ...(mail.replyTo ? { replyTo: mail.replyTo } : {}), subject: mail.subject, text: mail.text, html: mail.html,
-        messageId: messageId(keys[i]!), headers: { 'X-Congno-Idempotency-Key': keys[i]!, 'Content-Language': mail.lang },
-        ...(mail.attachments.length > 0 ? { attachments: mail.attachments } : {}),
-      })));
-      const attempts: Array<{ key: string; state: string; response: string }> = [];
-      answers.forEach((answer, i) => {
-        const mail = mails[i]!;
-        const r = ready[i]!.reminder;
-        const key = keys[i]!;
-        const mine = r.id === actionId;
-        if (answer.status === 'fulfilled') {
-          const info = answer.value;
-          const state = info.accepted.length > 0 ? 'sent' as const : 'rejected' as const;
-          const result = {
-            code: state === 'sent' ? 'sent' : 'refused',
-            message: state === 'sent' ? `accepted by the mail server: ${info.response}` : `refused by the mail server: ${info.response}`,
-            accepted: info.accepted.map(String), rejected: info.rejected.map(String), response: info.response, messageId: info.messageId,
-            subject: mail.subject, language: mail.lang, attachments: mail.attachments.map((a) => a.filename),
-          };
-          // The attempt keeps the message too: a redelivery after a crash here records what was sent.
-          attempts.push({ key, state, response: JSON.stringify({ ...result, sentMessage: messageRecord(mail) }) });
-          outcomes.set(r.id, { state, recipient: mail.to, result, message: messageRecord(mail) });
-          ctx.log.info({ actionId: r.id, partnerId: r.partner_id, to: mail.to, state }, 'follow-up email handed to the mail server');
-          return;
-        }
-        const e = answer.reason as SmtpError;
-        const permanent = typeof e.responseCode === 'number' && e.responseCode >= 500;
-        const login = e.code === 'EAUTH' || /^AUTH/i.test(e.command ?? '');
-        const reason = why(e, settings);
-        const details = { reason, error: e.message ?? String(answer.reason), smtpCode: e.code ?? null, responseCode: e.responseCode ?? null, response: e.response ?? null };
-        const refused = { code: 'refused', message: `refused by the mail server: ${e.response ?? reason}`, ...details };
-        attempts.push({ key, state: permanent && !login ? 'rejected' : 'failed', response: JSON.stringify(permanent && !login ? { ...refused, sentMessage: messageRecord(mail) } : details) });
-        if (login) {
-          // The settings are wrong (user, password): nothing was handed over; the next run tries again.
-          const message = `the mail server refused the login: ${reason}; check the follow-up settings email.user and email.password — the first run after that sends this reminder`;
-          outcomes.set(r.id, { state: 'failed', recipient: mail.to, result: { code: 'auth_failed', message, ...details } });
-          ctx.log.warn({ actionId: r.id, partnerId: r.partner_id, reason }, 'follow-up email not sent: the mail server refused the login (action failed: auth_failed)');
-        } else if (permanent) {
-          outcomes.set(r.id, { state: 'rejected', recipient: mail.to, result: refused, message: messageRecord(mail) });
-          ctx.log.info({ actionId: r.id, partnerId: r.partner_id, to: mail.to, reason }, 'follow-up email refused by the mail server');
-        } else if (mine && ctx.attempt >= EMAIL_MAX_ATTEMPTS) {
-          const message = `not sent after ${ctx.attempt} attempts: ${reason}; the next run queues it again`;
-          outcomes.set(r.id, { state: 'failed', recipient: mail.to, result: { code: 'unreachable', message, attempts: ctx.attempt, ...details } });
-          ctx.log.warn({ actionId: r.id, partnerId: r.partner_id, attempts: ctx.attempt, reason }, 'follow-up email not sent after the last attempt (action failed: unreachable)');
-        } else {
-          // Temporary: pending, saying so; its own delivery tries again (this one's with the outbox's backoff).
-          const outcome: Outcome = {
-            state: 'pending', recipient: mail.to,
-            result: { code: 'retrying', message: `retrying: ${reason}`, attempts: mine ? ctx.attempt : 1, lastAttemptAt: new Date().toISOString(), ...(mine ? { eventId: event.id } : {}), ...details },
-          };
-          if (mine) retry = { reason, outcome };
-          else outcomes.set(r.id, outcome);
-        }
-      });
-      await ctx.db.transaction((t) => sql`
-        update followup_send_attempt s set state = u.state, response = u.response, finished_at = now()
-        from jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb) as u(key text, state text, response text)
-        where s.tenant_id = ${tenantId} and s.idempotency_key = u.key`.execute(t));
-    }
+    const retry = retrying[0];
     if (retry) {
-      // The outbox rolls this transaction back to retry: what became of the others, and that this
-      // one is retrying, are recorded in a transaction of their own once the row locks are released.
-      const { reason, outcome } = retry;
       await sql`rollback to savepoint followup_send_email`.execute(trx);
-      outcomes.set(actionId, outcome);
-      await ctx.db.transaction((t) => record(t, tenantId, outcomes));
-      throw new RetryLater(`follow-up email not sent yet, retrying: ${reason}`);
+      await ctx.db.transaction((t) => record(t, tenantId, new Map([[actionId, {
+        ...retry.outcome, result: { ...retry.outcome.result, attempts: ctx.attempt, eventId: event.id },
+      }]])));
+      throw new RetryLater(`follow-up email not sent yet, retrying: ${retry.reason}`);
     }
     await record(trx, tenantId, outcomes);
   };

@@ -3,7 +3,7 @@ import { getTenant } from '../../core/tenants.js';
 import { SYSTEM_ACTOR } from '../../core/events/types.js';
 import type { FollowUpApi } from './context.js';
 import { EMAIL_MAX_ATTEMPTS } from './delivery.js';
-import { emailSender } from './email.js';
+import { emailBatchSender, emailSender } from './email.js';
 import { mailSender } from './mail.js';
 import { seedDefaultPlan } from './levels.js';
 import { SmtpPools } from './smtp.js';
@@ -37,10 +37,12 @@ export function setup(api: FollowUpApi): void {
     ctx.log.info({ runId: run.id, date: run.date, actions: run.actions.length }, 'daily follow-up run done');
   });
 
-  // Channels: email here; sms and letter modules subscribe to the same event.
+  // Channels: email here (`followup.emails_queued` once a run); sms, zalo and letter modules subscribe to `followup.action_created`.
   const smtp = new SmtpPools();
   api.onClose(() => smtp.closeAll());
-  api.subscribe('followup.action_created', 'send-email', emailSender(api, smtp), { maxAttempts: EMAIL_MAX_ATTEMPTS, when: (a) => a.channel === 'email' });
+  // A run's emails many at a time; one that could not go for a while, tried again alone (email.ts).
+  api.subscribe('followup.emails_queued', 'send-emails', emailBatchSender(api, smtp), { maxAttempts: EMAIL_MAX_ATTEMPTS });
+  api.subscribe('followup.email_retry', 'send-email', emailSender(api, smtp), { maxAttempts: EMAIL_MAX_ATTEMPTS });
   api.subscribe('followup.mail_queued', 'send-mail', mailSender(api, smtp), { maxAttempts: EMAIL_MAX_ATTEMPTS });
 
   // Incremental runs: every ledger event that changes a partner's open items notes the partner as

@@ -38,8 +38,8 @@ export default defineModule({
      */
     templates: Type.Record(Type.String({ pattern: '^[a-z0-9_-]+/(email|sms|letter)\\.[a-z]{2}$' }), Type.String({ minLength: 1 }), { default: {} }),
   }, { additionalProperties: false }),
-  emits: ['followup.clock_ticked', 'followup.run_requested', 'followup.action_created', 'followup.mail_queued'],
-  consumes: ['followup.clock_ticked', 'followup.run_requested', 'followup.action_created', 'followup.mail_queued', 'payment.reconciled',
+  emits: ['followup.clock_ticked', 'followup.run_requested', 'followup.action_created', 'followup.emails_queued', 'followup.email_retry', 'followup.mail_queued'],
+  consumes: ['followup.clock_ticked', 'followup.run_requested', 'followup.emails_queued', 'followup.email_retry', 'followup.mail_queued', 'payment.reconciled',
     'invoice.posted', 'invoice.payment_state_changed', 'payment.registered', 'payment.allocated', 'payment.unallocated', 'payment.reversed',
     'opening_balance.imported'],
 });

@@ -152,6 +152,10 @@ declare module '../../core/events/types.js' {
     'followup.clock_ticked': ScheduledPeriod;
     'followup.run_requested': FollowUpRunRequested;
     'followup.action_created': FollowUpActionCreated;
+    /** Internal: a run created email reminders; the sender takes them in rounds (email.ts). */
+    'followup.emails_queued': { count: number };
+    /** Internal: one email reminder to hand over again, alone (a temporary failure, or a failed one queued again). */
+    'followup.email_retry': { actionId: string; partnerId: string; date: string };
     /** Another module's email is stored; the follow-up's sender hands it to the mail server. */
     'followup.mail_queued': { mailId: string; module: string };
   }

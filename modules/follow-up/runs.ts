@@ -318,6 +318,8 @@ export async function record(api: FollowUpApi, trx: Trx, tenantId: string, actor
   await api.emitMany(trx, tenantId, 'followup.action_created', pending.map((a) => ({
     actionId: a.id, partnerId: a.partner_id, levelId: a.level_id, channel: a.channel, runId, date,
   })), { actor });
+  const emails = pending.filter((a) => a.channel === 'email').length;
+  if (emails > 0) await api.emit(trx, tenantId, 'followup.emails_queued', { count: emails }, { actor });
 
   lap('events');
   const withActivity = planned.filter((p) => p.level.activity);

@@ -51,7 +51,7 @@ t.test('email not configured: the dry run warns, the action, the timeline and th
   t.match(timeline.actions, [{ channel: 'email', state: 'failed', result: { code: 'not_configured', message: /^email is not configured/ }, message: null }]);
   const detail = ok(await h.request('GET', `${BASE}/runs/${real.id}`));
   t.match(detail.delivery, { states: { failed: 1, missing_contact: 1 }, problems: [{ code: 'not_configured', actions: 1, message: /^email is not configured/ }, { code: 'missing_contact', actions: 1 }] });
-  const dead = await h.db.selectFrom('core_event_delivery').select(['state', 'last_error']).where('subscriber', '=', 'follow-up:send-email').execute();
+  const dead = await h.db.selectFrom('core_event_delivery').select(['state', 'last_error']).where('subscriber', 'like', 'follow-up:send-email%').execute();
   t.same(dead, [{ state: 'done', last_error: null }], 'no retry with backoff, no dead letter');
 
   // A dry run after it is configured says it would queue it again; the real run does, and it goes out once.
@@ -110,8 +110,10 @@ t.test('unreachable at the last attempt: failed (unreachable) instead of a dead 
   await partner(h, 'KH01');
   await invoice(h, 'KH01', '1000000', '2026-03-01', '2026-03-31');
   await run(h, '2026-04-20');
-  // Seven attempts already failed: the eighth is the last.
-  await sql`update core_event_delivery set attempts = 7 where subscriber = 'follow-up:send-email'`.execute(h.db);
+  await drain(h);
+  t.match((await emailActions(h))[0], { state: 'pending', result: { code: 'retrying' } });
+  // Seven attempts of its retry already failed: the eighth is the last.
+  await sql`update core_event_delivery set attempts = 7, next_attempt_at = now() where subscriber = 'follow-up:send-email'`.execute(h.db);
   await drain(h);
   t.match((await emailActions(h))[0], { state: 'failed', result: { code: 'unreachable', attempts: 8, message: /^not sent after 8 attempts: could not connect to the mail server .*; the next run queues it again$/ } });
   t.match(await h.db.selectFrom('core_event_delivery').select('state').where('subscriber', '=', 'follow-up:send-email').executeTakeFirstOrThrow(), { state: 'done' });

@@ -81,7 +81,10 @@ const followUpRun: Workload = {
         await sql`delete from core_event_delivery where subscriber like 'follow-up:%'`.execute(ctx.db);
       }
       const countOf = async (q: RawBuilder<{ n: number }>): Promise<number> => (await q.execute(ctx.db)).rows[0].n;
-      const pendingEmails = () => countOf(sql<{ n: number }>`select count(*)::int as n from core_event_delivery where tenant_id = ${tenantId} and subscriber = 'follow-up:send-email' and state = 'pending'`);
+      // Reminders still pending (a round records its fifty at once) and the senders' deliveries still to come.
+      const pendingEmails = () => countOf(sql<{ n: number }>`
+        select (select count(*) from followup_action where tenant_id = ${tenantId} and channel = 'email' and state = 'pending')::int
+             + (select count(*) from core_event_delivery where tenant_id = ${tenantId} and subscriber like 'follow-up:send-email%' and state = 'pending')::int as n`);
       /** Lets the relay deliver until nothing is pending or the window is over. */
       const drain = async (windowMs: number): Promise<{ seconds: number; left: number; nodeMs: number; pgMs: number | null }> => {
         const meter = await postgresCpuMeter(ctx.db);
