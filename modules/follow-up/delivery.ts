@@ -11,6 +11,7 @@
  * | failed | `not_configured` | email is not configured (no `email.host` or `email.from`) |
  * | failed | `auth_failed` | the mail server refused the login |
  * | failed | `unreachable` | the last retry failed too |
+ * | failed | `template_error` | the tenant's template cannot be written (saved before templates were checked) |
  * | pending | `requeued` | a run queued a failed one again |
  * | cancelled | `nothing_left`, `paid`, `superseded` | nothing left to remind, paid (bank match), a later reminder replaces it |
  * | missing_contact | `missing_contact` | no address for the channel |

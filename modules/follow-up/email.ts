@@ -5,9 +5,9 @@
  * `message.ts`, the same function a clerk's preview uses.
  *
  * Many at a time: a run that creates email reminders emits one `followup.emails_queued`; its
- * subscriber takes the pending reminders in rounds of up to BATCH (`skip locked`: never one another
- * sender holds), reads what they say in a few statements for the round, hands them over together
- * and records the answers in one statement each. A reminder that could not go for a while (no
+ * delivery takes up to BATCH pending reminders (`skip locked`: never one another sender holds),
+ * reads what they say in a few statements for the round, hands them over together and records the
+ * answers in one statement each; a full round asks for the next. A reminder that could not go for a while (no
  * connection, 4xx) stays pending (`retrying`) with a `followup.email_retry` of its own: that one is
  * tried alone, with the outbox's backoff, by the subscriber `follow-up:send-email`, as is a failed
  * reminder a later run queues again.
@@ -39,10 +39,8 @@ import { composeReminder, messageRecord, reminderFactsMany, replyTos, type Remin
 import type { SmtpPools } from './smtp.js';
 import type { SentMessage } from './tables.js';
 
-/** Reminders handed over together in one round. */
+/** Reminders handed over together in one round (one delivery). */
 export const BATCH = 50;
-/** Rounds in one delivery; a longer morning goes on in a new delivery, so none holds a relay worker for minutes. */
-const ROUNDS = 20;
 
 type Outcome = {
   state: 'pending' | 'sent' | 'rejected' | 'cancelled' | 'missing_contact' | 'uncertain' | 'failed';
@@ -147,7 +145,7 @@ async function handOver(api: FollowUpApi, smtp: SmtpPools, ctx: { tenantId: stri
 
   const configured = emailConfigured(settings);
   const facts = await reminderFactsMany(trx, tenantId, fresh.map((r) => ({ partnerId: r.partner_id, plan: r.plan, date: r.date })));
-  const ready: Array<{ reminder: Reminder; facts: (typeof facts)[number] }> = [];
+  const written: Array<{ reminder: Reminder; facts: (typeof facts)[number] }> = [];
   fresh.forEach((r, i) => {
     const f = facts[i]!;
     if (!f.contact?.email) {
@@ -161,21 +159,31 @@ async function handOver(api: FollowUpApi, smtp: SmtpPools, ctx: { tenantId: stri
       outcomes.set(r.id, { state: 'failed', recipient: f.contact.email, result: { code: 'not_configured', message: NOT_CONFIGURED, reason: NOT_CONFIGURED } });
       ctx.log.warn({ actionId: r.id, partnerId: r.partner_id }, 'follow-up email not sent: email is not configured (action failed: not_configured)');
     } else {
-      ready.push({ reminder: r, facts: f });
+      written.push({ reminder: r, facts: f });
     }
   });
-  if (ready.length === 0) return { outcomes, retrying };
+  if (written.length === 0) return { outcomes, retrying };
 
-  const replyTo = await replyTos(trx, tenantId, ready.map((x) => x.reminder.partner_id));
+  const replyTo = await replyTos(trx, tenantId, [...new Set(written.map((x) => x.reminder.partner_id))]);
   const mails: ReminderEmail[] = [];
-  for (const { reminder: r, facts: f } of ready) {
-    mails.push(await composeReminder(api, trx, tenantId, r.partner_id, levelOf(r), r.date, f, settings, replyTo.get(r.partner_id) ?? null));
+  const ready: Reminder[] = [];
+  for (const { reminder: r, facts: f } of written) {
+    try {
+      mails.push(await composeReminder(api, trx, tenantId, r.partner_id, levelOf(r), r.date, f, settings, replyTo.get(r.partner_id) ?? null));
+      ready.push(r);
+    } catch (err) {
+      // A tenant's template that cannot be rendered concerns its reminders, not the others of the round.
+      const reason = `not sent: the reminder could not be written (${(err as Error).message.split('\n')[0]}); check the follow-up settings' templates — the preview shows the same error`;
+      outcomes.set(r.id, { state: 'failed', recipient: f.contact!.email, result: { code: 'template_error', message: reason, reason } });
+      ctx.log.warn({ actionId: r.id, partnerId: r.partner_id, err }, 'follow-up email not written (action failed: template_error)');
+    }
   }
-  const keys = ready.map((x) => attemptKey(x.reminder.id));
+  if (ready.length === 0) return { outcomes, retrying };
+  const keys = ready.map((r) => attemptKey(r.id));
   await ctx.db.transaction(async (t) => {
     await sql`
       insert into followup_send_attempt (tenant_id, idempotency_key, action_id, state)
-      select ${tenantId}, k, a, 'sending' from unnest(${keys}::text[], ${ready.map((x) => x.reminder.id)}::uuid[]) as t(k, a)
+      select ${tenantId}, k, a, 'sending' from unnest(${keys}::text[], ${ready.map((r) => r.id)}::uuid[]) as t(k, a)
       on conflict (tenant_id, idempotency_key) do update set state = 'sending', attempts = followup_send_attempt.attempts + 1, started_at = now(), finished_at = null`.execute(t);
   });
   const pool = smtp.for(tenantId, settings);
@@ -187,7 +195,7 @@ async function handOver(api: FollowUpApi, smtp: SmtpPools, ctx: { tenantId: stri
   const attempts: Array<{ key: string; state: string; response: string }> = [];
   answers.forEach((answer, i) => {
     const mail = mails[i]!;
-    const r = ready[i]!.reminder;
+    const r = ready[i]!;
     const key = keys[i]!;
     if (answer.status === 'fulfilled') {
       const info = answer.value;
@@ -238,29 +246,25 @@ async function handOver(api: FollowUpApi, smtp: SmtpPools, ctx: { tenantId: stri
 }
 
 /**
- * `followup.emails_queued`: the run's reminders in rounds, each round a transaction of its own. A
- * round's answers, its actions and the retries of its temporary failures commit together, so a
- * crash leaves no reminder without a sender: one left `sending` is found by the next round.
+ * `followup.emails_queued`: one round of the pending reminders, in the delivery's transaction, so
+ * that its answers, its actions and the retries of its temporary failures commit together and a
+ * crash leaves no reminder without a sender (one left `sending` is found by the next round). A full
+ * round asks for the next one at once, in a transaction of its own: the relay's other worker takes
+ * it while this one sends. At most two connections at a time, like any delivery.
  */
 export function emailBatchSender(api: FollowUpApi, smtp: SmtpPools) {
   return async (ctx: SubscriberContext): Promise<void> => {
-    const { tenantId } = ctx;
-    const settings: FollowUpSettings = await api.settings(ctx.trx, tenantId);
-    for (let round = 0; round < ROUNDS; round++) {
-      const taken = await ctx.db.transaction(async (t) => {
-        const { rows } = await reminders(tenantId, { round: BATCH }).execute(t);
-        if (rows.length === 0) return 0;
-        const { outcomes, retrying } = await handOver(api, smtp, ctx, t, settings, rows, { attempt: null, answers: (write) => write(t) });
-        if (retrying.length > 0) {
-          const ids = await api.emitMany(t, tenantId, 'followup.email_retry', retrying.map(({ reminder: r }) => ({ actionId: r.id, partnerId: r.partner_id, date: r.date })));
-          retrying.forEach(({ reminder, outcome }, i) => outcomes.set(reminder.id, { ...outcome, result: { ...outcome.result, eventId: ids[i] } }));
-        }
-        await record(t, tenantId, outcomes);
-        return rows.length;
-      });
-      if (taken < BATCH) return;
+    const { trx, tenantId } = ctx;
+    const { rows } = await reminders(tenantId, { round: BATCH }).execute(trx);
+    if (rows.length === 0) return;
+    if (rows.length === BATCH) await ctx.db.transaction((t) => api.emit(t, tenantId, 'followup.emails_queued', { count: 0 }));
+    const settings: FollowUpSettings = await api.settings(trx, tenantId);
+    const { outcomes, retrying } = await handOver(api, smtp, ctx, trx, settings, rows, { attempt: null, answers: (write) => write(trx) });
+    if (retrying.length > 0) {
+      const ids = await api.emitMany(trx, tenantId, 'followup.email_retry', retrying.map(({ reminder: r }) => ({ actionId: r.id, partnerId: r.partner_id, date: r.date })));
+      retrying.forEach(({ reminder, outcome }, i) => outcomes.set(reminder.id, { ...outcome, result: { ...outcome.result, eventId: ids[i] } }));
     }
-    await api.emit(ctx.trx, tenantId, 'followup.emails_queued', { count: 0 });
+    await record(trx, tenantId, outcomes);
   };
 }
 

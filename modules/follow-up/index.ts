@@ -7,6 +7,8 @@ import { emailBatchSender, emailSender } from './email.js';
 import { mailSender } from './mail.js';
 import { seedDefaultPlan } from './levels.js';
 import { SmtpPools } from './smtp.js';
+import { checkTemplate } from './templates.js';
+import { badRequest } from '../../core/errors.js';
 import { noteChanged } from './repository.js';
 import { runFollowUp } from './runs.js';
 import { createFollowUpService } from './service.js';
@@ -19,6 +21,13 @@ function hourIn(instant: Date, timeZone: string): number {
 
 export function setup(api: FollowUpApi): void {
   api.onEnable(seedDefaultPlan);
+  // A tenant's template is rendered once with sample data when saved: one that cannot be written is refused, naming it.
+  api.onSettingsChange(async (_trx, _tenantId, settings) => {
+    for (const [key, text] of Object.entries(settings.templates)) {
+      const wrong = checkTemplate(key, text);
+      if (wrong) throw badRequest(`templates.${key}: ${wrong}`, `settings.templates.${key}`);
+    }
+  });
   api.provide(createFollowUpService(api));
 
   // The daily run. The clock ticks every hour (tenant time zone); from the tenant's `runHour` on,

@@ -142,3 +142,24 @@ export function renderReminder(input: ReminderInput): Rendered {
     html: `<!doctype html><html lang="${lang}"${lang === 'ar' ? ' dir="rtl"' : ''}><body>${htmlBody}</body></html>`,
   };
 }
+
+/**
+ * Why a tenant's template (settings `templates`, key `<template>/<channel>.<lang>`) cannot be
+ * used, or null: it is rendered once with sample data, as a reminder would be.
+ */
+export function checkTemplate(key: string, text: string): string | null {
+  const m = /^([a-z0-9_-]+)\/(email|sms|letter)\.([a-z]{2})$/.exec(key);
+  const lang = m?.[3] as Lang;
+  if (!m || !(LANGUAGES as readonly string[]).includes(lang)) return null; // never used: ignored
+  if (!/^\uFEFF?Subject:/i.test(text)) return null; // not used: the shipped template goes out instead
+  try {
+    renderReminder({
+      template: m[1]!, channel: m[2] as ReminderInput['channel'], lang, tenantLocale: lang, currency: 'VND', company: 'ACME', partner: { name: 'Khách hàng', ref: 'KH001' },
+      contactName: null, level: { name: 'Level', delay: 15 }, date: '2026-01-31',
+      items: [{ label: 'INV/2026/00001', dueDate: '2026-01-01', daysOverdue: 30, residual: 1_000_000n }], overrides: { [key]: text },
+    });
+    return null;
+  } catch (err) {
+    return `not a template that can be written: ${(err as Error).message.split('\n')[0]}`;
+  }
+}

@@ -111,3 +111,22 @@ t.test('reminders whose hand-over was under way when the server died are not sen
   }
   t.equal([...after.values()].filter((a) => a.state === 'sent').length, PARTNERS - 2);
 });
+
+t.test('a template that cannot be written: refused when saved; one saved before concerns only its reminders', async (t) => {
+  const { h, box } = await overdue(t);
+  const broken = 'Subject: Nhắc nợ\n{{nope "x"}}';
+  const refused = await h.request('PATCH', `/api/admin/tenants/${h.tenant.slug}/modules/follow-up`, { settings: { templates: { 'overdue/email.en': broken } } }, { token: h.adminToken });
+  t.equal(refused.statusCode, 400);
+  t.match(refused.json(), { field: 'settings.templates.overdue/email.en', detail: /^templates\.overdue\/email\.en: not a template that can be written: Missing helper: "nope"/ });
+
+  // Saved before templates were checked: the English reminder fails in words, the others go.
+  await sql`update core_tenant_module set settings = jsonb_set(settings, '{templates}', ${JSON.stringify({ 'overdue/email.en': broken })}::jsonb)
+            where tenant_id = ${h.tenant.id} and module = 'follow-up'`.execute(h.db);
+  await partner(h, 'EN01', { email: 'ap@saigonimports.com', lang: 'en' });
+  await invoice(h, 'EN01', '700000', '2026-03-01', '2026-03-31');
+  await run(h, '2026-04-16');
+  await drain(h);
+  t.equal(box.messages.length, PARTNERS, 'the Vietnamese reminders went');
+  t.notOk(box.messages.some((m) => m.to[0] === 'ap@saigonimports.com'));
+  t.match((await actions(h)).get('EN01'), { state: 'failed', result: { code: 'template_error', message: /^not sent: the reminder could not be written \(Missing helper: "nope"\)/ } });
+});
