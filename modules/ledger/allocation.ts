@@ -130,6 +130,10 @@ export async function refreshInvoices(books: Books, invoiceIds: string[], settle
   // it is asked of those alone (the CASE keeps the join from running for the others), and not of
   // one that this very change settled whole from matched payments (`settledNow`).
   const now = settledNow ? [...settledNow] : [];
+  // Locked first, in id order, by a statement of its own: a statement that waits for a row lock
+  // reads what it joins (the lines' residuals, the allocations) as they were when it began, so a
+  // refresh waiting for another's (a bank match behind an unallocation) would write a stale state.
+  await sql`select 1 from ledger_invoice where tenant_id = ${books.tenantId} and id = any(${ids}::uuid[]) and state = 'posted' order by id for update`.execute(books.trx);
   const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; receivable: bigint; reversed_total: bigint; unmatched: boolean }>`
     select i.id, i.kind, i.partner_id, i.total, i.payment_state, r.residual, r.receivable, x.reversed_total,
       case when r.residual = 0
@@ -151,8 +155,7 @@ export async function refreshInvoices(books: Books, invoiceIds: string[], settle
       from ledger_invoice c where c.tenant_id = i.tenant_id and c.origin_invoice_id = i.id and c.state = 'posted') x
     left join unnest(${now.map(([id]) => id)}::uuid[], ${now.map(([, amount]) => amount.toString())}::bigint[]) as n(invoice_id, amount) on n.invoice_id = i.id
     where i.tenant_id = ${books.tenantId} and i.id = any(${ids}::uuid[]) and i.state = 'posted'
-    order by i.id
-    for update of i`.execute(books.trx);
+    order by i.id`.execute(books.trx);
   // Locked in id order above: two refreshes of the same invoices (a bank match and an unallocation) never deadlock.
   const changes = rows.map((r) => {
     const open = r.kind === 'invoice' ? r.residual : -r.residual;
