@@ -287,6 +287,22 @@ function socketDirectory(pgdata: string, port: number): string | null {
 
 // ---- start and stop --------------------------------------------------------------------------
 
+/**
+ * Memory and checkpoints sized to the machine. PostgreSQL's defaults (128 MB of shared buffers, a
+ * checkpoint at every 1 GB of WAL) suit a host shared with other servers: on books of a few GB, a
+ * bank statement's matches wrote most of their WAL as full-page images, with a checkpoint every
+ * 6 s. A quarter of the memory (at most 8 GB) is PostgreSQL's own advice for a dedicated server;
+ * shared memory is taken as it is used. An existing cluster gets them at its next start.
+ */
+function sizedToTheMachine(): string[] {
+  // A container's memory limit, where one is set, not the host's.
+  const limit = process.constrainedMemory?.() || Infinity;
+  const mb = Math.floor(Math.min(os.totalmem(), limit) / 2 ** 20);
+  const sharedBuffers = Math.min(8192, Math.max(128, Math.floor(mb / 4)));
+  return ['-c', `shared_buffers=${sharedBuffers}MB`, '-c', `effective_cache_size=${Math.max(512, Math.floor((mb * 3) / 4))}MB`,
+    '-c', 'max_wal_size=8GB', '-c', 'checkpoint_timeout=15min'];
+}
+
 export interface EmbeddedServer {
   /** Connection string of the cluster's `postgres` database (superuser). */
   url(database?: string): string;
@@ -341,7 +357,7 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: (msg
       // Code-point order like C, but lower()/upper()/ilike know every Unicode letter (Đ, Ạ …), not only ASCII.
       initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8'],
       postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDirectory(pgdata, port) ?? ''}`,
-        '-c', 'unix_socket_permissions=0700', '-c', 'max_connections=300'],
+        '-c', 'unix_socket_permissions=0700', '-c', 'max_connections=300', ...sizedToTheMachine()],
       onLog: (m) => {
         for (const line of m.trim().split('\n')) recent.push(line);
         recent.splice(0, recent.length - 20);

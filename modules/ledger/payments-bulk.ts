@@ -61,16 +61,20 @@ export async function registerPaymentsInBulk(books: Books, inputs: PaymentInput[
   // the payment).
   const oldestFirstPartners = [...new Set(prepared.filter((p) => p.wanted === null).map((p) => p.partnerId))];
   const namedInvoices = [...new Set(prepared.flatMap((p) => (p.wanted ?? []).map((a) => a.invoice.id)))];
-  // (Joined from the lists so that each is looked up by index, however long the list.)
+  // Each partner and invoice of the lists is looked up by index, however long the list: `offset 0`
+  // keeps the lateral lookups from being flattened into a join, which the planner turns into a
+  // scan of every open item for a list of 20,000 invoices (at 1M open items, 2-5 s instead of 1).
   const { rows: open } = await sql<OpenLine>`
     select l.id, l.partner_id, l.date, l.date_maturity, l.amount_residual, l.invoice_id, l.payment_id
     from ledger_move_line l
     where l.tenant_id = ${books.tenantId} and l.receivable and l.amount_residual > 0
       and l.id in (select o.id from unnest(${oldestFirstPartners}::uuid[]) as p(id)
-                   join ledger_move_line o on o.tenant_id = ${books.tenantId} and o.partner_id = p.id and o.receivable and o.amount_residual > 0
-                   union
+                   cross join lateral (select o.id from ledger_move_line o
+                                       where o.tenant_id = ${books.tenantId} and o.partner_id = p.id and o.receivable and o.amount_residual > 0 offset 0) o
+                   union all
                    select o.id from unnest(${namedInvoices}::uuid[]) as i(id)
-                   join ledger_move_line o on o.tenant_id = ${books.tenantId} and o.invoice_id = i.id and o.receivable and o.amount_residual > 0)
+                   cross join lateral (select o.id from ledger_move_line o
+                                       where o.tenant_id = ${books.tenantId} and o.invoice_id = i.id and o.receivable and o.amount_residual > 0 offset 0) o)
     order by l.id
     for update of l`.execute(books.trx);
   const queues = groupBy(open, (line) => line.partner_id);
