@@ -1,5 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
-import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, sql, type DatabaseConnection, type Driver, type Transaction, type TransactionSettings } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Tables } from './tables.js';
 
@@ -53,54 +52,42 @@ export function createPool(connectionString: string, max: number): pg.Pool {
   return pool;
 }
 
-/** The tenant a withTenant call is about to begin a transaction for; taken by the first BEGIN. */
-const pendingTenant = new AsyncLocalStorage<{ tenantId: string | null }>();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * Sends a tenant transaction's BEGIN and its scope (see enterTenant) in one round trip: one simple
- * query of two statements. The tenant id is a checked UUID, so it can stand in the text.
- */
-class TenantBeginDriver extends PostgresDriver {
-  override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const pending = pendingTenant.getStore();
-    const tenantId = pending?.tenantId;
-    if (!tenantId || settings.isolationLevel || settings.accessMode) return super.beginTransaction(connection, settings);
-    pending.tenantId = null; // a transaction begun later in the same call chain is not this one
-    await connection.executeQuery(CompiledQuery.raw(`begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('role', '${APP_ROLE}', true)`));
-  }
-}
-
-class TenantDialect extends PostgresDialect {
-  constructor(private readonly pool: pg.Pool) {
-    super({ pool });
-  }
-
-  override createDriver(): Driver {
-    return new TenantBeginDriver({ pool: this.pool });
-  }
-}
-
 export function createDb(pool: pg.Pool): Db {
-  return new Kysely<Tables>({ dialect: new TenantDialect(pool) });
+  return new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /**
  * Runs `fn` in one transaction scoped to a tenant: `app.tenant_id` is set and the role is
  * switched to the application role, so row-level security is a second wall behind the
  * queries' own `tenant_id` filter.
+ *
+ * BEGIN and the scope go in one round trip, one simple query of two statements (the tenant id is a
+ * checked UUID, so it can stand in the text), on a connection of its own that is then used as the
+ * transaction — as Kysely's transaction() does, but without telling its driver the tenant through
+ * an AsyncLocalStorage, which in Node 20 puts a hook on every promise of the process.
  */
 export async function withTenant<T>(db: Db, tenantId: string, fn: (trx: Trx) => Promise<T>): Promise<T> {
-  // Only a UUID goes into BEGIN's text; any other id (and a database made without createDb) is scoped by a statement of its own.
-  const pending = { tenantId: UUID.test(tenantId) ? tenantId as string | null : null };
-  const scopedAtBegin = pending.tenantId !== null;
-  return pendingTenant.run(pending, () => db.transaction().execute(async (trx) => {
-    if (!scopedAtBegin || pending.tenantId !== null) {
-      pending.tenantId = null;
+  if (!UUID.test(tenantId)) {
+    return db.transaction().execute(async (trx) => {
       await enterTenant(trx, tenantId);
+      return fn(trx);
+    });
+  }
+  return db.connection().execute(async (connection) => {
+    await sql.raw(`begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('role', '${APP_ROLE}', true)`).execute(connection);
+    const trx = connection as unknown as Trx; // one connection in a transaction: what a Transaction is
+    let result: T;
+    try {
+      result = await fn(trx);
+    } catch (err) {
+      await sql`rollback`.execute(connection);
+      throw err;
     }
-    return fn(trx);
-  }));
+    await sql`commit`.execute(connection);
+    return result;
+  });
 }
 
 /** Switches an open transaction to a tenant's scope (see withTenant). */
