@@ -30,7 +30,7 @@
  */
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
-import type { DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
+import type { Actor, DeliveredEvent, SubscriberContext } from '../../core/events/types.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FollowUpApi, FollowUpSettings } from './context.js';
 import { EMAIL_MAX_ATTEMPTS, NOT_CONFIGURED, emailConfigured } from './delivery.js';
@@ -92,6 +92,26 @@ interface Reminder {
 interface Own extends Reminder { state: string }
 
 /** Pending email reminders with their level and hand-over so far: one by id (waiting for its lock), or a round's (`skip locked`). */
+/** An email reminder (`a`) that a round of `followup.emails_queued` sends: pending, and not one a temporary failure left to its own retry. */
+const waitingForARound = sql`
+  a.state = 'pending' and a.channel = 'email'
+  and not exists (select 1 from followup_send_attempt f where f.tenant_id = a.tenant_id and f.action_id = a.id and f.state = 'failed')`;
+
+/**
+ * Asks for a round of email reminders (`followup.emails_queued`) when a run or a clerk created
+ * some, or when some wait though none were created: a round whose delivery ran out of attempts
+ * (the database failing for hours, say) would otherwise leave its reminders pending until new
+ * ones came.
+ */
+export async function queueEmails(api: FollowUpApi, trx: Trx, tenantId: string, actor: Actor, created: number): Promise<void> {
+  if (created === 0) {
+    const { rows: [row] } = await sql<{ waiting: boolean }>`
+      select exists (select 1 from followup_action a where a.tenant_id = ${tenantId} and ${waitingForARound}) as waiting`.execute(trx);
+    if (!row.waiting) return;
+  }
+  await api.emit(trx, tenantId, 'followup.emails_queued', { count: created }, { actor });
+}
+
 function reminders(tenantId: string, which: { id: string } | { round: number }) {
   return sql<Own>`
     select a.id, a.state, a.date::text as date, a.partner_id, l.name as level_name, l.delay, l.template, l.plan, l.attach_statement,
@@ -102,9 +122,7 @@ function reminders(tenantId: string, which: { id: string } | { round: number }) 
       select s.idempotency_key, s.state, s.response, s.started_at from followup_send_attempt s
       where s.tenant_id = a.tenant_id and s.action_id = a.id
       order by s.state = 'failed', s.started_at desc limit 1) s on true
-    where a.tenant_id = ${tenantId} and ${'id' in which ? sql`a.id = ${which.id}` : sql`
-      a.state = 'pending' and a.channel = 'email'
-      and not exists (select 1 from followup_send_attempt f where f.tenant_id = a.tenant_id and f.action_id = a.id and f.state = 'failed')`}
+    where a.tenant_id = ${tenantId} and ${'id' in which ? sql`a.id = ${which.id}` : waitingForARound}
     ${'id' in which ? sql`for no key update of a` : sql`order by a.id limit ${which.round} for no key update of a skip locked`}`;
 }
 

@@ -5,6 +5,7 @@ import { addDays, isIsoDate, todayIn } from '../../core/dates.js';
 import { ProblemError, badRequest, notFound } from '../../core/errors.js';
 import { checkBank, type BankCheck } from './bank.js';
 import { channelProblems, requeueFailed, withNextAttempts, type ChannelProblem } from './delivery.js';
+import { queueEmails } from './email.js';
 import type { Actor } from '../../core/events/types.js';
 import { getTenant } from '../../core/tenants.js';
 import { UUID, type FollowUpApi } from './context.js';
@@ -243,6 +244,7 @@ export async function runFollowUp(api: FollowUpApi, trx: Trx, tenantId: string, 
   }
   lap('write');
   if (planned.length === 0) {
+    await queueEmails(api, trx, tenantId, actor, 0);
     api.log.info({ tenantId, runId: run.id, date, mode, partners: facts.length, actions: 0, checks: writes.length, ms }, 'follow-up run');
     return view;
   }
@@ -319,7 +321,7 @@ export async function record(api: FollowUpApi, trx: Trx, tenantId: string, actor
     actionId: a.id, partnerId: a.partner_id, levelId: a.level_id, channel: a.channel, runId, date,
   })), { actor });
   const emails = pending.filter((a) => a.channel === 'email').length;
-  if (emails > 0) await api.emit(trx, tenantId, 'followup.emails_queued', { count: emails }, { actor });
+  await queueEmails(api, trx, tenantId, actor, emails);
 
   lap('events');
   const withActivity = planned.filter((p) => p.level.activity);

@@ -130,3 +130,25 @@ t.test('a template that cannot be written: refused when saved; one saved before 
   t.notOk(box.messages.some((m) => m.to[0] === 'ap@saigonimports.com'));
   t.match((await actions(h)).get('EN01'), { state: 'failed', result: { code: 'template_error', message: /^not sent: the reminder could not be written \(Missing helper: "nope"\)/ } });
 });
+
+t.test('reminders left pending by a round that ran out of attempts go with the next run, though it creates none', async (t) => {
+  const { h, box } = await overdue(t);
+  t.equal((await run(h, '2026-04-16')).actions.length, PARTNERS);
+  // The round's delivery failed its last attempt (the database down for hours, say): a dead letter.
+  await sql`update core_event_delivery set state = 'dead', attempts = 8, last_error = 'connection refused' where subscriber = 'follow-up:send-emails'`.execute(h.db);
+  await drain(h);
+  t.equal(box.messages.length, 0);
+  t.equal([...(await actions(h)).values()].filter((a) => a.state === 'pending').length, PARTNERS, 'still pending');
+
+  t.equal((await run(h, '2026-04-17')).actions.length, 0, 'the next run has no new reminder');
+  await drain(h);
+  t.same(box.messages.map((m) => m.to[0]).sort(), refs.map(address), 'each customer once');
+  t.ok([...(await actions(h)).values()].every((a) => a.state === 'sent'));
+
+  // Nothing waits any more: a run asks for no round.
+  await run(h, '2026-04-18');
+  t.same(await deliveries(h), [
+    { subscriber: 'follow-up:send-emails', state: 'dead', n: 1 },
+    { subscriber: 'follow-up:send-emails', state: 'done', n: 1 },
+  ]);
+});
