@@ -10,11 +10,11 @@
 import Handlebars from 'handlebars';
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
-import { addDays, daysBetween } from '../../core/dates.js';
+import { daysBetween } from '../../core/dates.js';
 import { getTenant } from '../../core/tenants.js';
 import type { FollowUpApi, FollowUpSettings } from './context.js';
 import { levelsByPlan } from './levels.js';
-import { promiseRunning, type Item } from './policy.js';
+import { itemsToRemind, type Item } from './policy.js';
 import * as repo from './repository.js';
 import type { SentMessage } from './tables.js';
 import { defaultTemplate, renderReminder } from './templates.js';
@@ -53,10 +53,7 @@ export async function reminderFactsMany(trx: Trx, tenantId: string, requests: Ar
   const partnerIds = [...new Set(requests.map((r) => r.partnerId))];
   const [reach, plans, items] = [await repo.contacts(trx, tenantId, partnerIds), await levelsByPlan(trx, tenantId), await repo.partnersItems(trx, tenantId, partnerIds)];
   return requests.map((r) => {
-    const lead = Math.max(0, -((plans.get(r.plan) ?? [])[0]?.delay ?? 0));
-    const open = (items.get(r.partnerId) ?? [])
-      .filter((i) => i.residual > 0n && !i.excluded && !promiseRunning(i, r.date) && i.dueDate <= addDays(r.date, lead));
-    return { contact: reach.get(r.partnerId) ?? null, items: open };
+    return { contact: reach.get(r.partnerId) ?? null, items: itemsToRemind(items.get(r.partnerId) ?? [], plans.get(r.plan), r.date) };
   });
 }
 

@@ -152,6 +152,17 @@ export interface Item {
 
 export const promiseRunning = (item: Item, date: string): boolean => item.promise !== null && item.promise.date >= date;
 
+/**
+ * What a reminder of a plan lists on `date`: the items still open, not excluded, without a running
+ * promise, and due by then — or due within the lead of a plan whose first level comes before the
+ * due date (a negative delay).
+ */
+export function itemsToRemind<I extends Item>(items: I[], plan: PlanLevel[] | undefined, date: string): I[] {
+  const lead = Math.max(0, -((plan ?? [])[0]?.delay ?? 0));
+  const until = addDays(date, lead);
+  return items.filter((i) => i.residual > 0n && !i.excluded && !promiseRunning(i, date) && i.dueDate <= until);
+}
+
 export function factsOf(items: Item[], date: string): Facts {
   let oldestEligibleDue: string | null = null;
   let oldestRelevantDue: string | null = null;

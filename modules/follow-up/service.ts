@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import type { Trx } from '../../core/db/kysely.js';
-import { addDays, daysBetween } from '../../core/dates.js';
+import { daysBetween } from '../../core/dates.js';
 import type { FollowUpApi } from './context.js';
 import { defaultTemplate } from './templates.js';
 import { reminderOf } from './preview.js';
 import type { ActionOutcome, FollowUpService, ReminderAction, ReminderContent, ReminderDocuments } from './public.js';
 import { levelsByPlan } from './levels.js';
-import { promiseRunning } from './policy.js';
+import { itemsToRemind } from './policy.js';
 import * as repo from './repository.js';
 import type { Channel } from './tables.js';
 
@@ -73,8 +73,7 @@ async function contentMany(trx: Trx, tenantId: string, requests: Array<{ key: st
   for (const r of requests) {
     const level = levels.get(r.levelId);
     if (!level) { out.set(r.key, { problem: 'no-level', detail: 'the level was deleted since the run' }); continue; }
-    const lead = Math.max(0, -((plans.get(level.plan) ?? [])[0]?.delay ?? 0));
-    const open = (items.get(r.partnerId) ?? []).filter((i) => i.residual > 0n && !i.excluded && !promiseRunning(i, r.date) && i.dueDate <= addDays(r.date, lead));
+    const open = itemsToRemind(items.get(r.partnerId) ?? [], plans.get(level.plan), r.date);
     if (open.length === 0) { out.set(r.key, { problem: 'nothing-to-remind', detail: `nothing to remind on ${r.date}: paid, excluded or promised since the run` }); continue; }
     const contact = reach.get(r.partnerId) ?? null;
     out.set(r.key, {
