@@ -13,6 +13,10 @@ export const ParseQuery = Type.Object({
   encoding: Type.Optional(Type.String({ description: 'Text encoding (default: detected)' })),
   preset: Type.Optional(Type.String({ description: 'CSV/XLSX column layout (vietcombank, techcombank, vietinbank, bidv, mb, vn-generic)' })),
   currency: Type.Optional(Type.String({ pattern: '^[A-Z]{3}$', description: "The account's currency, for a file that leaves it out (OFX with an empty CURDEF; a CSV without a currency column)" })),
+  opening: Type.Optional(Type.String({ description: 'CSV/XLSX without a balance column: the opening balance (a decimal string, e.g. 12500000)' })),
+  openingDate: Type.Optional(Type.String({ description: "The opening balance's date, YYYY-MM-DD (default: the first line's date)" })),
+  closing: Type.Optional(Type.String({ description: 'CSV/XLSX without a balance column: the closing balance (instead of, or besides, the opening one)' })),
+  closingDate: Type.Optional(Type.String({ description: "The closing balance's date, YYYY-MM-DD (default: the last line's date)" })),
 }, { additionalProperties: false });
 export const ImportQuery = Type.Object({
   format: Type.Optional(Format),
@@ -20,6 +24,10 @@ export const ImportQuery = Type.Object({
   force: Type.Optional(Type.Boolean({ description: 'Import a statement whose balances do not add up' })),
   encoding: Type.Optional(Type.String()),
   preset: Type.Optional(Type.String()),
+  opening: Type.Optional(Type.String({ description: 'CSV/XLSX without a balance column: the opening balance (a decimal string, e.g. 12500000)' })),
+  openingDate: Type.Optional(Type.String({ description: "The opening balance's date, YYYY-MM-DD (default: the first line's date)" })),
+  closing: Type.Optional(Type.String({ description: 'CSV/XLSX without a balance column: the closing balance (instead of, or besides, the opening one)' })),
+  closingDate: Type.Optional(Type.String({ description: "The closing balance's date, YYYY-MM-DD (default: the last line's date)" })),
 }, { additionalProperties: false });
 
 const BalanceOut = Type.Object({ date: Type.String(), amount: Type.String() });

@@ -17,6 +17,8 @@ export interface ImportOptions {
   encoding?: string;
   /** CSV/XLSX only: a preset name; default the account's saved mapping, else the `csvPreset` setting. */
   preset?: string;
+  /** CSV/XLSX only: the balances a file without a balance column lacks. */
+  balances?: Pick<CsvOptions, 'opening' | 'closing'>;
 }
 
 export interface ImportResult {
@@ -121,7 +123,9 @@ export async function importStatements(bank: Bank, file: Buffer, givenFormat: st
   const csv: CsvOptions = {};
   if (format === 'csv' || format === 'xlsx') {
     const saved = given?.csv_mapping as { preset?: string; mapping?: CsvOptions['mapping'] } | null | undefined;
-    Object.assign(csv, { preset: options.preset ?? saved?.preset ?? bank.settings.csvPreset, mapping: saved?.mapping, account: given?.number, currency: given?.currency });
+    Object.assign(csv, { preset: options.preset ?? saved?.preset ?? bank.settings.csvPreset, mapping: saved?.mapping, account: given?.number, currency: given?.currency, ...options.balances });
+  } else if (options.balances?.opening || options.balances?.closing) {
+    throw badRequest(`a ${format} statement carries its own balances; opening and closing are given for CSV and XLSX files only`, options.balances.opening ? 'opening' : 'closing');
   }
   // An OFX file with an empty CURDEF is in the account's currency.
   if (format === 'ofx') csv.currency = given?.currency ?? bank.books.currency;

@@ -21,7 +21,8 @@ import { PRESETS, isPresetName, type ColumnRef, type CsvMapping } from './csv-pr
 import { csvRows, detectDelimiter, xlsxRows, type SheetCell, type SheetRow } from './sheet.js';
 import type { Balance, ParsedLine, ParsedStatement } from './types.js';
 
-export interface GivenBalance { date: string; amount: string }
+/** A balance the file lacks, given with it: without a date, the opening is on the first line's date, the closing on the last's. */
+export interface GivenBalance { date?: string; amount: string }
 
 export interface CsvOptions {
   /** A name from PRESETS; 'vn-generic' when neither preset nor mapping is given. */
@@ -251,13 +252,15 @@ function labelled(rows: SheetRow[], labels: string[]): { value: string; cell: Sh
   return undefined;
 }
 
-function givenBalance(b: GivenBalance | undefined, currency: string, key: 'opening' | 'closing'): Balance | undefined {
+/** Problems name the balance as the import's query does: `opening`, `openingDate`, `closing`, `closingDate`. */
+function givenBalance(b: GivenBalance | undefined, currency: string, key: 'opening' | 'closing', lineDate: string | undefined): Balance | undefined {
   if (b === undefined) return undefined;
-  if (typeof b.date !== 'string' || !isIsoDate(b.date)) throw fail('', `${key}.date must be a date YYYY-MM-DD`, `${key}.date`);
+  const date = b.date ?? lineDate;
+  if (typeof date !== 'string' || !isIsoDate(date)) throw fail('', `${key}Date must be a date YYYY-MM-DD${b.date === undefined ? ' (the file has no line to take it from)' : ''}`, `${key}Date`);
   try {
-    return { date: b.date, amount: parseAmount(b.amount, currency, { allowNegative: true, allowZero: true, field: `${key}.amount` }) };
+    return { date, amount: parseAmount(b.amount, currency, { allowNegative: true, allowZero: true, field: key }) };
   } catch (err) {
-    if (err instanceof MoneyError) throw fail('', err.message, `${key}.amount`);
+    if (err instanceof MoneyError) throw fail('', err.message, key);
     throw err;
   }
 }
@@ -377,10 +380,10 @@ export function statementFromRows(all: SheetRow[], unit: 'line' | 'row', options
   }
   const lines = parsed.map((p) => p.line);
   const moved = lines.reduce((a, l) => a + l.amount, 0n);
-  let opening = givenBalance(options.opening, currency, 'opening');
-  let closing = givenBalance(options.closing, currency, 'closing');
   const first = parsed[0];
   const last = parsed[parsed.length - 1];
+  let opening = givenBalance(options.opening, currency, 'opening', first?.line.date);
+  let closing = givenBalance(options.closing, currency, 'closing', last?.line.date);
   if (!opening && !closing && column.has('balance') && first?.balance !== undefined && last?.balance !== undefined) {
     opening = { date: first.line.date, amount: first.balance - first.line.amount };
     closing = { date: last.line.date, amount: last.balance };

@@ -3,10 +3,20 @@ import { Type } from 'typebox';
 import type { BankApi } from '../context.js';
 import { FILE_TYPES, fileOf, withBank } from '../http.js';
 import { listLines } from '../lines.js';
-import { MAX_FILE_BYTES, parseStatement, toJson } from '../parsers/index.js';
+import { MAX_FILE_BYTES, parseStatement, toJson, type CsvOptions } from '../parsers/index.js';
 import { importStatements } from '../statements.js';
 import { IdParams, ImportOut, ImportQuery, LineOut, LinesQuery, ParseOut, ParseQuery, Problem } from '../http-schemas.js';
-import { notFound } from '../../../core/errors.js';
+import { badRequest, notFound } from '../../../core/errors.js';
+
+/** The balances a CSV or XLSX file without a balance column lacks, as the query gives them. */
+function givenBalances(q: { opening?: string; openingDate?: string; closing?: string; closingDate?: string }): Pick<CsvOptions, 'opening' | 'closing'> {
+  if (q.openingDate !== undefined && q.opening === undefined) throw badRequest('openingDate is the date of the opening balance: give opening too', 'openingDate');
+  if (q.closingDate !== undefined && q.closing === undefined) throw badRequest('closingDate is the date of the closing balance: give closing too', 'closingDate');
+  return {
+    ...(q.opening !== undefined ? { opening: { amount: q.opening, date: q.openingDate } } : {}),
+    ...(q.closing !== undefined ? { closing: { amount: q.closing, date: q.closingDate } } : {}),
+  };
+}
 
 const WRITE = { roles: ['accountant', 'clerk'] as ('accountant' | 'clerk')[] };
 
@@ -20,7 +30,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
     config: WRITE,
     schema: { tags, summary: 'Read a statement file and show what it holds; nothing is stored', consumes: FILE_TYPES, querystring: ParseQuery, response: { 200: ParseOut, 400: Problem, 413: Problem } },
   }, async (request) => {
-    const parsed = await parseStatement(fileOf(request), request.query.format, { encoding: request.query.encoding, preset: request.query.preset, currency: request.query.currency });
+    const parsed = await parseStatement(fileOf(request), request.query.format, { encoding: request.query.encoding, preset: request.query.preset, currency: request.query.currency, ...givenBalances(request.query) });
     return { ...toJson(parsed), warnings: [...parsed.warnings, ...parsed.statements.flatMap((s) => s.warnings)] };
   });
 
@@ -33,7 +43,7 @@ const routes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request, reply) => {
     const { format, journal, force, encoding, preset } = request.query;
     const file = fileOf(request);
-    return reply.status(201).send(await withBank(request, api, (b) => importStatements(b, file, format, { journal, force, encoding, preset })));
+    return reply.status(201).send(await withBank(request, api, (b) => importStatements(b, file, format, { journal, force, encoding, preset, balances: givenBalances(request.query) })));
   });
 
   app.get('/statements/:id/lines', {

@@ -5,6 +5,7 @@
  * match, unmatch and the 409 of a line matched twice.
  */
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
 import { buildTestApp, type TestApp } from '../../../test/helpers/build-test-app.js';
 
@@ -166,4 +167,47 @@ t.test('a statement that does not add up is refused with the figures, and import
   const malformed = await h.app.inject({ method: 'POST', url: `${BASE}/statements?format=mt940`, payload: Buffer.from(':20:X\r\n:25:1\r\n:60F:C260301VND1,\r\n:61:2603020302C5,3,4NTRF\r\n:62F:C260302VND1,\r\n-'), headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/octet-stream' } });
   t.equal(malformed.statusCode, 400);
   t.match(malformed.json().detail, /line 4/);
+});
+
+t.test('a CSV export without a balance column: the clerk gives the opening (or closing) balance with the file', async (t) => {
+  const h = await buildTestApp(t, { modules: ['bank-reconciliation'] });
+  ok(await h.request('POST', '/api/ledger/partners', { ref: 'KH01', name: 'Công ty Minh Phát' }));
+  const inv = await invoice(h, 'KH01', '1500000', '2026-03-31');
+  const file = Buffer.from([
+    'Ngày giao dịch,Nội dung,Số tiền ghi nợ,Số tiền ghi có,Số tham chiếu',
+    `22/04/2026,CK thanh toan ${inv.paymentReference} cam on,,1.500.000,FT26112001`,
+    '23/04/2026,Phi quan ly tai khoan,11.000,,FT26112002',
+  ].join('\r\n'));
+  const journal = '&journal=0071000123456';
+
+  const missing = await importCsv(h, file, journal);
+  t.equal(missing.statusCode, 400);
+  t.match(missing.json(), { field: 'opening', detail: 'the file has no balance column: give the opening or the closing balance' });
+  for (const [query, field, detail] of [
+    ['&opening=1.5', 'opening', /^opening '1\.5' has 1 decimals; VND has 0/],
+    ['&opening=0&openingDate=22/04/2026', 'openingDate', /^openingDate must be a date YYYY-MM-DD/],
+    ['&openingDate=2026-04-21', 'openingDate', /^openingDate is the date of the opening balance: give opening too/],
+    ['&closingDate=2026-04-30', 'closingDate', /^closingDate is the date of the closing balance: give closing too/],
+  ] as const) {
+    const res = await importCsv(h, file, journal + query);
+    t.equal(res.statusCode, 400, query);
+    t.match(res.json(), { field, detail }, query);
+  }
+  const stored = () => sql<{ opening: string; closing: string }>`select opening_amount::text as opening, closing_amount::text as closing from bank_reconciliation_statement`.execute(h.db);
+  t.same((await stored()).rows, [], 'nothing stored by the refused imports');
+  const camt = await h.app.inject({
+    method: 'POST', url: `${BASE}/statements?opening=0`, payload: readFileSync(new URL('./fixtures/statements/camt/camt053.v2.minimal.xml', import.meta.url)),
+    headers: { authorization: `Bearer ${h.token}`, 'content-type': 'application/xml' },
+  });
+  t.equal(camt.statusCode, 400);
+  t.match(camt.json(), { field: 'opening', detail: 'a camt053 statement carries its own balances; opening and closing are given for CSV and XLSX files only' });
+
+  // Given the opening balance, the closing one is computed; a given closing that does not add up is refused.
+  const wrong = await importCsv(h, file, `${journal}&opening=10000000&closing=12000000`);
+  t.equal(wrong.statusCode, 422);
+  const imported = ok(await importCsv(h, file, `${journal}&opening=10000000&openingDate=2026-04-21`));
+  t.match(imported, { imported: 2, autoMatched: 1 });
+  t.same((await stored()).rows, [{ opening: '10000000', closing: '11489000' }], 'the closing balance: opening + the lines');
+  t.match(ok<any[]>(await h.request('GET', `${BASE}/statements/${imported.id}/lines`)).map((l) => l.matchState), ['matched', 'unmatched']);
+  t.equal(ok(await h.request('GET', `/api/ledger/invoices/${inv.id}`)).paymentState, 'paid');
 });

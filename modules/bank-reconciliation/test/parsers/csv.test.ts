@@ -142,7 +142,8 @@ t.test('malformed CSV is a 400 naming the line (or the option) and why', async (
     [VCB, { preset: 'mb', mapping: { dateFormat: 'DD/MM' } }, "dateFormat 'DD/MM' must name day, month and year", 'mapping.dateFormat'],
     [VCB, { preset: 'mb', mapping: { thousandsSeparator: '.', decimalSeparator: '.' } }, 'the thousands and decimal separators must differ', 'mapping.thousandsSeparator'],
     [VCB, { currency: 'VNX' }, "currency 'VNX' is not an ISO 4217 code", 'currency'],
-    [VCB, { opening: { date: '2026-01-01', amount: '1.5' } }, "opening.amount '1.5' has 1 decimals; VND has 0", 'opening.amount'],
+    [VCB, { opening: { date: '2026-01-01', amount: '1.5' } }, "opening '1.5' has 1 decimals; VND has 0", 'opening'],
+    [VCB, { closing: { date: '31/01/2026', amount: '0' } }, 'closingDate must be a date YYYY-MM-DD', 'closingDate'],
     ['a,"b\nc', {}, 'line 1: a quote opened here is never closed'],
   ];
   for (const [csv, options, detail, field] of cases) {
