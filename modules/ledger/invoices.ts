@@ -4,6 +4,7 @@ import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Trx } from '../../core/db/kysely.js';
 import { ProblemError, badRequest, conflict, notFound } from '../../core/errors.js';
 import { compareDates } from '../../core/dates.js';
+import { uuidv7 } from '../../core/ids.js';
 import { assertCurrency, money, show, today, type Books } from './context.js';
 import { checkDiscounts, computeLine, type LineInput } from './amounts.js';
 import { checkDate, resolvePartner } from './partners.js';
@@ -131,32 +132,40 @@ async function postDraft(books: Books, inv: Draft, lines: Array<{ account_code: 
   const number = `${series}/${year}/${String(n).padStart(5, '0')}`;
   const reference = isInvoice ? paymentReference(books.settings.paymentReferencePrefix, refNumber) : null;
 
-  const move = await books.trx.insertInto('ledger_move').values({
-    tenant_id: books.tenantId, kind: inv.kind, journal: 'sales', date: inv.date, ref: number, partner_id: inv.partner_id, reversal_of: null,
-  }).returning('id').executeTakeFirstOrThrow();
+  // From the number on, the series' row stays locked until commit and every posting of the
+  // company waits for it: the entry, its lines and the invoice's new state go in one statement.
+  const moveId = uuidv7();
   const { accounts } = books.settings;
   const side = (amount: bigint, debitSide: boolean) => (debitSide ? { debit: amount, credit: 0n } : { debit: 0n, credit: amount });
-  const base = { tenant_id: books.tenantId, move_id: move.id, date: inv.date, partner_id: inv.partner_id, payment_id: null };
   const receivables = plan.installments.map((i, n) => ({
-    ...base, account_code: accounts.receivable, date_maturity: i.dueDate, ...side(i.amount, isInvoice), receivable: true,
-    amount_residual: isInvoice ? i.amount : -i.amount, invoice_id: id,
+    account_code: accounts.receivable, date_maturity: i.dueDate as string | null, ...side(i.amount, isInvoice), receivable: true,
+    amount_residual: isInvoice ? i.amount : -i.amount,
     description: plan.installments.length > 1 ? `${number} (${n + 1}/${plan.installments.length})` : number,
   }));
   const byAccount = new Map<string, bigint>();
   for (const l of lines) byAccount.set(l.account_code, (byAccount.get(l.account_code) ?? 0n) + l.subtotal);
   const revenue = [...byAccount].filter(([, amount]) => amount > 0n).map(([code, amount]) => ({
-    ...base, account_code: code, date_maturity: null, ...side(amount, !isInvoice), receivable: false, amount_residual: 0n, invoice_id: id, description: number,
+    account_code: code, date_maturity: null, ...side(amount, !isInvoice), receivable: false, amount_residual: 0n, description: number,
   }));
   const taxTotal = lines.reduce((a, l) => a + l.tax, 0n);
-  const taxes = taxTotal > 0n ? [{ ...base, account_code: accounts.outputTax, date_maturity: null, ...side(taxTotal, !isInvoice), receivable: false, amount_residual: 0n, invoice_id: id, description: `${number} VAT` }] : [];
-  await books.trx.insertInto('ledger_move_line').values([...receivables, ...revenue, ...taxes]).execute();
-
+  const taxes = taxTotal > 0n ? [{ account_code: accounts.outputTax, date_maturity: null, ...side(taxTotal, !isInvoice), receivable: false, amount_residual: 0n, description: `${number} VAT` }] : [];
+  const entry = [...receivables, ...revenue, ...taxes];
   const installments: Installment[] = plan.installments.map((i) => ({ dueDate: i.dueDate, amount: show(books, i.amount) }));
-  await books.trx.updateTable('ledger_invoice').set({
-    state: 'posted', number, move_id: move.id, payment_reference: reference, posted_at: new Date(),
-    due_date: plan.installments.at(-1)!.dueDate, installments: JSON.stringify(installments),
-    payment_term: JSON.stringify(plan.term.id ? { ...plan.term, ...(plan.discount ? { discount: { until: plan.discount.until, amount: show(books, plan.discount.amount) } } : {}) } : null),
-  }).where('tenant_id', '=', books.tenantId).where('id', '=', id).execute();
+  const term = plan.term.id ? { ...plan.term, ...(plan.discount ? { discount: { until: plan.discount.until, amount: show(books, plan.discount.amount) } } : {}) } : null;
+  await sql`
+    with move as (
+      insert into ledger_move (tenant_id, id, kind, journal, date, ref, partner_id)
+      values (${books.tenantId}, ${moveId}, ${inv.kind}, 'sales', ${inv.date}::date, ${number}, ${inv.partner_id})
+    ), entry as (
+      insert into ledger_move_line (tenant_id, move_id, date, partner_id, payment_id, invoice_id, account_code, date_maturity, debit, credit, receivable, amount_residual, description)
+      select ${books.tenantId}, ${moveId}, ${inv.date}::date, ${inv.partner_id}, null, ${id}, a, m, d, c, r, o, t
+      from unnest(${entry.map((l) => l.account_code)}::text[], ${entry.map((l) => l.date_maturity)}::date[], ${entry.map((l) => l.debit.toString())}::bigint[],
+                  ${entry.map((l) => l.credit.toString())}::bigint[], ${entry.map((l) => l.receivable)}::boolean[], ${entry.map((l) => l.amount_residual.toString())}::bigint[],
+                  ${entry.map((l) => l.description)}::text[]) as x(a, m, d, c, r, o, t)
+    )
+    update ledger_invoice set state = 'posted', number = ${number}, move_id = ${moveId}, payment_reference = ${reference}, posted_at = ${new Date()},
+      due_date = ${plan.installments.at(-1)!.dueDate}::date, installments = ${JSON.stringify(installments)}::jsonb, payment_term = ${JSON.stringify(term)}::jsonb
+    where tenant_id = ${books.tenantId} and id = ${id}`.execute(books.trx);
   await books.api.emit(books.trx, books.tenantId, 'invoice.posted', {
     invoiceId: id, number, partnerId: inv.partner_id, kind: inv.kind, date: inv.date, total: show(books, inv.total), installments,
   }, { actor: books.actor, audit: [...audits, { actor: books.actor, action: `${inv.kind}.posted`, entity: 'invoice', entityId: id, after: { number, total: show(books, inv.total), installments } }] });
