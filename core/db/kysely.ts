@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Tables } from './tables.js';
+import { knownTenantModules, type TenantModuleRow } from '../modules/snapshot.js';
 
 export type Db = Kysely<Tables>;
 export type Trx = Transaction<Tables>;
@@ -39,7 +40,11 @@ class PreparingClient extends pg.Client {
       }
       if (name !== undefined) return (super.query as (...a: unknown[]) => never)({ name, text, values });
     }
-    return (super.query as (...a: unknown[]) => never)(...args);
+    const result = (super.query as (...a: unknown[]) => unknown)(...args);
+    // A simple query of several statements answers with the last one's result, as psql shows it
+    // (the driver gives an array, which Kysely would read as no rows).
+    if (typeof text === 'string' && result instanceof Promise) return result.then((r: unknown) => (Array.isArray(r) ? r.at(-1) : r)) as never;
+    return result as never;
   }
 }
 
@@ -76,8 +81,12 @@ export async function withTenant<T>(db: Db, tenantId: string, fn: (trx: Trx) => 
     });
   }
   return db.connection().execute(async (connection) => {
-    await sql.raw(`begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('role', '${APP_ROLE}', true)`).execute(connection);
+    // The tenant's modules come along (their settings, which every write reads): a round trip fewer.
+    // The select runs before the role takes effect, so it names the tenant itself.
+    const { rows: [begun] } = await sql.raw<{ modules: TenantModuleRow[] | null }>(`begin; select set_config('app.tenant_id', '${tenantId}', true), set_config('role', '${APP_ROLE}', true),
+      (select json_agg(json_build_object('module', module, 'state', state, 'settings', settings)) from core_tenant_module where tenant_id = '${tenantId}') as modules`).execute(connection);
     const trx = connection as unknown as Trx; // one connection in a transaction: what a Transaction is
+    if (begun) knownTenantModules(trx, tenantId, begun.modules ?? []);
     let result: T;
     try {
       result = await fn(trx);

@@ -19,16 +19,28 @@ export function tenantModules(trx: Trx, tenantId: string): Promise<TenantModules
   if (!byTenant) inTrx.set(trx, byTenant = new Map());
   let read = byTenant.get(tenantId);
   if (!read) {
-    read = trx.selectFrom('core_tenant_module').select(['module', 'state', 'settings']).where('tenant_id', '=', tenantId).execute()
-      .then((rows) => ({
-        enabled: new Set(rows.filter((r) => r.state === 'enabled').map((r) => r.module)),
-        settings: new Map(rows.map((r) => [r.module, (r.settings ?? {}) as Record<string, unknown>])),
-      }));
+    read = trx.selectFrom('core_tenant_module').select(['module', 'state', 'settings']).where('tenant_id', '=', tenantId).execute().then(snapshot);
     const entries = byTenant;
     read.catch(() => entries.delete(tenantId));
     byTenant.set(tenantId, read);
   }
   return read;
+}
+
+export interface TenantModuleRow { module: string; state: string; settings: unknown }
+
+function snapshot(rows: TenantModuleRow[]): TenantModules {
+  return {
+    enabled: new Set(rows.filter((r) => r.state === 'enabled').map((r) => r.module)),
+    settings: new Map(rows.map((r) => [r.module, (r.settings ?? {}) as Record<string, unknown>])),
+  };
+}
+
+/** The rows a transaction read as it began (withTenant): its snapshot without a statement of its own. */
+export function knownTenantModules(trx: Trx, tenantId: string, rows: TenantModuleRow[]): void {
+  let byTenant = inTrx.get(trx);
+  if (!byTenant) inTrx.set(trx, byTenant = new Map());
+  byTenant.set(tenantId, Promise.resolve(snapshot(rows)));
 }
 
 export function forgetTenantModules(trx: Trx): void {
