@@ -113,6 +113,20 @@ export async function unallocate(books: Books, creditLineId: string, onlyInvoice
   return { amount: total, invoiceIds: [...new Set(rows.map((r) => r.invoice_id).filter((x): x is string => !!x))] };
 }
 
+export interface LockedInvoice { id: string; number: string; partner_id: string; discount: { until: string; amount: string } | null }
+
+/**
+ * Locks posted invoices in id order, by a statement of its own (see refreshInvoices), and tells
+ * their early-payment discounts: a payment asks for both before it refreshes what it settled.
+ */
+export async function lockInvoices(books: Books, invoiceIds: string[]): Promise<LockedInvoice[]> {
+  if (invoiceIds.length === 0) return [];
+  const { rows } = await sql<LockedInvoice>`
+    select id, number, partner_id, payment_term->'discount' as discount from ledger_invoice
+    where tenant_id = ${books.tenantId} and id = any(${[...new Set(invoiceIds)]}::uuid[]) and state = 'posted' order by id for update`.execute(books.trx);
+  return rows;
+}
+
 /**
  * Recomputes residual and payment state of invoices (and credit notes) from their lines:
  * not_paid → partial → in_payment (settled, but by a payment not yet matched to a bank line) →
@@ -123,7 +137,7 @@ export async function unallocate(books: Books, creditLineId: string, onlyInvoice
  * without looking at its allocation history — which on large books is what a bank statement's
  * refresh mostly costs.
  */
-export async function refreshInvoices(books: Books, invoiceIds: string[], settledNow?: Map<string, bigint>): Promise<void> {
+export async function refreshInvoices(books: Books, invoiceIds: string[], settledNow?: Map<string, bigint>, options: { locked?: boolean } = {}): Promise<void> {
   const ids = [...new Set(invoiceIds)];
   if (ids.length === 0) return;
   // Only a settled invoice can be in_payment; whether a payment not yet matched to the bank settled
@@ -133,7 +147,7 @@ export async function refreshInvoices(books: Books, invoiceIds: string[], settle
   // Locked first, in id order, by a statement of its own: a statement that waits for a row lock
   // reads what it joins (the lines' residuals, the allocations) as they were when it began, so a
   // refresh waiting for another's (a bank match behind an unallocation) would write a stale state.
-  await sql`select 1 from ledger_invoice where tenant_id = ${books.tenantId} and id = any(${ids}::uuid[]) and state = 'posted' order by id for update`.execute(books.trx);
+  if (!options.locked) await lockInvoices(books, ids);
   const { rows } = await sql<{ id: string; kind: 'invoice' | 'credit_note'; partner_id: string; total: bigint; payment_state: PaymentState; residual: bigint; receivable: bigint; reversed_total: bigint; unmatched: boolean }>`
     select i.id, i.kind, i.partner_id, i.total, i.payment_state, r.residual, r.receivable, x.reversed_total,
       case when r.residual = 0

@@ -4,7 +4,7 @@ import { compareDates } from '../../core/dates.js';
 import { assertCurrency, given, money, show, today, type AmountInput, type Books } from './context.js';
 import { checkDate, resolvePartner } from './partners.js';
 import { creditLines } from './invoices.js';
-import { allocateInOrder, lockLines, openDebits, refreshInvoices, unallocate, type OpenLine } from './allocation.js';
+import { allocateInOrder, lockInvoices, lockLines, openDebits, refreshInvoices, unallocate, type LockedInvoice, type OpenLine } from './allocation.js';
 
 export interface PaymentInput {
   partner: string;
@@ -92,8 +92,9 @@ export async function registerPayment(books: Books, input: PaymentInput): Promis
     const debits = await openDebits(books, partner.id);
     touched.push(...(await allocateInOrder(books, credit, debits, amount, input.date)).invoiceIds);
   }
-  await applyEarlyDiscounts(books, touched.map((id) => [id, input.date]));
-  await refreshInvoices(books, touched);
+  const locked = await lockInvoices(books, touched);
+  await applyEarlyDiscounts(books, touched.map((id) => [id, input.date]), locked);
+  await refreshInvoices(books, touched, undefined, { locked: true });
   await books.api.emit(books.trx, books.tenantId, 'payment.registered', { paymentId: payment.id, partnerId: partner.id, date: input.date, amount: show(books, amount) }, {
     actor: books.actor, audit: { actor: books.actor, action: 'payment.registered', entity: 'payment', entityId: payment.id, after: { partner: partner.ref, amount: given(books, input.amount), date: input.date, reference: input.reference ?? null } },
   });
@@ -286,12 +287,11 @@ export async function setBankMatched(books: Books, paymentId: string, matched: b
  * its own account (payment discounts, 635) and settles the invoice.
  */
 /** Early-payment discounts for the invoices payments just touched (invoice id, payment date). */
-export async function applyEarlyDiscounts(books: Books, touched: Array<[string, string]>): Promise<void> {
+export async function applyEarlyDiscounts(books: Books, touched: Array<[string, string]>, locked?: LockedInvoice[]): Promise<void> {
   if (touched.length === 0) return;
-  const { rows } = await sql<{ id: string; number: string; partner_id: string; discount: { until: string; amount: string } }>`
-    select id, number, partner_id, payment_term->'discount' as discount from ledger_invoice
-    where tenant_id = ${books.tenantId} and id = any(${[...new Set(touched.map(([id]) => id))]}::uuid[]) and payment_term->'discount' is not null`.execute(books.trx);
-  for (const inv of rows) {
+  const invoices = locked ?? await lockInvoices(books, touched.map(([id]) => id));
+  for (const inv of invoices) {
+    if (!inv.discount) continue;
     for (const [id, paymentDate] of touched) {
       if (id === inv.id && compareDates(paymentDate, inv.discount.until) <= 0) await applyEarlyDiscount(books, inv, inv.discount, paymentDate);
     }
